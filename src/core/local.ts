@@ -1,0 +1,31 @@
+import { currentOrThrow } from "./op.js";
+import { F_LOCALS_OWNED } from "./tasklet.js";
+
+/**
+ * A value per tasklet (seed 002's task-local storage). A spawned tasklet
+ * starts with its spawner's values (copied on first `set`, so neither sees
+ * the other's later changes); outside any `set`, `get()` is the initial value.
+ *
+ * @example
+ * const requestId = new TaskletLocal<string>("none");
+ * requestId.set("r-17");
+ * spawn(function* () { requestId.get(); }); // "r-17"
+ */
+export class TaskletLocal<T> {
+  constructor(private readonly initial: T) {}
+
+  get(): T {
+    const m = currentOrThrow("TaskletLocal.get()").locals;
+    if (m?.has(this)) return m.get(this) as T;
+    return this.initial;
+  }
+
+  set(value: T): void {
+    const t = currentOrThrow("TaskletLocal.set()");
+    if ((t.flags & F_LOCALS_OWNED) === 0 || t.locals === null) {
+      t.locals = new Map(t.locals ?? undefined);
+      t.flags |= F_LOCALS_OWNED;
+    }
+    t.locals.set(this, value);
+  }
+}

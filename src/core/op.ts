@@ -1,0 +1,145 @@
+/**
+ * The suspension protocol: how a tasklet performs an operation.
+ *
+ * A tasklet is a generator. It performs an operation with `yield* op`, where
+ * `op` is an `Op`. `yield*` calls `op[Symbol.iterator]()`, which records the
+ * op and returns `ITER`, one iterator shared by every tasklet of the thread
+ * (a thread runs one tasklet at a time, and a tasklet performs one operation
+ * at a time). `yield*` then calls `ITER.next()`, which starts the op on the
+ * current tasklet:
+ *
+ *   - the op completes at once (a buffered value, a free lock): `ITER.next`
+ *     returns `{ done: true, value }` and the tasklet goes on without
+ *     suspending at all;
+ *   - the op must wait: it parks the tasklet (on a wait queue, the timer heap,
+ *     the ready queue) and returns `PARK`; `ITER.next` returns
+ *     `{ done: false, value: PARKED }`, which `yield*` passes up through every
+ *     user frame to the scheduler's `gen.next()`.
+ *
+ * To resume, the scheduler sets `resuming` and calls `gen.next(value)`;
+ * `yield*` forwards it down to `ITER.next(value)`, which sees `resuming` and
+ * returns `{ done: true, value }`: the value of the `yield*` expression.
+ * A kill resumes with `gen.return()` and `yield*` forwards it to
+ * `ITER.return`, so every `finally` between here and the tasklet's body runs;
+ * an error is delivered with `gen.throw()` and raised at the `yield*`.
+ *
+ * Nothing is allocated per operation by this protocol: the two result
+ * objects are reused (`yield*` reads them at once and keeps no reference).
+ *
+ * Invariants:
+ *   - `resuming` is true only between the scheduler's `gen.next(v)` and the
+ *     `ITER.next(v)` it reaches; `[Symbol.iterator]` clears it, so a tasklet
+ *     stepped for the first time (not suspended in an op) cannot mistake its
+ *     first op for a resumption.
+ *   - `pendingOp` is set by `[Symbol.iterator]` and consumed by the
+ *     `ITER.next` that immediately follows.
+ *
+ * runtime.ts knows this protocol: it sets `resuming` before `gen.next` and
+ * checks that whatever a tasklet yields is `PARKED`.
+ */
+
+import { TaskletError } from "./errors.js";
+import { F_PENDING } from "./flags.js";
+import type { Tasklet } from "./tasklet.js";
+
+declare const suspendBrand: unique symbol;
+/** What an operation yields to the scheduler; opaque to users. */
+export interface Suspend {
+  readonly [suspendBrand]: true;
+}
+
+/**
+ * An operation that produces a `T`: use it with `yield*` inside a tasklet.
+ * Generator functions that use operations are declared to return
+ * `Operation<T>`:
+ *
+ * @example
+ * function* twice(ch: Channel<number>): Operation<number> {
+ *   return (yield* ch.recv()) + (yield* ch.recv());
+ * }
+ */
+export interface Operation<T> {
+  [Symbol.iterator](): Iterator<Suspend, T, unknown>;
+}
+
+/** Returned by `Op.start` when the tasklet was parked and must suspend. */
+export const PARK: unique symbol = Symbol("park");
+export type Park = typeof PARK;
+
+/** The value a parked tasklet yields to the scheduler. */
+export const PARKED = Symbol("parked") as unknown as Suspend;
+
+/** The tasklet that is running on this thread, or null between steps. */
+export let current: Tasklet | null = null;
+/** Set by the scheduler only. */
+export function setCurrent(t: Tasklet | null): void {
+  current = t;
+}
+
+let resuming = false;
+/** Set by the scheduler right before `gen.next(value)` of a parked tasklet. */
+export function setResuming(): void {
+  resuming = true;
+}
+
+let pendingOp: Op<unknown> | null = null;
+
+const SUSPENDED: IteratorYieldResult<Suspend> = { done: false, value: PARKED };
+const DONE: { done: true; value: unknown } = { done: true, value: undefined };
+
+const ITER: Iterator<Suspend, unknown, unknown> = {
+  next(value?: unknown): IteratorResult<Suspend, unknown> {
+    if (resuming) {
+      resuming = false;
+      DONE.value = value;
+      return DONE;
+    }
+    const op = pendingOp;
+    pendingOp = null;
+    const t = current;
+    if (op === null) throw new TaskletError("operation iterated by hand: use `yield*` on it");
+    if (t === null) {
+      throw new TaskletError(
+        `${op.constructor.name}: an operation must be used with yield* inside a tasklet (start one with run() or spawn())`,
+      );
+    }
+    if ((t.flags & F_PENDING) !== 0) {
+      t.rt.deliverPending(t);
+      return SUSPENDED;
+    }
+    const v = op.start(t);
+    if (v === PARK) return SUSPENDED;
+    DONE.value = v;
+    return DONE;
+  },
+  throw(error?: unknown): IteratorResult<Suspend, unknown> {
+    resuming = false;
+    throw error;
+  },
+  return(value?: unknown): IteratorResult<Suspend, unknown> {
+    resuming = false;
+    DONE.value = value;
+    return DONE;
+  },
+};
+
+/**
+ * An operation of the runtime. `start(t)` runs on the current tasklet `t`
+ * when the op is `yield*`ed: it returns the result at once, or parks `t` and
+ * returns `PARK`; the value `t` is later woken with becomes the result.
+ * `start` may throw: the error is raised in the tasklet at the `yield*`.
+ */
+export abstract class Op<T> implements Operation<T> {
+  [Symbol.iterator](): Iterator<Suspend, T, unknown> {
+    pendingOp = this;
+    resuming = false;
+    return ITER as Iterator<Suspend, T, unknown>;
+  }
+  abstract start(t: Tasklet): T | Park;
+}
+
+/** The current tasklet, or an error naming `what` if called outside one. */
+export function currentOrThrow(what: string): Tasklet {
+  if (current === null) throw new TaskletError(`${what} must be called inside a tasklet`);
+  return current;
+}

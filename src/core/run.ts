@@ -1,0 +1,144 @@
+/**
+ * Entry points from ordinary code: run() and main().
+ */
+
+import { type DeadlockError, KilledError, type UncaughtError } from "./errors.js";
+import { current, type Operation } from "./op.js";
+import { type Runtime, runtime } from "./runtime.js";
+import { type Body, checkOptions, defaultGroup, toIterator } from "./spawn.js";
+import { FAILED, JoinOp, KILLED, type Tasklet } from "./tasklet.js";
+
+export interface RunOptions {
+  /** Name of the root tasklet. */
+  name?: string;
+  /**
+   * Called with an error that escaped a tasklet of this run that nobody joins
+   * (`cause` is the error, the message names the tasklet). By default the
+   * process crashes, as for an unhandled rejection.
+   */
+  onUncaught?: (error: UncaughtError) => void;
+  /** The runtime to run on (the testing layer passes its own); default: this thread's. */
+  runtime?: Runtime;
+}
+
+/**
+ * Runs `body` as a root tasklet from ordinary code: the promise settles with
+ * the body's value or error. Tasklets the body spawns outside a `scope`
+ * outlive it, as goroutines do. If every tasklet blocks with nothing left
+ * that could wake one, the promise rejects with `DeadlockError`.
+ *
+ * @example
+ * const n = await run(function* () { yield* sleep(10); return 42; });
+ */
+export function run<T>(body: Body<T>, options?: RunOptions): Promise<T> {
+  const level = checkOptions("run", options);
+  const rt = options?.runtime ?? runtime();
+  const gen = toIterator("run", body);
+  const onUncaught = options?.onUncaught;
+  if (onUncaught !== undefined && typeof onUncaught !== "function") {
+    throw new TypeError(`run: options.onUncaught must be a function, got ${typeof onUncaught}`);
+  }
+  const group = onUncaught === undefined ? defaultGroup(rt) : { onUncaught };
+  return new Promise<T>((resolve, reject) => {
+    rt.spawnRoot(gen, options?.name ?? "root", level, group, (t, deadlock) => {
+      if (deadlock !== null) reject(deadlock);
+      else if (t.state === FAILED) reject(t.value);
+      else if (t.state === KILLED) reject(new KilledError(`${t.describe()} was killed`));
+      else resolve(t.value as T);
+    });
+  });
+}
+
+/** Kills every other live tasklet of `rt` and waits until all have ended. */
+function* reapAll(rt: Runtime): Operation<void> {
+  for (;;) {
+    const others = rt.live().filter((t) => t !== current);
+    if (others.length === 0) return;
+    for (const t of others) t.kill();
+    for (const t of others) {
+      try {
+        yield* new JoinOp(t, false);
+      } catch {
+        // joiners of a failed tasklet get its error; here only the end matters
+      }
+    }
+  }
+}
+
+export interface MainOptions extends Omit<RunOptions, "onUncaught"> {
+  /** Exit the process when done (default true); tests of main() turn it off. */
+  exit?: boolean;
+  /** Where reports go (default process.stderr). */
+  stderr?: { write(s: string): unknown };
+}
+
+const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
+
+/**
+ * The entry of a program, as Go's `main`: runs `body` as the root; when it
+ * returns, the tasklets still alive are killed (their cleanup runs) and the
+ * process exits 0. SIGINT or SIGTERM kills the root, so cleanup runs (a
+ * second one exits at once). An error that escapes the root or any tasklet
+ * nobody joins, or a deadlock, is printed on stderr and the exit code is
+ * non-zero (1 for an error, 2 for a deadlock, 128 + n for signal n).
+ *
+ * @example
+ * main(function* () { yield* serve(8080); });
+ */
+export function main<T>(body: Body<T>, options?: MainOptions): Promise<number> {
+  const rt = options?.runtime ?? runtime();
+  const stderr = options?.stderr ?? process.stderr;
+  let code = 0;
+  let signalled = 0;
+  let root: Tasklet | null = null;
+  const report = (text: string, exitCode: number): void => {
+    stderr.write(`${text}\n`);
+    if (code === 0) code = exitCode;
+  };
+  const onUncaught = (e: UncaughtError): void => {
+    report(formatError(e), 1);
+    root?.kill();
+  };
+  const onSignal = (sig: keyof typeof SIGNALS): void => {
+    if (signalled !== 0) process.exit(128 + SIGNALS[sig]);
+    signalled = SIGNALS[sig];
+    root?.kill();
+  };
+  const handlers = Object.keys(SIGNALS).map((sig) => {
+    const h = (): void => onSignal(sig as keyof typeof SIGNALS);
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  const finish = (exitCode: number): number => {
+    for (const [sig, h] of handlers) process.off(sig, h);
+    if (options?.exit !== false) process.exit(exitCode);
+    return exitCode;
+  };
+  const afterRoot = (deadlock: DeadlockError | null, t: Tasklet): Promise<number> => {
+    if (deadlock !== null) report(deadlock.message, 2);
+    else if (t.state === FAILED) report(formatError(t.value), 1);
+    else if (t.state === KILLED && signalled !== 0 && code === 0) code = 128 + signalled;
+    return new Promise<number>((resolve) => {
+      rt.spawnRoot(toIterator("main", reapAll(rt)), "main-exit", 1, { onUncaught }, (_reaper, dl) => {
+        if (dl !== null) report(dl.message, 2);
+        resolve(finish(code));
+      });
+    });
+  };
+  return new Promise<number>((resolve) => {
+    root = rt.spawnRoot(toIterator("main", body), options?.name ?? "main", 1, { onUncaught }, (t, deadlock) => {
+      resolve(afterRoot(deadlock, t));
+    });
+  });
+}
+
+function formatError(e: unknown): string {
+  if (!(e instanceof Error)) return `uncaught: ${String(e)}`;
+  let s = e.stack ?? String(e);
+  let cause = e.cause;
+  while (cause instanceof Error) {
+    s += `\n[cause]: ${cause.stack ?? String(cause)}`;
+    cause = cause.cause;
+  }
+  return s;
+}

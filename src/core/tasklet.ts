@@ -1,0 +1,253 @@
+/**
+ * The tasklet: one generator and the scheduler's record of it.
+ *
+ * The object is its own handle: users hold it, the scheduler queues it, and
+ * nothing else is allocated per tasklet but its generator (PERF-NOTES: a
+ * handle with closures, or a WeakMap from handles to records, made spawn
+ * several times slower). Methods live on the prototype. The record is kept
+ * small because a million of them must fit: booleans share one `flags`
+ * word, the outcome is part of `state`, and what few tasklets need (exit
+ * value, pending interrupt, root callbacks, spawn site) lives in `ext`.
+ *
+ * State machine (field `state`, written by runtime.ts only):
+ *
+ *   NEW --step--> RUNNING --park--> BLOCKED --wake--> READY --step--> RUNNING
+ *                    |  \--schedule--> READY
+ *                    \-- returns / throws / is killed --> RETURNED | FAILED | KILLED
+ *
+ * Field ownership: runtime.ts writes every field, except `blocker`, which
+ * the op that parks the tasklet passes to `Runtime.park` and `Runtime.wake`
+ * clears, and `locals` (local.ts).
+ */
+
+import { type DeadlockError, KilledError, NotJoinableError, TaskletError, type UncaughtError } from "./errors.js";
+import { Op, type Operation, PARK, type Park } from "./op.js";
+import type { Runtime } from "./runtime.js";
+import { type Blocker, WaitNode, WaitQueue } from "./wait.js";
+
+export * from "./flags.js";
+
+import {
+  F_JOINABLE,
+  F_KILLED,
+  F_OBSERVED,
+  FAILED,
+  KILLED,
+  LEVEL_MASK,
+  NEW,
+  RESUME_NEXT,
+  RETURNED,
+  STATE_NAMES,
+  type State,
+  type StateName,
+} from "./flags.js";
+
+/** Priorities, highest first: one FIFO ready queue each (seed 003). */
+export type Priority = "high" | "normal" | "low";
+export const PRIORITY_LEVELS: Readonly<Record<string, number>> = { high: 0, normal: 1, low: 2 };
+
+/** Per-tasklet values of `TaskletLocal`s (local.ts owns the layout). */
+export type Locals = Map<object, unknown>;
+
+/** What a run() or main() root shares with every tasklet spawned below it. */
+export interface Group {
+  /** Called with an error that escaped a tasklet nobody joins. */
+  onUncaught: (error: UncaughtError) => void;
+}
+
+/** The rarely used part of a tasklet's record. */
+export class TaskletExt {
+  exitValue: unknown = undefined;
+  /** The error an interrupt (a timeout) raises at the next op. */
+  interrupt: unknown = undefined;
+  /** A run()/main() root: called once when it ended. */
+  onEnd: ((t: Tasklet, deadlock: DeadlockError | null) => void) | null = null;
+  /** A root of a deadlocked run: the error its run() rejects with. */
+  deadlock: DeadlockError | null = null;
+  /** Where spawn() was called, when the runtime records spawn sites. */
+  site: string | undefined = undefined;
+}
+
+export class Tasklet<T = unknown> {
+  /** Unique per runtime, counting from 1. */
+  readonly id: number;
+  private readonly _name: string | undefined;
+  /** The body; null once ended, so the generator's frames can be collected. */
+  gen: Iterator<unknown, T, unknown> | null;
+  state: State = NEW;
+  readonly rt: Runtime;
+  /** The run() or main() that this tasklet descends from. */
+  readonly group: Group;
+  flags: number;
+
+  /** Lives on one ready queue or spawn batch of `rt` while NEW or READY. */
+  qnext: Tasklet | null = null;
+  /** Lives on `rt`'s list of live tasklets until it ends. */
+  liveNext: Tasklet | null = null;
+  livePrev: Tasklet | null = null;
+
+  /** How the next step resumes the generator. */
+  resumeKind = RESUME_NEXT;
+  /** While live: what the next step resumes with. Once ended: the value or error. */
+  value: unknown = undefined;
+  /** The tasklets waiting for its end (lazily made). */
+  joiners: WaitQueue | null = null;
+  /** While BLOCKED: the source it waits on, which can withdraw the wait. */
+  blocker: Blocker | null = null;
+  private _node: WaitNode | null = null;
+  /** TaskletLocal values; shared with the parent until first set (local.ts). */
+  locals: Locals | null;
+  ext: TaskletExt | null = null;
+  readonly parentId: number;
+  /** Number of times the tasklet was stepped. */
+  switches = 0;
+  /** Runtime clock (whole ms) at spawn, for the tasklet's age. */
+  readonly born: number;
+
+  constructor(
+    rt: Runtime,
+    id: number,
+    gen: Iterator<unknown, T, unknown>,
+    name: string | undefined,
+    flags: number,
+    parent: Tasklet | null,
+    group: Group,
+  ) {
+    this.rt = rt;
+    this.id = id;
+    this.gen = gen;
+    this._name = name;
+    this.flags = flags;
+    this.group = group;
+    this.parentId = parent === null ? 0 : parent.id;
+    this.locals = parent === null ? null : parent.locals;
+    this.born = rt.clock | 0;
+  }
+
+  /** The name given at spawn, or `tasklet-<id>`. */
+  get name(): string {
+    return this._name ?? `tasklet-${this.id}`;
+  }
+
+  /** True until the tasklet has ended (its cleanup included). */
+  isRunning(): boolean {
+    return this.state < RETURNED;
+  }
+
+  /** Whether `join()` may be used. */
+  isJoinable(): boolean {
+    return (this.flags & F_JOINABLE) !== 0;
+  }
+
+  /** Whether kill() was called on it. */
+  isKilled(): boolean {
+    return (this.flags & F_KILLED) !== 0;
+  }
+
+  /** `new`, `ready`, `running`, `blocked` or `done`. */
+  get stateName(): StateName {
+    return STATE_NAMES[this.state];
+  }
+
+  /** The priority level: 0 high, 1 normal, 2 low. */
+  get level(): number {
+    return this.flags & LEVEL_MASK;
+  }
+
+  /**
+   * Kills the tasklet at its current suspension point, or at its next one if
+   * it is running or has a result in hand. Its `finally` blocks run and may
+   * block. Does nothing if it has ended or was killed already.
+   */
+  kill(): void {
+    this.rt.kill(this);
+  }
+
+  /**
+   * Waits for the tasklet to end, with its value. Throws its error,
+   * `KilledError` if it was killed, `NotJoinableError` if it was spawned
+   * with `joinable: false`.
+   */
+  join(): Operation<T> {
+    if ((this.flags & F_JOINABLE) === 0) {
+      throw new NotJoinableError(`${this.describe()} was spawned with joinable: false`);
+    }
+    return new JoinOp(this, true);
+  }
+
+  /** `#id name`, as reports print it. */
+  describe(): string {
+    return `#${this.id} ${this.name}`;
+  }
+
+  /** The value or error of an ended tasklet, as `join` gives it. */
+  outcome(): T {
+    switch (this.state) {
+      case RETURNED:
+        return this.value as T;
+      case FAILED:
+        if ((this.flags & F_OBSERVED) === 0) {
+          this.flags |= F_OBSERVED;
+          this.rt.observed(this);
+        }
+        throw this.value;
+      case KILLED:
+        throw new KilledError(`${this.describe()} was killed`);
+      default:
+        throw new TaskletError(`${this.describe()} has not ended`);
+    }
+  }
+
+  /** The reusable wait node for single waits. Free whenever the tasklet runs. */
+  node(): WaitNode {
+    let n = this._node;
+    if (n === null) {
+      n = new WaitNode(this);
+      this._node = n;
+    }
+    return n;
+  }
+
+  extra(): TaskletExt {
+    let e = this.ext;
+    if (e === null) {
+      e = new TaskletExt();
+      this.ext = e;
+    }
+    return e;
+  }
+
+  toString(): string {
+    return `Tasklet(${this.describe()}, ${this.stateName})`;
+  }
+}
+
+/**
+ * join(), and the runtime's own wait for an end (`withValue` false: any
+ * outcome, any joinability). The op is the blocker of its waiter.
+ */
+export class JoinOp<T> extends Op<T> implements Blocker {
+  constructor(
+    private readonly target: Tasklet<T>,
+    private readonly withValue: boolean,
+  ) {
+    super();
+  }
+  start(t: Tasklet): T | Park {
+    const target = this.target;
+    if (target.state >= RETURNED) return this.withValue ? target.outcome() : (undefined as T);
+    if (target === t) throw new TaskletError(`${t.describe()} cannot join itself`);
+    target.joiners ??= new WaitQueue();
+    const n = t.node();
+    n.tag = this.withValue ? 1 : 0;
+    target.joiners.pushBack(n);
+    t.rt.park(t, this);
+    return PARK;
+  }
+  withdraw(t: Tasklet): void {
+    t.node().unlink();
+  }
+  describe(): string {
+    return `${this.withValue ? "join" : "the end"} of ${this.target.describe()}`;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Wait registration: how a blocked tasklet is found, woken once, and withdrawn.
+ *
+ * A tasklet that parks names a `Blocker`: the source it waits on (a channel,
+ * a lock, a join, the timer heap, a select over several). Whoever ends the
+ * wait first wins; the runtime then makes sure nothing else can:
+ *
+ *   - a waker calls `Runtime.wake(t, value)` (or `wakeThrow`) only after it
+ *     took `t`'s node off its own queue, so no other waker of that source can
+ *     find it again;
+ *   - a kill, an interrupt or a timeout calls `blocker.withdraw(t)` first, and
+ *     the blocker takes every registration of `t` off its queues at once,
+ *     without side effects (no value, permit or byte is consumed).
+ *
+ * So a wait has exactly one outcome and nothing is lost (DESIGN.md).
+ *
+ * Queues of waiting tasklets are intrusive, circular, doubly linked lists of
+ * `WaitNode`s with a sentinel: push and unlink are O(1) and allocate nothing.
+ * A tasklet reuses one node (`Tasklet.node()`) for every single-source wait;
+ * a select allocates one node per case.
+ *
+ * Invariants:
+ *   - a node is on at most one queue; `queue` is null when it is on none;
+ *   - while its tasklet runs, the tasklet's own reusable node is on no queue.
+ */
+
+import type { Tasklet } from "./tasklet.js";
+
+/** The source a blocked tasklet waits on. */
+export interface Blocker {
+  /** Take every registration of `t` off this source; `t` was not woken. */
+  withdraw(t: Tasklet): void;
+  /** What `t` waits on, for dumps and deadlock reports. */
+  describe(t: Tasklet): string;
+}
+
+export class WaitNode {
+  prev: WaitNode | null = null;
+  next: WaitNode | null = null;
+  /** The queue this node lives on, or null. */
+  queue: WaitQueue | null = null;
+  /** What the waiter offers or asks for (a value to send, a permit count). */
+  value: unknown = undefined;
+  /** Free for the owner of the wait (a select's case index, …). */
+  tag = 0;
+  constructor(readonly t: Tasklet | null) {}
+
+  /** Take the node off its queue, if it is on one. */
+  unlink(): void {
+    const q = this.queue;
+    if (q === null) return;
+    (this.prev as WaitNode).next = this.next;
+    (this.next as WaitNode).prev = this.prev;
+    this.prev = this.next = null;
+    this.queue = null;
+    q.length--;
+  }
+}
+
+/** FIFO of wait nodes. */
+export class WaitQueue {
+  private readonly head = new WaitNode(null);
+  length = 0;
+  constructor() {
+    this.head.prev = this.head.next = this.head;
+  }
+
+  pushBack(n: WaitNode): void {
+    const last = this.head.prev as WaitNode;
+    n.prev = last;
+    n.next = this.head;
+    last.next = n;
+    this.head.prev = n;
+    n.queue = this;
+    this.length++;
+  }
+
+  /** The first node, or null. */
+  first(): WaitNode | null {
+    const n = this.head.next as WaitNode;
+    return n === this.head ? null : n;
+  }
+
+  /** Unlinks and returns the first node, or null. */
+  shift(): WaitNode | null {
+    const n = this.head.next as WaitNode;
+    if (n === this.head) return null;
+    n.unlink();
+    return n;
+  }
+
+  /** The nodes in order (a snapshot: safe to unlink while iterating). */
+  toArray(): WaitNode[] {
+    const out: WaitNode[] = [];
+    for (let n = this.head.next as WaitNode; n !== this.head; n = n.next as WaitNode) out.push(n);
+    return out;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * tasklet: cooperative green threads for TypeScript on Node.js.
+ * The package's main entry: the core, time and sync layers.
+ */
+
+export { call } from "./core/call.js";
+export {
+  ChannelClosedError,
+  ChannelError,
+  ChannelTimeoutError,
+  ClosedError,
+  DeadlockError,
+  IOError,
+  KilledError,
+  NotJoinableError,
+  TaskletError,
+  TimeoutError,
+  UncaughtError,
+} from "./core/errors.js";
+export { TaskletLocal } from "./core/local.js";
+export type { Operation, Suspend } from "./core/op.js";
+export { exit, schedule } from "./core/ops.js";
+export { type MainOptions, main, type RunOptions, run } from "./core/run.js";
+export { type Body, type SpawnOptions, self as current, spawn } from "./core/spawn.js";
+export type { Priority, Tasklet } from "./core/tasklet.js";
+export { now } from "./time/clock.js";
+export { sleep } from "./time/sleep.js";
+export { timeout } from "./time/timeout.js";

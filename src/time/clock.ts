@@ -1,0 +1,10 @@
+import { current } from "../core/op.js";
+import { runtime } from "../core/runtime.js";
+
+/**
+ * Milliseconds on the current runtime's monotonic clock: `performance.now()`
+ * under a real runtime, virtual time under `tasklet/testing`.
+ */
+export function now(): number {
+  return (current?.rt ?? runtime()).host.now();
+}

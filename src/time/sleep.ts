@@ -1,0 +1,40 @@
+import { type Operation, PARK, type Park } from "../core/op.js";
+import type { Tasklet } from "../core/tasklet.js";
+import type { Blocker } from "../core/wait.js";
+import { checkMs, Timer, timersOf } from "./timers.js";
+
+/** sleep(ms): the op, the timer and the blocker in one object. */
+class Sleep extends Timer implements Blocker {
+  private t: Tasklet | null = null;
+  constructor(private readonly ms: number) {
+    super();
+  }
+  start(t: Tasklet): Park {
+    this.t = t;
+    timersOf(t.rt).add(this, this.ms);
+    t.rt.park(t, this);
+    return PARK;
+  }
+  fire(): void {
+    const t = this.t as Tasklet;
+    t.rt.wake(t, undefined);
+  }
+  withdraw(t: Tasklet): void {
+    timersOf(t.rt).remove(this);
+  }
+  describe(): string {
+    const t = this.t as Tasklet;
+    return `sleep(${this.ms}) (${Math.max(0, Math.round(this.at - t.rt.host.now()))} ms left)`;
+  }
+}
+
+/**
+ * Suspends the current tasklet for `ms` milliseconds of the runtime's clock
+ * (virtual under `tasklet/testing`). A kill withdraws the timer at once.
+ *
+ * @example
+ * yield* sleep(100);
+ */
+export function sleep(ms: number): Operation<void> {
+  return new Sleep(checkMs("sleep", ms));
+}

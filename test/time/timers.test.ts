@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { test } from "node:test";
+import { runtime } from "../../src/core/runtime.js";
+import { now, type Operation, run, schedule, sleep, spawn, TimeoutError, timeout } from "../../src/index.js";
+import { timersOf } from "../../src/time/timers.js";
+
+/** How late a real timer may fire on a loaded machine before a test calls it wrong. */
+const TIME_PRECISION_MS = 250;
+
+test("sleep waits at least its time; sleepers wake in deadline order, ties in the order set", async () => {
+  const log: string[] = [];
+  await run(function* () {
+    const start = now();
+    const ts = [
+      spawn(napper(log, "b", 20)),
+      spawn(napper(log, "a", 10)),
+      spawn(napper(log, "c1", 30)),
+      spawn(napper(log, "c2", 30)),
+    ];
+    for (const t of ts) yield* t.join();
+    const took = now() - start;
+    assert.ok(took >= 30, `took ${took} ms`);
+    assert.ok(took < 30 + TIME_PRECISION_MS, `took ${took} ms`);
+  });
+  assert.deepEqual(log, ["a", "b", "c1", "c2"]);
+});
+
+function* napper(log: string[], name: string, ms: number): Operation<void> {
+  yield* sleep(ms);
+  log.push(name);
+}
+
+test("a killed sleep withdraws its timer", async () => {
+  await run(function* () {
+    const timers = timersOf(runtime());
+    const before = timers.size;
+    const t = spawn(sleep(60_000));
+    yield* schedule();
+    assert.equal(timers.size, before + 1);
+    t.kill();
+    assert.equal(timers.size, before, "the timer left the heap at the kill");
+  });
+});
+
+test("a killed sleep(60000) does not hold the process", () => {
+  const script = `
+    import { run, spawn, schedule, sleep } from ${JSON.stringify(new URL("../../src/index.js", import.meta.url).href)};
+    await run(function* () { const t = spawn(sleep(60000)); yield* schedule(); t.kill(); });
+    console.log("root done");
+  `;
+  const started = Date.now();
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 20_000 });
+  assert.equal(r.stdout.trim(), "root done", r.stderr);
+  assert.equal(r.status, 0);
+  assert.ok(Date.now() - started < 15_000, "exited long before the sleep's 60 s");
+});
+
+test("timeout throws TimeoutError, stops the op and runs its cleanup", async () => {
+  const log: string[] = [];
+  await run(function* () {
+    const start = now();
+    try {
+      yield* timeout(20, guarded(log));
+      assert.fail("should time out");
+    } catch (e) {
+      assert.ok(e instanceof TimeoutError, String(e));
+    }
+    assert.ok(now() - start >= 20);
+    assert.deepEqual(log, ["op start", "op cleanup"]);
+    assert.equal(timersOf(runtime()).size, 0, "no timer left behind");
+  });
+});
+
+function* guarded(log: string[]): Operation<void> {
+  log.push("op start");
+  try {
+    yield* sleep(10_000);
+  } catch {
+    log.push("a catch in the op must not see the timeout");
+  } finally {
+    log.push("op cleanup");
+  }
+}
+
+test("timeout returns the op's value when it finishes in time, and nested timeouts each fire their own", async () => {
+  await run(function* () {
+    const v = yield* timeout(
+      1000,
+      (function* () {
+        yield* sleep(5);
+        return "in time";
+      })(),
+    );
+    assert.equal(v, "in time");
+    // The inner timeout is shorter: it fires, and the outer sees the inner's TimeoutError.
+    try {
+      yield* timeout(1000, timeout(10, sleep(5000)));
+    } catch (e) {
+      assert.match((e as Error).message, /after 10 ms/);
+    }
+    // The outer is shorter: the inner's op is stopped, and the outer's TimeoutError arrives.
+    const log: string[] = [];
+    try {
+      yield* timeout(10, timeout(1000, guarded(log)));
+    } catch (e) {
+      assert.match((e as Error).message, /after 10 ms/);
+    }
+    assert.deepEqual(log, ["op start", "op cleanup"]);
+  });
+});
+
+test("bad durations are refused at the call", () => {
+  assert.throws(() => sleep(-1), /sleep: ms must be a finite number >= 0, got -1/);
+  assert.throws(() => sleep(Number.NaN), /got NaN/);
+});
