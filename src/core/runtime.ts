@@ -64,7 +64,7 @@ import {
   type State,
   Tasklet,
 } from "./tasklet.js";
-import type { Blocker } from "./wait.js";
+import type { Blocker, WaitNode } from "./wait.js";
 
 /** How long a burst of ready work may hold the thread before the event loop gets a turn. */
 export const BUDGET_MS = 5;
@@ -181,6 +181,23 @@ export class Runtime {
     t.state = READY;
     t.flags |= F_YIELDED;
     (this.queues[t.flags & LEVEL_MASK] as ReadyQueue).pushBack(t);
+  }
+
+  /**
+   * A source ends the wait registered by node `n` (already off the source's
+   * queue): wakes its tasklet with `value`, or lets its select pick this case.
+   */
+  wakeNode(n: WaitNode, value: unknown): void {
+    const s = n.sel;
+    if (s !== null) s.win(n, value, false);
+    else this.wake(n.t as Tasklet, value);
+  }
+
+  /** As wakeNode, raising `error` at the wait. */
+  wakeNodeThrow(n: WaitNode, error: unknown): void {
+    const s = n.sel;
+    if (s !== null) s.win(n, error, true);
+    else this.wakeThrow(n.t as Tasklet, error);
   }
 
   /** Ends `t`'s wait with `value`. The caller has taken `t` off its own queues. */
@@ -439,13 +456,14 @@ export class Runtime {
     const joiners = t.joiners;
     if (joiners !== null) {
       t.joiners = null;
+      // A joiner's node.value is true when it asks for the outcome (join), false for the bare end.
       for (let n = joiners.shift(); n !== null; n = joiners.shift()) {
-        const j = n.t as Tasklet;
-        if (outcome === RETURNED || n.tag === 0) this.wake(j, n.tag === 0 ? undefined : value);
+        const withValue = n.value === true;
+        if (outcome === RETURNED || !withValue) this.wakeNode(n, withValue ? value : undefined);
         else if (outcome === FAILED) {
           t.flags |= F_OBSERVED;
-          this.wakeThrow(j, value);
-        } else this.wakeThrow(j, new KilledError(`${t.describe()} was killed`));
+          this.wakeNodeThrow(n, value);
+        } else this.wakeNodeThrow(n, new KilledError(`${t.describe()} was killed`));
       }
     }
     const ext = t.ext;

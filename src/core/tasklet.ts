@@ -239,7 +239,7 @@ export class JoinOp<T> extends Op<T> implements Blocker {
     if (target === t) throw new TaskletError(`${t.describe()} cannot join itself`);
     target.joiners ??= new WaitQueue();
     const n = t.node();
-    n.tag = this.withValue ? 1 : 0;
+    n.value = this.withValue;
     target.joiners.pushBack(n);
     t.rt.park(t, this);
     return PARK;

@@ -5,9 +5,13 @@
  * a lock, a join, the timer heap, a select over several). Whoever ends the
  * wait first wins; the runtime then makes sure nothing else can:
  *
- *   - a waker calls `Runtime.wake(t, value)` (or `wakeThrow`) only after it
- *     took `t`'s node off its own queue, so no other waker of that source can
- *     find it again;
+ *   - a waker that finds a node on its queue takes it off first, then calls
+ *     `Runtime.wakeNode(n, value)` (or `wakeNodeThrow`). For a single wait
+ *     that wakes the tasklet; for a node of a select (`n.sel` set) the
+ *     `Selector` withdraws every other case of that select at once and wakes
+ *     the tasklet with the winning case. A waker never needs to know which;
+ *   - a source that is not a queue (a timer, a promise) and knows its tasklet
+ *     may call `Runtime.wake(t, value)` directly when it is a single wait;
  *   - a kill, an interrupt or a timeout calls `blocker.withdraw(t)` first, and
  *     the blocker takes every registration of `t` off its queues at once,
  *     without side effects (no value, permit or byte is consumed).
@@ -34,6 +38,18 @@ export interface Blocker {
   describe(t: Tasklet): string;
 }
 
+/**
+ * A wait on several sources at once (select). Each case is one WaitNode with
+ * `sel` set to the selector and `tag` set to the case's index.
+ */
+export interface Selector {
+  /**
+   * Case `n` won: `n` is already off its queue. Withdraw every other case,
+   * then wake the tasklet with the outcome (`value`, or `error` thrown).
+   */
+  win(n: WaitNode, value: unknown, isError: boolean): void;
+}
+
 export class WaitNode {
   prev: WaitNode | null = null;
   next: WaitNode | null = null;
@@ -43,6 +59,8 @@ export class WaitNode {
   value: unknown = undefined;
   /** Free for the owner of the wait (a select's case index, …). */
   tag = 0;
+  /** The select this node is a case of, or null for a single wait. */
+  sel: Selector | null = null;
   constructor(readonly t: Tasklet | null) {}
 
   /** Take the node off its queue, if it is on one. */
