@@ -114,3 +114,30 @@ export class WaitQueue {
     return out;
   }
 }
+
+/** Returned by `Waitable.poll` when the source cannot complete at once. */
+export const NOT_READY: unique symbol = Symbol("not ready");
+export type NotReady = typeof NOT_READY;
+
+/**
+ * A source that a tasklet can wait on, alone or as one case of a select
+ * (a channel's receive or send, a lock, a timer, a tasklet's end). One
+ * protocol serves both: a single wait is a select of one case.
+ *
+ *   - `poll(t)` completes at once if it can (taking the value, the permit,
+ *     the lock for `t`) and returns the result, or returns `NOT_READY`
+ *     without side effects;
+ *   - `enqueue(n)` registers node `n` (with `n.t`, `n.sel`, `n.tag` set by
+ *     the caller) so that the source later ends the wait through
+ *     `rt.wakeNode(n, v)` or `rt.wakeNodeThrow(n, e)`, having taken `n` off
+ *     its queue first;
+ *   - `dequeue(n)` takes a registration off that was not woken, without side
+ *     effects (a losing select case, a kill, a timeout);
+ *   - `describe()` says what is waited on, for dumps and deadlock reports.
+ */
+export interface Waitable<T> {
+  poll(t: Tasklet): T | NotReady;
+  enqueue(n: WaitNode): void;
+  dequeue(n: WaitNode): void;
+  describe(): string;
+}

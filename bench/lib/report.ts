@@ -1,0 +1,29 @@
+/**
+ * The one protocol between a benchmark case and the harness (bench/run.ts).
+ *
+ * A case is a standalone script `bench/cases/<benchmark>/<runtime>.ts`,
+ * compiled to `dist/bench/cases/<benchmark>/<runtime>.js`, run by the
+ * harness as its own process: `node <file> <n>` (n = problem size; the case
+ * picks its default when absent). It does the work once and calls `report`
+ * once, which prints one JSON line on stdout:
+ *   {"ms": elapsed milliseconds of the timed part,
+ *    "result": a value that proves the work was done (a sum, a count),
+ *    "rssMB": peak resident set size of the process in MiB}
+ * The harness checks `result` against the other runtimes' and prints ratios.
+ */
+
+/** Size from argv[2], or `fallback`. */
+export function size(fallback: number): number {
+  const arg = process.argv[2];
+  if (arg === undefined) return fallback;
+  const n = Number(arg);
+  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`size must be a positive integer, got ${arg}`);
+  return n;
+}
+
+/** Prints the case's one line. `start` is a `performance.now()` taken before the timed part. */
+export function report(start: number, result: unknown): void {
+  const ms = performance.now() - start;
+  const rssMB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`${JSON.stringify({ ms: Math.round(ms * 10) / 10, result, rssMB: Math.round(rssMB) })}\n`);
+}
