@@ -36,10 +36,19 @@
  *
  * runtime.ts knows this protocol: it sets `resuming` before `gen.next` and
  * checks that whatever a tasklet yields is `PARKED`.
+ *
+ * Probe (for dumps): JavaScript cannot read where a suspended generator
+ * stands, but the protocol can. `probeSuspension(t)` resumes `t`'s generator
+ * with `probing` set and no op pending; `yield*` forwards the resumption down
+ * every user frame to `ITER.next`, which captures `new Error()` (its stack
+ * holds each frame at its suspended `yield*` line) and returns `SUSPENDED`
+ * again, so every frame re-suspends where it stood and no user code runs.
+ * This holds because every suspension bottoms out in ITER (ops subclass
+ * `Op`); test/inspect/probe.test.ts checks each kind of op.
  */
 
 import { TaskletError } from "./errors.js";
-import { F_PENDING } from "./flags.js";
+import { BLOCKED, F_PENDING, READY } from "./flags.js";
 import type { Tasklet } from "./tasklet.js";
 
 declare const suspendBrand: unique symbol;
@@ -84,6 +93,9 @@ export function setResuming(): void {
 
 let pendingOp: Op<unknown> | null = null;
 
+let probing = false;
+let probed: Error | null = null;
+
 const SUSPENDED: IteratorYieldResult<Suspend> = { done: false, value: PARKED };
 const DONE: { done: true; value: unknown } = { done: true, value: undefined };
 
@@ -97,7 +109,15 @@ const ITER: Iterator<Suspend, unknown, unknown> = {
     const op = pendingOp;
     pendingOp = null;
     const t = current;
-    if (op === null) throw new TaskletError("operation iterated by hand: use `yield*` on it");
+    if (op === null) {
+      if (probing) {
+        // probeSuspension(): record where the tasklet is suspended; it stays suspended.
+        probing = false;
+        probed = new Error("suspended here");
+        return SUSPENDED;
+      }
+      throw new TaskletError("operation iterated by hand: use `yield*` on it");
+    }
     if (t === null) {
       throw new TaskletError(
         `${op.constructor.name}: an operation must be used with yield* inside a tasklet (start one with run() or spawn())`,
@@ -136,6 +156,32 @@ export abstract class Op<T> implements Operation<T> {
     return ITER as Iterator<Suspend, T, unknown>;
   }
   abstract start(t: Tasklet): T | Park;
+}
+
+/**
+ * Where the suspended tasklet `t` stands: an Error whose stack lists its
+ * frames at their suspended `yield*`, innermost first (formatted only when
+ * read). Null if `t` is not suspended in an op (new, running, ended) or its
+ * body is not a native generator. Costs one resumption and one stack capture
+ * (a few µs); nothing runs in the tasklet and its state is unchanged.
+ */
+export function probeSuspension(t: Tasklet): Error | null {
+  const gen = t.gen;
+  if (gen === null || t === current || (t.state !== READY && t.state !== BLOCKED)) return null;
+  if (Object.prototype.toString.call(gen) !== "[object Generator]") return null;
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 64;
+  probing = true;
+  probed = null;
+  try {
+    gen.next();
+  } finally {
+    probing = false;
+    Error.stackTraceLimit = limit;
+  }
+  const e = probed;
+  probed = null;
+  return e;
 }
 
 /** The current tasklet, or an error naming `what` if called outside one. */

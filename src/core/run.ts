@@ -74,6 +74,25 @@ export interface MainOptions extends Omit<RunOptions, "onUncaught"> {
 
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
 
+let dumper: ((rt: Runtime) => string) | null = null;
+
+/**
+ * Installs the renderer of a tasklet dump (the inspect layer does, at load:
+ * core cannot import it). main() prints its text on SIGQUIT and on a deadlock.
+ */
+export function setDumper(render: ((rt: Runtime) => string) | null): void {
+  dumper = render;
+}
+
+function renderDump(rt: Runtime): string {
+  if (dumper === null) return "no dump (the inspect layer is not loaded)\n";
+  try {
+    return dumper(rt);
+  } catch (e) {
+    return `the dump failed: ${formatError(e)}\n`;
+  }
+}
+
 /**
  * The entry of a program, as Go's `main`: runs `body` as the root; when it
  * returns, the tasklets still alive are killed (their cleanup runs) and the
@@ -81,6 +100,8 @@ const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
  * second one exits at once). An error that escapes the root or any tasklet
  * nobody joins, or a deadlock, is printed on stderr and the exit code is
  * non-zero (1 for an error, 2 for a deadlock, 128 + n for signal n).
+ * SIGQUIT prints a dump of every tasklet on stderr and the program goes on
+ * (the JVM's kill -3; Go would exit); a deadlock prints the dump as well.
  *
  * @example
  * main(function* () { yield* serve(8080); });
@@ -104,23 +125,43 @@ export function main<T>(body: Body<T>, options?: MainOptions): Promise<number> {
     signalled = SIGNALS[sig];
     root?.kill();
   };
-  const handlers = Object.keys(SIGNALS).map((sig) => {
+  const handlers: [string, () => void][] = Object.keys(SIGNALS).map((sig) => {
     const h = (): void => onSignal(sig as keyof typeof SIGNALS);
     process.on(sig, h);
-    return [sig, h] as const;
+    return [sig, h];
   });
+  const onQuit = (): void => {
+    stderr.write(`SIGQUIT: ${renderDump(rt)}`);
+  };
+  if (process.platform !== "win32") {
+    process.on("SIGQUIT", onQuit);
+    handlers.push(["SIGQUIT", onQuit]);
+  }
+  // The dump is taken when the deadlock is found, before its tasklets are killed.
+  let deadlockDump = "";
+  const previousOnDeadlock = rt.onDeadlock;
+  rt.onDeadlock = (e) => {
+    if (dumper !== null) deadlockDump += `\n${renderDump(rt)}`;
+    previousOnDeadlock?.(e);
+  };
+  const reportDeadlock = (e: DeadlockError): void => {
+    // With a dump, its first line and the dump (which lists each blocked tasklet, with its stack).
+    report(deadlockDump === "" ? e.message : `${e.message.split("\n")[0]}\n${deadlockDump}`, 2);
+    deadlockDump = "";
+  };
   const finish = (exitCode: number): number => {
+    rt.onDeadlock = previousOnDeadlock;
     for (const [sig, h] of handlers) process.off(sig, h);
     if (options?.exit !== false) process.exit(exitCode);
     return exitCode;
   };
   const afterRoot = (deadlock: DeadlockError | null, t: Tasklet): Promise<number> => {
-    if (deadlock !== null) report(deadlock.message, 2);
+    if (deadlock !== null) reportDeadlock(deadlock);
     else if (t.state === FAILED) report(formatError(t.value), 1);
     else if (t.state === KILLED && signalled !== 0 && code === 0) code = 128 + signalled;
     return new Promise<number>((resolve) => {
       rt.spawnRoot(toIterator("main", reapAll(rt)), "main-exit", 1, { onUncaught }, (_reaper, dl) => {
-        if (dl !== null) report(dl.message, 2);
+        if (dl !== null) reportDeadlock(dl);
         resolve(finish(code));
       });
     });

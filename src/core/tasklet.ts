@@ -64,8 +64,12 @@ export class TaskletExt {
   onEnd: ((t: Tasklet, deadlock: DeadlockError | null) => void) | null = null;
   /** A root of a deadlocked run: the error its run() rejects with. */
   deadlock: DeadlockError | null = null;
-  /** Where spawn() was called, when the runtime records spawn sites. */
-  site: string | undefined = undefined;
+  /**
+   * Where spawn() was called, when the runtime records spawn sites: the
+   * stack is formatted only when a dump reads it (formatting costs several
+   * times the capture).
+   */
+  site: Error | undefined = undefined;
 }
 
 export class Tasklet<T = unknown> {

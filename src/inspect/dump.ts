@@ -1,0 +1,160 @@
+/**
+ * dump(): Go's goroutine dump for tasklets.
+ *
+ * Layout (each part omitted when empty):
+ *
+ *   tasklet dump: 7 tasklets (1 running, 1 ready, 5 blocked), pid 42, up 3.1 s
+ *
+ *   running: 1
+ *     #1 main, age 3.1 s, 4 switches
+ *       at main (app.ts:30:9)
+ *
+ *   blocked on recv from channel#2 (unbuffered): 3 tasklets
+ *     #3 worker-1, age 3.0 s, 1 switch, parent #1
+ *     #4 worker-2, age 3.0 s, 1 switch, parent #1
+ *       at worker (app.ts:12:22)
+ *       spawned at main (app.ts:28:7)
+ *
+ * Tasklets are grouped by state, then by what they wait on, then by where
+ * they stand (suspension and spawn frames): a group that shares one stack
+ * prints it once, as `pprof`'s goroutine profile does, so ten thousand
+ * connection tasklets blocked on the same line take a few lines. What a
+ * wait's description says that varies from tasklet to tasklet (a timer's
+ * `(12 ms left)`) is left out of the group's title and shown on each line.
+ *
+ * The text is for people; `tasklets()` gives the same facts as data.
+ */
+
+import { setDumper } from "../core/run.js";
+import { type Runtime, runtime } from "../core/runtime.js";
+import { type SnapshotOptions, type TaskletInfo, tasklets } from "./snapshot.js";
+import { trace, traceFromEnv } from "./trace.js";
+
+/** Tasklet lines printed per group of one stack before the rest are summed up. */
+const MAX_LINES = 10;
+/** Ids listed for the tasklets of a group that are not printed one a line. */
+const MAX_IDS = 20;
+
+export interface DumpOptions {
+  /** The runtime to dump (the testing layer's); default: this thread's. */
+  runtime?: Runtime;
+}
+
+/**
+ * Renders every live tasklet of this thread's runtime, grouped by state and
+ * by what each waits on, with the line where each is suspended and, when
+ * spawn sites are traced (`TASKLET_TRACE=1` or `trace()`), where it was
+ * spawned. Costs a few µs a tasklet. A program run with `main()` prints it
+ * on SIGQUIT (`kill -QUIT <pid>`) and on a deadlock.
+ *
+ * @example
+ * process.stderr.write(dump());
+ */
+export function dump(options?: DumpOptions): string {
+  if (options !== undefined && (typeof options !== "object" || options === null)) {
+    throw new TypeError(`dump: options must be an object, got ${String(options)}`);
+  }
+  const rt = options?.runtime ?? runtime();
+  const snap: SnapshotOptions = { runtime: rt };
+  const list = tasklets(snap);
+  return formatDump(list, { pid: process.pid, uptimeMs: process.uptime() * 1000, traced: rt.recordSites });
+}
+
+export interface DumpHeader {
+  pid: number;
+  /** How long the process has run. */
+  uptimeMs: number;
+  /** Whether spawn sites were being recorded. */
+  traced: boolean;
+}
+
+const STATE_ORDER = ["running", "ready", "blocked"] as const;
+
+/** The text of a dump of `list` (exported for tests and for other runtimes' snapshots). */
+export function formatDump(list: readonly TaskletInfo[], header: DumpHeader): string {
+  const count = (s: string): number => list.filter((t) => t.state === s).length;
+  const parts = STATE_ORDER.filter((s) => count(s) > 0).map((s) => `${count(s)} ${s}`);
+  let out = `tasklet dump: ${plural(list.length, "tasklet")}${parts.length > 0 ? ` (${parts.join(", ")})` : ""}, pid ${header.pid}, up ${duration(header.uptimeMs)}\n`;
+  if (!header.traced && list.length > 0) {
+    out += "(spawn sites are not recorded: run with TASKLET_TRACE=1 to see where each tasklet was spawned)\n";
+  }
+  for (const state of STATE_ORDER) {
+    const ofState = list.filter((t) => t.state === state);
+    if (ofState.length === 0) continue;
+    // Group by what they wait on, biggest group first, then by first id.
+    const byWait = groupBy(ofState, (t) => (t.waitsOn === null ? "" : waitKey(t.waitsOn)));
+    byWait.sort((a, b) => b.items.length - a.items.length || (a.items[0]?.id ?? 0) - (b.items[0]?.id ?? 0));
+    for (const { key, items } of byWait) {
+      const title = state === "blocked" ? `blocked on ${key}` : state;
+      out += `\n${title}: ${plural(items.length, "tasklet")}\n`;
+      const byStack = groupBy(
+        items,
+        (t) => `${(t.suspendedAt ?? []).join("\n")}\n--\n${(t.spawnedAt ?? []).join("\n")}`,
+      );
+      for (const { items: same } of byStack) out += formatGroup(same, key);
+    }
+  }
+  return out;
+}
+
+function formatGroup(items: readonly TaskletInfo[], key: string): string {
+  let out = "";
+  const shown = items.length > MAX_LINES + 1 ? items.slice(0, MAX_LINES) : items;
+  for (const t of shown) out += `  ${taskletLine(t, key)}\n`;
+  const rest = items.slice(shown.length);
+  if (rest.length > 0) {
+    const ids = rest.slice(0, MAX_IDS).map((t) => `#${t.id}`);
+    out += `  … and ${rest.length} more: ${ids.join(" ")}${rest.length > MAX_IDS ? " …" : ""}\n`;
+  }
+  const first = items[0] as TaskletInfo;
+  const frames = first.suspendedAt ?? [];
+  if (!first.started) out += "    (not started)\n";
+  else if (frames.length === 0 && first.suspendedAt !== null)
+    out += "    (no user frames: it stands inside the library)\n";
+  for (const f of frames) out += `    at ${f}\n`;
+  const spawned = first.spawnedAt ?? [];
+  if (spawned.length > 0) {
+    out += `    spawned at ${spawned[0]}\n`;
+    for (const f of spawned.slice(1)) out += `               ${f}\n`;
+  }
+  return out;
+}
+
+function taskletLine(t: TaskletInfo, key: string): string {
+  let s = `#${t.id} ${t.name}, age ${duration(t.ageMs)}, ${plural(t.switches, "switch", "switches")}`;
+  if (t.parentId !== null) s += `, parent #${t.parentId}`;
+  if (t.priority !== "normal") s += `, ${t.priority} priority`;
+  if (t.killed) s += ", killed (in cleanup)";
+  if (t.waitsOn !== null && t.waitsOn !== key) s += `: ${t.waitsOn}`;
+  return s;
+}
+
+/** A wait's description without what varies between tasklets waiting on the same thing (time left). */
+export function waitKey(waitsOn: string): string {
+  return waitsOn.replace(/\s*\([^()]*\b(?:left|ago|elapsed)\b[^()]*\)/g, "").trim();
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): { key: string; items: T[] }[] {
+  const map = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const g = map.get(k);
+    if (g === undefined) map.set(k, [it]);
+    else g.push(it);
+  }
+  return [...map].map(([k, v]) => ({ key: k, items: v }));
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function duration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.round(ms / 60_000)} min`;
+}
+
+// main() prints the dump on SIGQUIT and on a deadlock; core cannot import this layer, so it is installed here.
+setDumper((rt) => dump({ runtime: rt }));
+if (traceFromEnv()) trace(true);
