@@ -141,7 +141,7 @@ export function main<T>(body: Body<T>, options?: MainOptions): Promise<number> {
   let deadlockDump = "";
   const previousOnDeadlock = rt.onDeadlock;
   rt.onDeadlock = (e) => {
-    if (dumper !== null) deadlockDump += `\n${renderDump(rt)}`;
+    if (dumper !== null) deadlockDump += `\n${renderDump(rt).trimEnd()}`;
     previousOnDeadlock?.(e);
   };
   const reportDeadlock = (e: DeadlockError): void => {

@@ -91,7 +91,8 @@ export function formatDump(list: readonly TaskletInfo[], header: DumpHeader): st
         items,
         (t) => `${(t.suspendedAt ?? []).join("\n")}\n--\n${(t.spawnedAt ?? []).join("\n")}`,
       );
-      for (const { items: same } of byStack) out += formatGroup(same, key);
+      // Sub-groups of one stack each, apart by a blank line.
+      out += byStack.map(({ items: same }) => formatGroup(same, key)).join("\n");
     }
   }
   return out;

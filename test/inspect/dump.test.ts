@@ -1,0 +1,252 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { runtime } from "../../src/core/runtime.js";
+import {
+  call,
+  dump,
+  main,
+  type Operation,
+  run,
+  schedule,
+  sleep,
+  spawn,
+  type Tasklet,
+  type TaskletInfo,
+  tasklets,
+  timeout,
+  trace,
+} from "../../src/index.js";
+import { formatDump, waitKey } from "../../src/inspect/dump.js";
+
+const THIS_FILE = fileURLToPath(import.meta.url);
+/** The line of this compiled file that carries `marker` (tsc keeps comments), 1-based. */
+function lineOf(marker: string): number {
+  const lines = readFileSync(THIS_FILE, "utf8").split("\n");
+  const i = lines.findIndex((l) => l.includes(marker) && !l.includes("lineOf("));
+  assert.ok(i >= 0, `marker ${marker} not found`);
+  return i + 1;
+}
+/** A frame `fn (…/dump.test.js:line:col)`. */
+function frameRe(fn: string, marker: string): RegExp {
+  return new RegExp(`^${fn} \\(.*dump\\.test\\.js:${lineOf(marker)}:\\d+\\)$`);
+}
+
+function* sleeper(ms: number): Operation<void> {
+  yield* sleep(ms); // @sleeper
+}
+function* nested(ms: number): Operation<void> {
+  yield* sleeper(ms); // @nested
+}
+function* joiner(t: Tasklet): Operation<void> {
+  yield* t.join(); // @joiner
+}
+function* spinner(): Operation<void> {
+  for (;;) yield* schedule(); // @spinner
+}
+function* waiter(): Operation<void> {
+  yield* call(() => new Promise<void>(() => {})); // @waiter
+}
+function* timed(): Operation<void> {
+  yield* timeout(60_000, sleeper(50_000)); // @timed
+}
+
+test("tasklets() lists each live tasklet: state, what it waits on, parent, where it stands and was spawned", async () => {
+  const wasTracing = trace(true);
+  try {
+    await run(
+      function* () {
+        const s1 = spawn(nested(60_000), { name: "sleeper-1" });
+        const s2 = spawn(nested(60_000), { name: "sleeper-2" });
+        const j = spawn(joiner(s1), { name: "joiner" }); // @spawn-joiner
+        const sp = spawn(spinner(), { name: "spinner", joinable: false, priority: "low" });
+        const w = spawn(waiter(), { name: "waiter" });
+        const tm = spawn(timed(), { name: "timed" });
+        yield* sleep(5);
+        const fresh = spawn(sleeper(1), { name: "fresh" });
+        const list = tasklets(); // @snapshot
+        const by = (name: string): TaskletInfo => {
+          const t = list.find((x) => x.name === name);
+          assert.ok(t, `${name} is listed`);
+          return t;
+        };
+        const me = by("root");
+        assert.deepEqual(
+          list.map((t) => t.id),
+          [...list.map((t) => t.id)].sort((a, b) => a - b),
+          "by id",
+        );
+        assert.equal(list.length, 8);
+        assert.equal(me.state, "running");
+        assert.equal(me.parentId, null);
+        assert.match(me.suspendedAt?.[0] ?? "", new RegExp(`dump\\.test\\.js:${lineOf("@snapshot")}:\\d+\\)$`));
+
+        const s1i = by("sleeper-1");
+        assert.equal(s1i.state, "blocked");
+        assert.equal(s1i.started, true);
+        assert.equal(s1i.parentId, me.id);
+        assert.match(s1i.waitsOn ?? "", /^sleep\(60000\) \(\d+ ms left\)$/);
+        assert.match(s1i.suspendedAt?.[0] ?? "", frameRe("sleeper", "@sleeper"));
+        assert.match(s1i.suspendedAt?.[1] ?? "", frameRe("nested", "@nested"));
+        assert.equal(s1i.switches, 1);
+        assert.ok(s1i.ageMs >= 0);
+
+        const ji = by("joiner");
+        assert.equal(ji.waitsOn, `join of #${s1.id} sleeper-1`);
+        assert.match(ji.suspendedAt?.[0] ?? "", frameRe("joiner", "@joiner"));
+        assert.match(ji.spawnedAt?.[0] ?? "", new RegExp(`dump\\.test\\.js:${lineOf("@spawn-joiner")}:\\d+\\)$`));
+
+        const spi = by("spinner");
+        assert.equal(spi.state, "ready");
+        assert.equal(spi.priority, "low");
+        assert.equal(spi.waitsOn, null);
+        assert.ok(spi.switches > 1, "it ran several times");
+        assert.match(spi.suspendedAt?.[0] ?? "", frameRe("spinner", "@spinner"));
+
+        assert.equal(by("waiter").waitsOn, "a promise (call)");
+        assert.match(by("waiter").suspendedAt?.[0] ?? "", frameRe("waiter", "@waiter"));
+        // timeout()'s own frame is the library's: the user's frames remain, innermost first.
+        assert.deepEqual(
+          by("timed")
+            .suspendedAt?.slice(0, 2)
+            .map((f) => f.split(" ")[0]),
+          ["sleeper", "timed"],
+        );
+
+        const fi = by("fresh");
+        assert.equal(fi.state, "ready");
+        assert.equal(fi.started, false);
+        assert.equal(fi.suspendedAt, null);
+
+        // Without stacks: the same tasklets, no frames.
+        const cheap = tasklets({ stacks: false });
+        assert.deepEqual(
+          cheap.map((t) => [t.id, t.state, t.waitsOn === null]),
+          list.map((t) => [t.id, t.state, t.waitsOn === null]),
+        );
+        assert.ok(cheap.every((t) => t.suspendedAt === null && t.spawnedAt === null));
+
+        for (const t of [s1, s2, j, sp, w, tm, fresh]) t.kill();
+      },
+      { onUncaught: () => {} },
+    );
+  } finally {
+    trace(wasTracing);
+  }
+});
+
+test("probing leaves every tasklet as it was: each resumes with what its wait brings", async () => {
+  const got: unknown[] = [];
+  await run(function* () {
+    function* sleepThen(v: number): Operation<number> {
+      yield* sleep(20);
+      return v;
+    }
+    function* recorder(): Operation<void> {
+      for (let i = 0; i < 3; i++) yield* schedule();
+      got.push("spun");
+    }
+    const a = spawn(sleepThen(1));
+    const b = spawn(function* (): Operation<number> {
+      return (yield* a.join()) + 10;
+    });
+    const c = spawn(function* (): Operation<string> {
+      return yield* call(() => new Promise<string>((r) => setTimeout(() => r("promised"), 10)));
+    });
+    const d = spawn(function* (): Operation<string> {
+      try {
+        yield* timeout(5, sleepThen(0));
+        return "no";
+      } catch (e) {
+        return (e as Error).name;
+      }
+    });
+    const e = spawn(recorder());
+    yield* schedule();
+    for (let i = 0; i < 5; i++) {
+      dump();
+      tasklets();
+      yield* schedule();
+    }
+    got.push(yield* a.join(), yield* b.join(), yield* c.join(), yield* d.join());
+    yield* e.join();
+  });
+  assert.deepEqual(got, ["spun", 1, 11, "promised", "TimeoutError"]);
+});
+
+test("dump groups tasklets by state and by what they wait on, and prints a shared stack once", async () => {
+  await run(
+    function* () {
+      const s = spawn(nested(60_000), { name: "target" });
+      const joiners: Tasklet[] = [];
+      for (let i = 0; i < 14; i++) joiners.push(spawn(joiner(s), { name: `j${i}` }));
+      const sp = spawn(spinner(), { name: "spinner", joinable: false });
+      yield* sleep(2);
+      const text = dump();
+      const lines = text.split("\n");
+      assert.match(lines[0] ?? "", /^tasklet dump: 17 tasklets \(1 running, 1 ready, 15 blocked\), pid \d+, up /);
+      // Biggest group first: the 14 joiners, of which 10 are printed and the rest summed up.
+      const g = lines.indexOf(`blocked on join of #${s.id} target: 14 tasklets`);
+      assert.ok(g > 0, text);
+      assert.ok(g < lines.indexOf("blocked on sleep(60000): 1 tasklet"), "bigger group first");
+      assert.match(lines[g + 1] ?? "", new RegExp(`^ {2}#${s.id + 1} j0, age \\d+ ms, 1 switch, parent #\\d+$`));
+      assert.match(lines[g + 11] ?? "", /^ {2}… and 4 more: #\d+ #\d+ #\d+ #\d+$/);
+      assert.match(lines[g + 12] ?? "", /^ {4}at joiner \(.*dump\.test\.js:\d+:\d+\)$/);
+      assert.equal(text.split("at joiner (").length - 1, 1, "the joiners' stack is printed once");
+      const r = lines.indexOf("ready: 1 tasklet");
+      assert.ok(r > 0 && lines.indexOf("running: 1 tasklet") < r, "running, then ready, then blocked");
+      // A timer's time left varies: not in the group's title, on the tasklet's line.
+      const sl = lines.indexOf("blocked on sleep(60000): 1 tasklet");
+      assert.match(lines[sl + 1] ?? "", /, parent #\d+: sleep\(60000\) \(\d+ ms left\)$/);
+      sp.kill();
+      s.kill();
+    },
+    { onUncaught: () => {} },
+  );
+});
+
+test("a dump without tasklets, and the wait key of a description", () => {
+  assert.match(
+    formatDump([], { pid: 1, uptimeMs: 1500, traced: false }),
+    /^tasklet dump: 0 tasklets, pid 1, up 1\.5 s\n$/,
+  );
+  assert.equal(waitKey("sleep(100) (12 ms left)"), "sleep(100)");
+  assert.equal(waitKey("recv from channel#3 (cap 0)"), "recv from channel#3 (cap 0)");
+  assert.throws(() => dump(null as never), TypeError);
+  assert.throws(() => tasklets(5 as never), TypeError);
+  assert.throws(() => trace("yes" as never), TypeError);
+});
+
+test("main() on a deadlock prints the dump of the blocked tasklets, with their lines, and returns 2", async () => {
+  let err = "";
+  const code = await main(
+    function* () {
+      let b: Tasklet | null = null;
+      const a = spawn(
+        function* (): Operation<void> {
+          yield* sleep(1);
+          yield* (b as Tasklet).join(); // @a-joins-b
+        },
+        { name: "a" },
+      );
+      b = spawn(joiner(a), { name: "b" });
+      yield* a.join(); // @main-join
+    },
+    { exit: false, stderr: { write: (s: string) => (err += s) } },
+  );
+  assert.equal(code, 2);
+  assert.match(err, /^all tasklets are asleep - deadlock!\n/);
+  assert.match(err, /\ntasklet dump: 3 tasklets \(3 blocked\)/);
+  assert.match(err, /blocked on join of #\d+ a: 2 tasklets\n {2}#\d+ main, /);
+  assert.match(err, /\n {2}#\d+ b, age \d+ ms, 1 switch, parent #\d+\n/);
+  assert.match(err, new RegExp(`dump\\.test\\.js:${lineOf("@main-join")}:\\d+\\)\n`));
+  assert.match(err, new RegExp(`at joiner \\(.*dump\\.test\\.js:${lineOf("@joiner")}:\\d+\\)\n`));
+  assert.match(
+    err,
+    new RegExp(
+      `blocked on join of #\\d+ b: 1 tasklet\n {2}#\\d+ a, [^\n]+\n {4}at .*dump\\.test\\.js:${lineOf("@a-joins-b")}:`,
+    ),
+  );
+  assert.equal(runtime().onDeadlock, null, "main() restores the deadlock hook");
+});
