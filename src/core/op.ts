@@ -175,6 +175,8 @@ export function probeSuspension(t: Tasklet): Error | null {
   probed = null;
   try {
     gen.next();
+  } catch {
+    // Running already (on the stack of another runtime's step): no probe.
   } finally {
     probing = false;
     Error.stackTraceLimit = limit;
