@@ -60,12 +60,16 @@ test("main: SIGTERM kills the root, whose cleanup runs (and may block), exit cod
     });`;
   const child = spawnProcess(process.execPath, ["--input-type=module", "-e", script], { stdio: "pipe" });
   let out = "";
+  let sent = false;
   child.stdout.setEncoding("utf8");
   const code = await new Promise<number | null>((resolve) => {
     const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
     child.stdout.on("data", (d: string) => {
       out += d;
-      if (out.includes("ready")) child.kill("SIGTERM");
+      if (!sent && out.includes("ready")) {
+        sent = true; // once: a second signal means "exit now" to main()
+        child.kill("SIGTERM");
+      }
     });
     child.on("exit", (c) => {
       clearTimeout(guard);
