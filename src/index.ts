@@ -23,6 +23,8 @@ export { exit, schedule } from "./core/ops.js";
 export { type MainOptions, main, type RunOptions, run } from "./core/run.js";
 export { type Body, type SpawnOptions, self as current, spawn } from "./core/spawn.js";
 export type { Priority, Tasklet } from "./core/tasklet.js";
+export { Mutex, withLock } from "./sync/mutex.js";
+export { Semaphore, withPermit } from "./sync/semaphore.js";
 export { now } from "./time/clock.js";
 export { sleep } from "./time/sleep.js";
 export { timeout } from "./time/timeout.js";
