@@ -25,6 +25,7 @@ export { type Body, type SpawnOptions, self as current, spawn } from "./core/spa
 export type { Priority, Tasklet } from "./core/tasklet.js";
 export { Event } from "./sync/event.js";
 export { Mutex, withLock } from "./sync/mutex.js";
+export { Scope, scope } from "./sync/scope.js";
 export { Semaphore, withPermit } from "./sync/semaphore.js";
 export { WaitGroup } from "./sync/waitgroup.js";
 export { now } from "./time/clock.js";
