@@ -25,6 +25,7 @@ export { type Body, type SpawnOptions, self as current, spawn } from "./core/spa
 export type { Priority, Tasklet } from "./core/tasklet.js";
 export { Dispatcher, type DispatchOptions } from "./sync/dispatcher.js";
 export { Event } from "./sync/event.js";
+export { callIn, PostedCall, post } from "./sync/ifc.js";
 export { Mutex, withLock } from "./sync/mutex.js";
 export { TaskletPool } from "./sync/pool.js";
 export { Scope, scope } from "./sync/scope.js";
