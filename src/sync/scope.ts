@@ -157,6 +157,7 @@ export function* scope<T>(body: (s: Scope) => Operation<T>): Operation<T> {
     try {
       value = yield* body(s);
     } catch (e) {
+      s.inBody = false;
       if (e !== s.token) s.fail(e);
     }
     s.inBody = false;

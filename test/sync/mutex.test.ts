@@ -229,65 +229,98 @@ test("mutex property: random lockers with kills and timeouts never overlap and e
   const action = fc.record({
     hold: fc.integer({ min: 0, max: 3 }),
     timeoutMs: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
-    killAfter: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }),
     sleepHold: fc.boolean(),
   });
+  const program = fc.record({
+    actions: fc.array(action, { minLength: 1, maxLength: 4 }),
+    killAfter: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }),
+  });
   await fc.assert(
-    fc.asyncProperty(
-      fc.array(fc.array(action, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 }),
-      async (programs) => {
-        const m = new Mutex();
-        let inside = 0;
-        let overlaps = 0;
-        await run(function* () {
-          const ts: Tasklet[] = [];
-          for (const prog of programs) {
-            ts.push(
-              spawn(function* () {
-                for (const a of prog) {
-                  const critical = (): Operation<void> =>
-                    withLock(m, function* () {
-                      inside++;
-                      if (inside > 1) overlaps++;
-                      try {
-                        if (a.sleepHold) yield* sleep(a.hold);
-                        else yield* yields(a.hold);
-                      } finally {
-                        inside--;
-                      }
-                    });
-                  try {
-                    if (a.timeoutMs === undefined) yield* critical();
-                    else yield* timeout(a.timeoutMs, critical());
-                  } catch (e) {
-                    if (!(e instanceof TimeoutError)) throw e;
-                  }
+    fc.asyncProperty(fc.array(program, { minLength: 1, maxLength: 6 }), async (programs) => {
+      const m = new Mutex();
+      let inside = 0;
+      let overlaps = 0;
+      await run(function* () {
+        const ts: Tasklet[] = [];
+        for (const prog of programs) {
+          ts.push(
+            spawn(function* () {
+              for (const a of prog.actions) {
+                const critical = (): Operation<void> =>
+                  withLock(m, function* () {
+                    inside++;
+                    if (inside > 1) overlaps++;
+                    try {
+                      if (a.sleepHold) yield* sleep(a.hold);
+                      else yield* yields(a.hold);
+                    } finally {
+                      inside--;
+                    }
+                  });
+                try {
+                  if (a.timeoutMs === undefined) yield* critical();
+                  else yield* timeout(a.timeoutMs, critical());
+                } catch (e) {
+                  if (!(e instanceof TimeoutError)) throw e;
                 }
-              }),
-            );
-          }
-          programs.forEach((prog, i) => {
-            const k = prog[0]?.killAfter;
-            if (k !== undefined) {
-              spawn(function* () {
-                yield* yields(k);
-                ts[i]?.kill();
-              });
-            }
-          });
-          for (const t of ts) {
-            try {
-              yield* t.join();
-            } catch (e) {
-              if (!(e instanceof KilledError)) throw e;
-            }
+              }
+            }),
+          );
+        }
+        programs.forEach((prog, i) => {
+          const k = prog.killAfter;
+          if (k !== undefined) {
+            spawn(function* () {
+              yield* yields(k);
+              ts[i]?.kill();
+            });
           }
         });
-        assert.equal(overlaps, 0);
-        assert.equal(m.isLocked(), false);
-        assert.equal(m.waiters.length, 0);
-      },
-    ),
+        for (const t of ts) {
+          try {
+            yield* t.join();
+          } catch (e) {
+            if (!(e instanceof KilledError)) throw e;
+          }
+        }
+      });
+      assert.equal(overlaps, 0);
+      assert.equal(m.isLocked(), false);
+      assert.equal(m.waiters.length, 0);
+    }),
     { numRuns: 60 },
+  );
+});
+
+test("a deadlock over two mutexes is reported with each waiter and the holder of what it waits on", async () => {
+  const a = new Mutex();
+  const b = new Mutex();
+  await assert.rejects(
+    run(function* () {
+      const t1 = spawn(
+        function* () {
+          yield* a.lock();
+          yield* schedule();
+          yield* b.lock();
+        },
+        { name: "t1" },
+      );
+      const t2 = spawn(
+        function* () {
+          yield* b.lock();
+          yield* schedule();
+          yield* a.lock();
+        },
+        { name: "t2" },
+      );
+      yield* t1.join();
+      yield* t2.join();
+    }),
+    (e: Error) => {
+      assert.equal(e.name, "DeadlockError");
+      assert.match(e.message, /t1: waits on a mutex held by #\d+ t2/);
+      assert.match(e.message, /t2: waits on a mutex held by #\d+ t1/);
+      return true;
+    },
   );
 });
