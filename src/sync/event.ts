@@ -29,7 +29,8 @@ class EventWaitOp extends WaitOp<void> {
 
 /**
  * A flag tasklets can wait for: `wait()` blocks until `set()`; once set, it
- * stays set (every wait returns at once) until `reset()`.
+ * stays set (every wait returns at once) until `reset()`. (Import it by
+ * name: it shadows the global DOM `Event` of Node in that module.)
  *
  * @example
  * const ready = new Event();

@@ -31,7 +31,14 @@ const RETURNED = 1;
 const THREW = 2;
 const CANCELLED = 3;
 
-/** A call posted to a tasklet: its outcome, and the wait for it. */
+/**
+ * A call posted to a tasklet: its outcome, and the wait for it (also a
+ * select case, `resultCase()`).
+ *
+ * @example
+ * const c = post(worker, () => pending.length);
+ * if (!c.isDone()) c.cancel();
+ */
 export class PostedCall<T> extends WaitOp<T> implements Posted {
   private state = PENDING;
   private outcome: unknown = undefined;

@@ -66,7 +66,15 @@ class DrainOp extends WaitOp<void> {
   }
 }
 
-/** A scope's handle, given to its body: spawn children that the scope waits for. */
+/**
+ * A scope's handle, given to its body: spawn children that the scope waits
+ * for. It may be passed to the children, which may spawn into it too.
+ *
+ * @example
+ * yield* scope(function* (s) {
+ *   for (const conn of conns) s.spawn(() => serve(conn), { name: "conn" });
+ * });
+ */
 export class Scope implements Selector {
   /** Children that have not ended. */
   readonly children = new Set<Tasklet>();
