@@ -120,6 +120,7 @@ export class Scope implements Selector {
 
   /** Records a failure; the first kills the children and cancels the body. */
   fail(error: unknown): void {
+    if (this.failures.includes(error)) return; // a child's error rethrown by the body's join of it
     this.failures.push(error);
     if (this.failures.length > 1) return;
     for (const c of this.children) c.kill();

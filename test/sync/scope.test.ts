@@ -210,3 +210,49 @@ test("a child's join inside the scope sees its value", async () => {
   });
   assert.equal(r, 42);
 });
+
+test("a child's error rethrown by the body's join is one failure, not two", async () => {
+  const boom = new Error("boom");
+  await run(function* () {
+    try {
+      yield* scope(function* (s) {
+        const c = s.spawn(function* (): Operation<void> {
+          throw boom;
+        });
+        try {
+          yield* sleep(1000); // the child fails meanwhile: the body is cancelled here
+        } catch {
+          // swallowed: the body goes on and joins the failed child, which rethrows its error
+        }
+        yield* c.join();
+      });
+      assert.fail("should throw");
+    } catch (e) {
+      assert.equal(e, boom);
+      assert.equal((e as { suppressed?: unknown }).suppressed, undefined);
+    }
+  });
+});
+
+test("a child spawned into a failing scope is killed before it starts", async () => {
+  let ran = false;
+  await run(function* () {
+    try {
+      yield* scope(function* (s) {
+        s.spawn(() => failAfter(0, "first"));
+        try {
+          yield* sleep(1000);
+        } catch {
+          // the body swallows its cancellation and spawns again
+        }
+        s.spawn(function* () {
+          ran = true;
+        });
+      });
+      assert.fail("should throw");
+    } catch (e) {
+      assert.equal((e as Error).message, "first");
+    }
+  });
+  assert.equal(ran, false);
+});
