@@ -48,7 +48,7 @@
  */
 
 import { TaskletError } from "./errors.js";
-import { BLOCKED, F_PENDING, READY } from "./flags.js";
+import { BLOCKED, F_AT_NEXT_OP, F_PENDING, F_PENDING_CALL, READY } from "./flags.js";
 import type { Tasklet } from "./tasklet.js";
 
 declare const suspendBrand: unique symbol;
@@ -123,9 +123,12 @@ const ITER: Iterator<Suspend, unknown, unknown> = {
         `${op.constructor.name}: an operation must be used with yield* inside a tasklet (start one with run() or spawn())`,
       );
     }
-    if ((t.flags & F_PENDING) !== 0) {
-      t.rt.deliverPending(t);
-      return SUSPENDED;
+    if ((t.flags & F_AT_NEXT_OP) !== 0) {
+      if ((t.flags & F_PENDING_CALL) !== 0) t.rt.runPosted(t);
+      if ((t.flags & F_PENDING) !== 0) {
+        t.rt.deliverPending(t);
+        return SUSPENDED;
+      }
     }
     const v = op.start(t);
     if (v === PARK) return SUSPENDED;

@@ -141,12 +141,12 @@ export function main<T>(body: Body<T>, options?: MainOptions): Promise<number> {
   let deadlockDump = "";
   const previousOnDeadlock = rt.onDeadlock;
   rt.onDeadlock = (e) => {
-    if (dumper !== null) deadlockDump += `\n${renderDump(rt).trimEnd()}`;
+    if (dumper !== null) deadlockDump += `\n\n${renderDump(rt).trimEnd()}`;
     previousOnDeadlock?.(e);
   };
   const reportDeadlock = (e: DeadlockError): void => {
-    // With a dump, its first line and the dump (which lists each blocked tasklet, with its stack).
-    report(deadlockDump === "" ? e.message : `${e.message.split("\n")[0]}\n${deadlockDump}`, 2);
+    // The message (one line per blocked tasklet), then the dump (the same tasklets, grouped, with their stacks).
+    report(`${e.message}${deadlockDump}`, 2);
     deadlockDump = "";
   };
   const finish = (exitCode: number): number => {

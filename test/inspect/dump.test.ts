@@ -6,17 +6,23 @@ import { runtime } from "../../src/core/runtime.js";
 import {
   call,
   dump,
+  Event,
+  Mutex,
   main,
   type Operation,
   run,
+  Semaphore,
   schedule,
+  scope,
   sleep,
   spawn,
   type Tasklet,
   type TaskletInfo,
+  TaskletPool,
   tasklets,
   timeout,
   trace,
+  WaitGroup,
 } from "../../src/index.js";
 import { formatDump, waitKey } from "../../src/inspect/dump.js";
 
@@ -63,71 +69,75 @@ test("tasklets() lists each live tasklet: state, what it waits on, parent, where
         const sp = spawn(spinner(), { name: "spinner", joinable: false, priority: "low" });
         const w = spawn(waiter(), { name: "waiter" });
         const tm = spawn(timed(), { name: "timed" });
-        yield* sleep(5);
-        const fresh = spawn(sleeper(1), { name: "fresh" });
-        const list = tasklets(); // @snapshot
-        const by = (name: string): TaskletInfo => {
-          const t = list.find((x) => x.name === name);
-          assert.ok(t, `${name} is listed`);
-          return t;
-        };
-        const me = by("root");
-        assert.deepEqual(
-          list.map((t) => t.id),
-          [...list.map((t) => t.id)].sort((a, b) => a - b),
-          "by id",
-        );
-        assert.equal(list.length, 8);
-        assert.equal(me.state, "running");
-        assert.equal(me.parentId, null);
-        assert.match(me.suspendedAt?.[0] ?? "", new RegExp(`dump\\.test\\.js:${lineOf("@snapshot")}:\\d+\\)$`));
+        const all = [s1, s2, j, sp, w, tm];
+        try {
+          yield* sleep(5);
+          const fresh = spawn(sleeper(1), { name: "fresh" });
+          all.push(fresh);
+          const list = tasklets(); // @snapshot
+          const by = (name: string): TaskletInfo => {
+            const t = list.find((x) => x.name === name);
+            assert.ok(t, `${name} is listed`);
+            return t;
+          };
+          const me = by("root");
+          assert.deepEqual(
+            list.map((t) => t.id),
+            [...list.map((t) => t.id)].sort((a, b) => a - b),
+            "by id",
+          );
+          assert.equal(list.length, 8);
+          assert.equal(me.state, "running");
+          assert.equal(me.parentId, null);
+          assert.match(me.suspendedAt?.[0] ?? "", new RegExp(`dump\\.test\\.js:${lineOf("@snapshot")}:\\d+\\)$`));
 
-        const s1i = by("sleeper-1");
-        assert.equal(s1i.state, "blocked");
-        assert.equal(s1i.started, true);
-        assert.equal(s1i.parentId, me.id);
-        assert.match(s1i.waitsOn ?? "", /^sleep\(60000\) \(\d+ ms left\)$/);
-        assert.match(s1i.suspendedAt?.[0] ?? "", frameRe("sleeper", "@sleeper"));
-        assert.match(s1i.suspendedAt?.[1] ?? "", frameRe("nested", "@nested"));
-        assert.equal(s1i.switches, 1);
-        assert.ok(s1i.ageMs >= 0);
+          const s1i = by("sleeper-1");
+          assert.equal(s1i.state, "blocked");
+          assert.equal(s1i.started, true);
+          assert.equal(s1i.parentId, me.id);
+          assert.match(s1i.waitsOn ?? "", /^sleep\(60000\) \(\d+ ms left\)$/);
+          assert.match(s1i.suspendedAt?.[0] ?? "", frameRe("sleeper", "@sleeper"));
+          assert.match(s1i.suspendedAt?.[1] ?? "", frameRe("nested", "@nested"));
+          assert.equal(s1i.switches, 1);
+          assert.ok(s1i.ageMs >= 0);
 
-        const ji = by("joiner");
-        assert.equal(ji.waitsOn, `join of #${s1.id} sleeper-1`);
-        assert.match(ji.suspendedAt?.[0] ?? "", frameRe("joiner", "@joiner"));
-        assert.match(ji.spawnedAt?.[0] ?? "", new RegExp(`dump\\.test\\.js:${lineOf("@spawn-joiner")}:\\d+\\)$`));
+          const ji = by("joiner");
+          assert.equal(ji.waitsOn, `join of #${s1.id} sleeper-1`);
+          assert.match(ji.suspendedAt?.[0] ?? "", frameRe("joiner", "@joiner"));
+          assert.match(ji.spawnedAt?.[0] ?? "", new RegExp(`dump\\.test\\.js:${lineOf("@spawn-joiner")}:\\d+\\)$`));
 
-        const spi = by("spinner");
-        assert.equal(spi.state, "ready");
-        assert.equal(spi.priority, "low");
-        assert.equal(spi.waitsOn, null);
-        assert.ok(spi.switches > 1, "it ran several times");
-        assert.match(spi.suspendedAt?.[0] ?? "", frameRe("spinner", "@spinner"));
+          const spi = by("spinner");
+          assert.equal(spi.state, "ready");
+          assert.equal(spi.priority, "low");
+          assert.equal(spi.waitsOn, null);
+          assert.ok(spi.switches > 1, "it ran several times");
+          assert.match(spi.suspendedAt?.[0] ?? "", frameRe("spinner", "@spinner"));
 
-        assert.equal(by("waiter").waitsOn, "a promise (call)");
-        assert.match(by("waiter").suspendedAt?.[0] ?? "", frameRe("waiter", "@waiter"));
-        // timeout()'s own frame is the library's: the user's frames remain, innermost first.
-        assert.deepEqual(
-          by("timed")
-            .suspendedAt?.slice(0, 2)
-            .map((f) => f.split(" ")[0]),
-          ["sleeper", "timed"],
-        );
+          assert.equal(by("waiter").waitsOn, "a promise (call)");
+          assert.match(by("waiter").suspendedAt?.[0] ?? "", frameRe("waiter", "@waiter"));
+          // timeout()'s own frame is the library's: the user's frames remain, innermost first.
+          assert.deepEqual(
+            by("timed")
+              .suspendedAt?.slice(0, 2)
+              .map((f) => f.split(" ")[0]),
+            ["sleeper", "timed"],
+          );
 
-        const fi = by("fresh");
-        assert.equal(fi.state, "ready");
-        assert.equal(fi.started, false);
-        assert.equal(fi.suspendedAt, null);
+          const fi = by("fresh");
+          assert.equal(fi.state, "ready");
+          assert.equal(fi.started, false);
+          assert.equal(fi.suspendedAt, null);
 
-        // Without stacks: the same tasklets, no frames.
-        const cheap = tasklets({ stacks: false });
-        assert.deepEqual(
-          cheap.map((t) => [t.id, t.state, t.waitsOn === null]),
-          list.map((t) => [t.id, t.state, t.waitsOn === null]),
-        );
-        assert.ok(cheap.every((t) => t.suspendedAt === null && t.spawnedAt === null));
-
-        for (const t of [s1, s2, j, sp, w, tm, fresh]) t.kill();
+          // Without stacks: the same tasklets, no frames.
+          const cheap = tasklets({ stacks: false });
+          assert.deepEqual(
+            cheap.map((t) => [t.id, t.state, t.waitsOn === null]),
+            list.map((t) => [t.id, t.state, t.waitsOn === null]),
+          );
+          assert.ok(cheap.every((t) => t.suspendedAt === null && t.spawnedAt === null));
+        } finally {
+          for (const t of all) t.kill();
+        }
       },
       { onUncaught: () => {} },
     );
@@ -175,6 +185,70 @@ test("probing leaves every tasklet as it was: each resumes with what its wait br
   assert.deepEqual(got, ["spun", 1, 11, "promised", "TimeoutError"]);
 });
 
+test("probing tasklets blocked on a mutex, semaphore, event, wait group, scope and pool leaves each intact", async () => {
+  const got: string[] = [];
+  await run(function* () {
+    const m = new Mutex();
+    const sem = new Semaphore(0);
+    const ev = new Event();
+    const wg = new WaitGroup();
+    const pool = new TaskletPool(1);
+    yield* m.lock();
+    wg.add(1);
+    function* untilSet(): Operation<string> {
+      yield* ev.wait();
+      return "child";
+    }
+    const ts = [
+      spawn(function* (): Operation<void> {
+        yield* m.lock();
+        got.push("mutex");
+        m.unlock();
+      }),
+      spawn(function* (): Operation<void> {
+        yield* sem.acquire();
+        got.push("semaphore");
+      }),
+      spawn(function* (): Operation<void> {
+        yield* ev.wait();
+        got.push("event");
+      }),
+      spawn(function* (): Operation<void> {
+        yield* wg.wait();
+        got.push("wait group");
+      }),
+      spawn(function* (): Operation<void> {
+        const r = yield* scope(function* (s) {
+          return yield* s.spawn(untilSet()).join();
+        });
+        got.push(`scope ${r}`);
+      }),
+      spawn(function* (): Operation<void> {
+        yield* pool.spawn(untilSet());
+        const t = yield* pool.spawn(function* (): Operation<void> {
+          got.push("pool");
+        });
+        yield* t.join();
+      }),
+    ];
+    yield* sleep(1);
+    const text = dump();
+    for (const what of ["a mutex held by #", "a semaphore", "an event", "a wait group", "a slot of a tasklet pool"]) {
+      assert.ok(text.includes(`blocked on ${what}`), `${what} in\n${text}`);
+    }
+    for (let i = 0; i < 3; i++) {
+      dump();
+      yield* schedule();
+    }
+    m.unlock();
+    sem.release();
+    ev.set();
+    wg.done();
+    for (const t of ts) yield* t.join();
+  });
+  assert.deepEqual(got.sort(), ["event", "mutex", "pool", "scope child", "semaphore", "wait group"]);
+});
+
 test("dump groups tasklets by state and by what they wait on, and prints a shared stack once", async () => {
   await run(
     function* () {
@@ -182,29 +256,35 @@ test("dump groups tasklets by state and by what they wait on, and prints a share
       const joiners: Tasklet[] = [];
       for (let i = 0; i < 14; i++) joiners.push(spawn(joiner(s), { name: `j${i}` }));
       const sp = spawn(spinner(), { name: "spinner", joinable: false });
-      yield* sleep(2);
-      const text = dump();
-      const lines = text.split("\n");
-      assert.match(lines[0] ?? "", /^tasklet dump: 17 tasklets \(1 running, 1 ready, 15 blocked\), pid \d+, up /);
-      // Biggest group first: the 14 joiners, of which 10 are printed and the rest summed up.
-      const g = lines.indexOf(`blocked on join of #${s.id} target: 14 tasklets`);
-      assert.ok(g > 0, text);
-      assert.ok(g < lines.indexOf("blocked on sleep(60000): 1 tasklet"), "bigger group first");
-      assert.match(lines[g + 1] ?? "", new RegExp(`^ {2}#${s.id + 1} j0, age \\d+ ms, 1 switch, parent #\\d+$`));
-      assert.match(lines[g + 11] ?? "", /^ {2}… and 4 more: #\d+ #\d+ #\d+ #\d+$/);
-      assert.match(lines[g + 12] ?? "", /^ {4}at joiner \(.*dump\.test\.js:\d+:\d+\)$/);
-      assert.equal(text.split("at joiner (").length - 1, 1, "the joiners' stack is printed once");
-      const r = lines.indexOf("ready: 1 tasklet");
-      assert.ok(r > 0 && lines.indexOf("running: 1 tasklet") < r, "running, then ready, then blocked");
-      // A timer's time left varies: not in the group's title, on the tasklet's line.
-      const sl = lines.indexOf("blocked on sleep(60000): 1 tasklet");
-      assert.match(lines[sl + 1] ?? "", /, parent #\d+: sleep\(60000\) \(\d+ ms left\)$/);
-      sp.kill();
-      s.kill();
+      try {
+        yield* sleep(2);
+        checkGroups(dump(), s.id);
+      } finally {
+        sp.kill();
+        s.kill();
+      }
     },
     { onUncaught: () => {} },
   );
 });
+
+function checkGroups(text: string, sid: number): void {
+  const lines = text.split("\n");
+  assert.match(lines[0] ?? "", /^tasklet dump: 17 tasklets \(1 running, 1 ready, 15 blocked\), pid \d+, up /);
+  // Biggest group first: the 14 joiners, of which 10 are printed and the rest summed up.
+  const g = lines.indexOf(`blocked on join of #${sid} target: 14 tasklets`);
+  assert.ok(g > 0, text);
+  assert.ok(g < lines.indexOf("blocked on sleep(60000): 1 tasklet"), "bigger group first");
+  assert.match(lines[g + 1] ?? "", new RegExp(`^ {2}#${sid + 1} j0, age \\d+ ms, 1 switch, parent #\\d+$`));
+  assert.match(lines[g + 11] ?? "", /^ {2}… and 4 more: #\d+ #\d+ #\d+ #\d+$/);
+  assert.match(lines[g + 12] ?? "", /^ {4}at joiner \(.*dump\.test\.js:\d+:\d+\)$/);
+  assert.equal(text.split("at joiner (").length - 1, 1, "the joiners' stack is printed once");
+  const r = lines.indexOf("ready: 1 tasklet");
+  assert.ok(r > 0 && lines.indexOf("running: 1 tasklet") < r, "running, then ready, then blocked");
+  // A timer's time left varies: not in the group's title, on the tasklet's line.
+  const sl = lines.indexOf("blocked on sleep(60000): 1 tasklet");
+  assert.match(lines[sl + 1] ?? "", /, parent #\d+: sleep\(60000\) \(\d+ ms left\)$/);
+}
 
 test("a dump without tasklets, and the wait key of a description", () => {
   assert.match(
@@ -237,7 +317,8 @@ test("main() on a deadlock prints the dump of the blocked tasklets, with their l
   );
   assert.equal(code, 2);
   assert.match(err, /^all tasklets are asleep - deadlock!\n/);
-  assert.match(err, /\ntasklet dump: 3 tasklets \(3 blocked\)/);
+  assert.match(err, /\n {2}#\d+ main: waits on join of #\d+ a\n/, "the deadlock's own lines come first");
+  assert.match(err, /\n\ntasklet dump: 3 tasklets \(3 blocked\)/);
   assert.match(err, /blocked on join of #\d+ a: 2 tasklets\n {2}#\d+ main, /);
   assert.match(err, /\n {2}#\d+ b, age \d+ ms, 1 switch, parent #\d+\n/);
   assert.match(err, new RegExp(`dump\\.test\\.js:${lineOf("@main-join")}:\\d+\\)\n`));

@@ -129,7 +129,10 @@ export default function* () {
   try {
     const dl = await runIt("run", "deadlock.mjs");
     assert.equal(dl.code, 2);
-    assert.match(dl.stderr, /^all tasklets are asleep - deadlock!\n\ntasklet dump: 3 tasklets \(3 blocked\)/);
+    assert.match(
+      dl.stderr,
+      /^all tasklets are asleep - deadlock!\n(?: {2}#\d+ [^\n]+\n){3}\ntasklet dump: 3 tasklets \(3 blocked\)/,
+    );
     assert.match(dl.stderr, /blocked on join of #\d+ a: 2 tasklets/);
     assert.match(dl.stderr, /at joinOther \(.*deadlock\.mjs:2:\d+\)/);
 
