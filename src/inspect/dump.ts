@@ -17,10 +17,13 @@
  *
  * Tasklets are grouped by state, then by what they wait on, then by where
  * they stand (suspension and spawn frames): a group that shares one stack
- * prints it once, as `pprof`'s goroutine profile does, so ten thousand
- * connection tasklets blocked on the same line take a few lines. What a
- * wait's description says that varies from tasklet to tasklet (a timer's
+ * prints it once, as `pprof`'s goroutine profile does. What a wait's
+ * description says that varies from tasklet to tasklet (a timer's
  * `(12 ms left)`) is left out of the group's title and shown on each line.
+ * Tasklets that each wait on a thing of their own at the same line (ten
+ * thousand connections, each blocked reading its socket) form one family
+ * titled by the shape of their waits (`readLine on tcp *.*.*.*:* <-> …,
+ * each its own`), so they take a few lines too.
  *
  * The text is for people; `tasklets()` gives the same facts as data.
  */
@@ -81,21 +84,50 @@ export function formatDump(list: readonly TaskletInfo[], header: DumpHeader): st
   for (const state of STATE_ORDER) {
     const ofState = list.filter((t) => t.state === state);
     if (ofState.length === 0) continue;
-    // Group by what they wait on, biggest group first, then by first id.
-    const byWait = groupBy(ofState, (t) => (t.waitsOn === null ? "" : waitKey(t.waitsOn)));
-    byWait.sort((a, b) => b.items.length - a.items.length || (a.items[0]?.id ?? 0) - (b.items[0]?.id ?? 0));
-    for (const { key, items } of byWait) {
+    // Biggest group first, then by first id.
+    const byTitle = groupBy(ofState, titleOf(ofState));
+    byTitle.sort((a, b) => b.items.length - a.items.length || (a.items[0]?.id ?? 0) - (b.items[0]?.id ?? 0));
+    for (const { key, items } of byTitle) {
       const title = state === "blocked" ? `blocked on ${key}` : state;
       out += `\n${title}: ${plural(items.length, "tasklet")}\n`;
-      const byStack = groupBy(
-        items,
-        (t) => `${(t.suspendedAt ?? []).join("\n")}\n--\n${(t.spawnedAt ?? []).join("\n")}`,
-      );
       // Sub-groups of one stack each, apart by a blank line.
-      out += byStack.map(({ items: same }) => formatGroup(same, key)).join("\n");
+      out += groupBy(items, stackKey)
+        .map(({ items: same }) => formatGroup(same, key))
+        .join("\n");
     }
   }
   return out;
+}
+
+/**
+ * The group title of each tasklet: what it waits on (without the time left);
+ * but tasklets that each wait on a thing of their own (a socket each, a
+ * channel each) at the same line form one family, titled by the shape of
+ * their waits with the numbers left out: `readLine on tcp *.*.*.*:* <-> …`.
+ */
+function titleOf(items: readonly TaskletInfo[]): (t: TaskletInfo) => string {
+  const key = (t: TaskletInfo): string => (t.waitsOn === null ? "" : waitKey(t.waitsOn));
+  const exact = new Map<string, number>();
+  for (const t of items) exact.set(`${key(t)}\0${stackKey(t)}`, (exact.get(`${key(t)}\0${stackKey(t)}`) ?? 0) + 1);
+  const alone = (t: TaskletInfo): boolean => t.waitsOn !== null && exact.get(`${key(t)}\0${stackKey(t)}`) === 1;
+  const family = new Map<string, number>();
+  for (const t of items) {
+    if (alone(t))
+      family.set(`${shape(key(t))}\0${stackKey(t)}`, (family.get(`${shape(key(t))}\0${stackKey(t)}`) ?? 0) + 1);
+  }
+  return (t) => {
+    if (!alone(t) || (family.get(`${shape(key(t))}\0${stackKey(t)}`) ?? 0) < 2) return key(t);
+    return `${shape(key(t))}, each its own`;
+  };
+}
+
+function stackKey(t: TaskletInfo): string {
+  return `${(t.suspendedAt ?? []).join("\n")}\n--\n${(t.spawnedAt ?? []).join("\n")}`;
+}
+
+/** A wait's description with every number replaced by `*`. */
+function shape(waitsOn: string): string {
+  return waitsOn.replace(/\d+/g, "*");
 }
 
 function formatGroup(items: readonly TaskletInfo[], key: string): string {

@@ -256,12 +256,13 @@ test("dump groups tasklets by state and by what they wait on, and prints a share
       const joiners: Tasklet[] = [];
       for (let i = 0; i < 14; i++) joiners.push(spawn(joiner(s), { name: `j${i}` }));
       const sp = spawn(spinner(), { name: "spinner", joinable: false });
+      // Three tasklets each on a timer of its own, at one line: one family.
+      const own = [1, 2, 3].map((i) => spawn(sleeper(70_000 + i), { name: `own${i}` }));
       try {
         yield* sleep(2);
         checkGroups(dump(), s.id);
       } finally {
-        sp.kill();
-        s.kill();
+        for (const t of [sp, s, ...own]) t.kill();
       }
     },
     { onUncaught: () => {} },
@@ -270,7 +271,7 @@ test("dump groups tasklets by state and by what they wait on, and prints a share
 
 function checkGroups(text: string, sid: number): void {
   const lines = text.split("\n");
-  assert.match(lines[0] ?? "", /^tasklet dump: 17 tasklets \(1 running, 1 ready, 15 blocked\), pid \d+, up /);
+  assert.match(lines[0] ?? "", /^tasklet dump: 20 tasklets \(1 running, 1 ready, 18 blocked\), pid \d+, up /);
   // Biggest group first: the 14 joiners, of which 10 are printed and the rest summed up.
   const g = lines.indexOf(`blocked on join of #${sid} target: 14 tasklets`);
   assert.ok(g > 0, text);
@@ -284,6 +285,12 @@ function checkGroups(text: string, sid: number): void {
   // A timer's time left varies: not in the group's title, on the tasklet's line.
   const sl = lines.indexOf("blocked on sleep(60000): 1 tasklet");
   assert.match(lines[sl + 1] ?? "", /, parent #\d+: sleep\(60000\) \(\d+ ms left\)$/);
+  // Tasklets each waiting on a thing of its own at one line: one family, each line says which.
+  const f = lines.indexOf("blocked on sleep(*), each its own: 3 tasklets");
+  assert.ok(f > 0, text);
+  assert.match(lines[f + 1] ?? "", /^ {2}#\d+ own1, .*: sleep\(70001\) \(\d+ ms left\)$/);
+  assert.match(lines[f + 3] ?? "", /^ {2}#\d+ own3, .*: sleep\(70003\) \(\d+ ms left\)$/);
+  assert.match(lines[f + 4] ?? "", /^ {4}at sleeper \(/);
 }
 
 test("a dump without tasklets, and the wait key of a description", () => {
