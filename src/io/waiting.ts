@@ -59,12 +59,23 @@ export class HeldQueue {
     this.q.pushBack(n);
     (n.t as Tasklet).rt.holds++;
   }
+  /** The first waiter, or null. */
+  first(): WaitNode | null {
+    return this.q.first();
+  }
   /** Takes `n` off if it is here (a withdrawal); returns whether it was. */
   remove(n: WaitNode): boolean {
     if (n.queue !== this.q) return false;
     n.unlink();
     (n.t as Tasklet).rt.holds--;
     return true;
+  }
+  /** Takes `n` (which is here) off and wakes it with `value` (or throws `error`). */
+  wake(n: WaitNode, value: unknown, isError = false): void {
+    this.remove(n);
+    const rt = (n.t as Tasklet).rt;
+    if (isError) rt.wakeNodeThrow(n, value);
+    else rt.wakeNode(n, value);
   }
   /** Wakes every waiter with `value` (or throws `error` in each). */
   wakeAll(value: unknown, isError = false): void {

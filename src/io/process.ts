@@ -1,0 +1,404 @@
+/**
+ * Subprocesses, streamed: `spawnProcess` starts a child in a process group
+ * of its own and gives a `Subprocess` whose pipes are read and written by
+ * operations that block only the calling tasklet. exec.ts builds the
+ * captured `exec` (seed 001's exec_command) on the same launch.
+ *
+ * Lifetime: the child is the leader of a new process group (`detached:
+ * true`, i.e. setsid), so `kill()` signals the whole group (`kill(-pid)`),
+ * grandchildren included. The caller owns a Subprocess: kill it in a
+ * `finally` (exec does). Its end is its `'exit'`, not `'close'`: a
+ * grandchild that inherited a pipe keeps `'close'` from coming
+ * (PERF-NOTES: 30 s for `sh -c 'sleep 30 & …'`).
+ *
+ * Pipes: each output pipe is a Node stream in paused mode; `recv` takes
+ * bytes only when a tasklet asks, so a child that writes more than is read
+ * is held back by the pipe (backpressure), and a withdrawn `recv` takes
+ * nothing. `send` waits while the input pipe's buffer is full and only then
+ * hands its bytes (copied) to the stream, so a withdrawn `send` sent nothing.
+ *
+ * Invariants: a reader is on `ProcessOutput.readers` only while nothing can
+ * be taken for it (`serve` runs on every 'readable', 'end' and 'error');
+ * `ProcessOutput.chunk` holds bytes taken from the stream and not yet
+ * copied out, which the next `recv` gets first.
+ */
+
+import { type ChildProcess, spawn as spawnChild } from "node:child_process";
+import { constants } from "node:os";
+import type { Readable, Writable } from "node:stream";
+import { ClosedError, IOError } from "../core/errors.js";
+import { Op, type Operation, PARK, type Park } from "../core/op.js";
+import type { Tasklet } from "../core/tasklet.js";
+import { type Blocker, NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/wait.js";
+import { HeldQueue, ioError, Latch, WaitOp } from "./waiting.js";
+
+/** What each standard stream of the child is connected to. */
+export type StdioMode = "pipe" | "ignore" | "inherit";
+
+export interface SpawnProcessOptions {
+  /** Working directory of the child (default: ours). */
+  cwd?: string;
+  /** The child's whole environment (default: ours). */
+  env?: Record<string, string | undefined>;
+  /** Default "pipe". */
+  stdin?: StdioMode;
+  /** Default "pipe". */
+  stdout?: StdioMode;
+  /** Default "pipe". */
+  stderr?: StdioMode;
+}
+
+/**
+ * The exit status as seed 001's exec_command gives it: the exit code, or
+ * 128 + the number of the signal that ended the process.
+ */
+export function exitStatusOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  const n = signal === null ? undefined : constants.signals[signal];
+  return 128 + (n ?? 0);
+}
+
+/**
+ * A running (or ended) child process. Its `exited` is a `Waitable` that a
+ * select can wait on; `wait()` waits alone.
+ *
+ * @example
+ * const p = spawnProcess(["cat"]);
+ * try {
+ *   yield* p.stdin!.send(Buffer.from("hi"));
+ *   p.stdin!.close();
+ *   const n = yield* p.stdout!.recv(buf);
+ *   const status = yield* p.wait();
+ * } finally { p.kill(); }
+ */
+export class Subprocess {
+  /** The process id (also the id of its process group); undefined if it could not start. */
+  readonly pid: number | undefined;
+  /** Ends with the exit status; throws `IOError` if the process could not start. */
+  readonly exited: Waitable<number>;
+  private readonly exit: Latch<number>;
+  private _stdin: ProcessInput | null | undefined = undefined;
+  private _stdout: ProcessOutput | null | undefined = undefined;
+  private _stderr: ProcessOutput | null | undefined = undefined;
+
+  /** @internal spawnProcess and exec make these. */
+  constructor(
+    readonly child: ChildProcess,
+    /** The command, for messages. */
+    readonly label: string,
+  ) {
+    this.pid = child.pid;
+    this.exit = new Latch<number>(`the exit of process ${child.pid ?? "?"} (${label})`);
+    this.exited = this.exit;
+    child.on("exit", (code, signal) => this.exit.set(exitStatusOf(code, signal)));
+    child.on("error", (e) => {
+      // Spawn failures (ENOENT, EACCES, a bad cwd) come here; errors of kill() later do not matter.
+      if (this.pid === undefined) this.exit.fail(ioError(`spawn ${label}`, e));
+    });
+  }
+
+  /** The exit status once the process ended, else null. */
+  get exitStatus(): number | null {
+    return this.exit.value ?? null;
+  }
+
+  /** Waits for the process to end: its exit status. Withdrawing the wait does not kill it. */
+  wait(): Operation<number> {
+    return this.exit.op;
+  }
+
+  /**
+   * Sends `signal` (default SIGKILL) to the whole process group. Returns
+   * false if no process of the group was left. After the leader ended it
+   * still reaches grandchildren that stayed in the group.
+   */
+  kill(signal: NodeJS.Signals | number = "SIGKILL"): boolean {
+    if (this.pid === undefined) return false;
+    try {
+      process.kill(-this.pid, signal);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ESRCH") return false;
+      throw ioError(`kill ${this.label}`, e);
+    }
+  }
+
+  /** Kills the group if the process has not ended, and closes our ends of its pipes. */
+  close(): void {
+    if (!this.exit.isSet) this.kill();
+    this.child.stdin?.destroy();
+    this.child.stdout?.destroy();
+    this.child.stderr?.destroy();
+  }
+
+  /** The child's stdin, if it is a pipe. */
+  get stdin(): ProcessInput | null {
+    if (this._stdin === undefined) {
+      this._stdin = this.child.stdin === null ? null : new ProcessInput(this.child.stdin, `stdin of ${this.label}`);
+    }
+    return this._stdin;
+  }
+  /** The child's stdout, if it is a pipe. */
+  get stdout(): ProcessOutput | null {
+    if (this._stdout === undefined) {
+      this._stdout =
+        this.child.stdout === null ? null : new ProcessOutput(this.child.stdout, `stdout of ${this.label}`);
+    }
+    return this._stdout;
+  }
+  /** The child's stderr, if it is a pipe. */
+  get stderr(): ProcessOutput | null {
+    if (this._stderr === undefined) {
+      this._stderr =
+        this.child.stderr === null ? null : new ProcessOutput(this.child.stderr, `stderr of ${this.label}`);
+    }
+    return this._stderr;
+  }
+}
+
+/** The read end of a child's output pipe. */
+export class ProcessOutput {
+  /** Tasklets waiting in recv, FIFO; node.value is their RecvOp. */
+  readonly readers = new HeldQueue();
+  private chunk: Buffer | null = null;
+  private pos = 0;
+  private ended = false;
+  private error: IOError | null = null;
+
+  constructor(
+    private readonly stream: Readable,
+    readonly label: string,
+  ) {
+    stream.on("readable", this.serve);
+    stream.on("end", () => {
+      this.ended = true;
+      this.serve();
+    });
+    stream.on("close", () => {
+      this.ended = true;
+      this.serve();
+    });
+    stream.on("error", (e) => {
+      this.error = ioError(label, e);
+      this.serve();
+    });
+  }
+
+  /**
+   * Reads up to `length` bytes into `buf` at `offset`: the count, always > 0.
+   * Throws `ClosedError` once the child (and every process that shares the
+   * pipe) closed it and every byte was read.
+   */
+  recv(buf: Uint8Array, offset = 0, length?: number): Operation<number> {
+    if (!(buf instanceof Uint8Array)) throw new TypeError(`recv: buf must be a Uint8Array, got ${typeof buf}`);
+    const len = length ?? buf.length - offset;
+    if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(len) || len <= 0 || offset + len > buf.length) {
+      throw new RangeError(`recv: offset ${offset} and length ${length} must select at least one byte of buf`);
+    }
+    return new RecvOp(this, buf, offset, len);
+  }
+
+  /** Stops reading: the child gets SIGPIPE or EPIPE if it writes more. */
+  close(): void {
+    this.stream.destroy();
+  }
+
+  /** Takes up to `len` bytes at once, or NOT_READY; throws at the end or on error. */
+  take(buf: Uint8Array, offset: number, len: number): number | NotReady {
+    let c = this.chunk;
+    if (c === null) {
+      c = this.stream.destroyed ? null : (this.stream.read() as Buffer | null);
+      if (c === null) {
+        if (this.error !== null) throw this.error;
+        if (this.ended || this.stream.destroyed) throw new ClosedError(`${this.label}: end of stream`, { code: "EOF" });
+        return NOT_READY;
+      }
+      this.chunk = c;
+      this.pos = 0;
+    }
+    const n = Math.min(len, c.length - this.pos);
+    c.copy(buf, offset, this.pos, this.pos + n);
+    this.pos += n;
+    if (this.pos === c.length) this.chunk = null;
+    return n;
+  }
+
+  private readonly serve = (): void => {
+    for (let n = this.readers.first(); n !== null; n = this.readers.first()) {
+      const op = n.value as RecvOp;
+      let r: number | NotReady;
+      try {
+        r = this.take(op.buf, op.offset, op.length);
+      } catch (e) {
+        this.readers.wake(n, e, true);
+        continue;
+      }
+      if (r === NOT_READY) return;
+      this.readers.wake(n, r);
+    }
+  };
+}
+
+class RecvOp extends Op<number> implements Blocker {
+  constructor(
+    private readonly out: ProcessOutput,
+    readonly buf: Uint8Array,
+    readonly offset: number,
+    readonly length: number,
+  ) {
+    super();
+  }
+  start(t: Tasklet): number | Park {
+    if (this.out.readers.length === 0) {
+      const r = this.out.take(this.buf, this.offset, this.length);
+      if (r !== NOT_READY) return r;
+    }
+    const n = t.node();
+    n.sel = null;
+    n.value = this;
+    this.out.readers.push(n);
+    t.rt.park(t, this);
+    return PARK;
+  }
+  withdraw(t: Tasklet): void {
+    this.out.readers.remove(t.node());
+  }
+  describe(): string {
+    return `recv on ${this.out.label}`;
+  }
+}
+
+/** The write end of a child's stdin pipe. */
+export class ProcessInput {
+  private error: IOError | null = null;
+  private readonly drain: DrainWait;
+
+  constructor(
+    private readonly stream: Writable,
+    readonly label: string,
+  ) {
+    this.drain = new DrainWait(stream, label);
+    stream.on("error", (e) => {
+      this.error = ioError(label, e);
+      this.drain.wakeAll();
+    });
+  }
+
+  /**
+   * Hands `buf` (copied) to the pipe once its buffer has room: blocks while
+   * the child does not read. A withdrawn send sent nothing. Throws
+   * `IOError` (`EPIPE`) once the child closed its end.
+   */
+  send(buf: Uint8Array): Operation<number> {
+    if (!(buf instanceof Uint8Array)) throw new TypeError(`send: buf must be a Uint8Array, got ${typeof buf}`);
+    return this.sendLoop(Buffer.from(buf));
+  }
+
+  private *sendLoop(data: Buffer): Operation<number> {
+    for (;;) {
+      if (this.error !== null) throw this.error;
+      if (this.stream.writableEnded || this.stream.destroyed) {
+        throw new IOError(`send on ${this.label}: the pipe is closed`, { code: "EPIPE" });
+      }
+      if (!this.stream.writableNeedDrain) {
+        this.stream.write(data);
+        return data.length;
+      }
+      yield* this.drain.op;
+    }
+  }
+
+  /** Closes the pipe after what was sent: the child reads end of file. */
+  close(): void {
+    this.stream.end();
+  }
+}
+
+/** Waits until a writable stream drains (or fails, or closes). */
+class DrainWait implements Waitable<void> {
+  private readonly waiters = new HeldQueue();
+  readonly op: WaitOp<void> = new WaitOp(this);
+  constructor(
+    private readonly stream: Writable,
+    private readonly label: string,
+  ) {
+    stream.on("drain", this.wakeAll);
+    stream.on("close", this.wakeAll);
+  }
+  readonly wakeAll = (): void => this.waiters.wakeAll(undefined);
+  poll(): void | NotReady {
+    return this.stream.writableNeedDrain && !this.stream.destroyed ? NOT_READY : undefined;
+  }
+  enqueue(n: WaitNode): void {
+    this.waiters.push(n);
+  }
+  dequeue(n: WaitNode): void {
+    this.waiters.remove(n);
+  }
+  describe(): string {
+    return `room in ${this.label}`;
+  }
+}
+
+/** Splits a command: an argv array as is, a command line through `/bin/sh -c`. */
+export function argvOf(what: string, command: string | readonly string[]): string[] {
+  if (typeof command === "string") {
+    if (command === "") throw new TypeError(`${what}: the command line is empty`);
+    return ["/bin/sh", "-c", command];
+  }
+  if (!Array.isArray(command) || command.length === 0 || !command.every((a) => typeof a === "string")) {
+    throw new TypeError(`${what}: command must be a command line or a non-empty array of strings`);
+  }
+  return [...command];
+}
+
+/** Checks the options of a spawn at the call, with errors that name `what`. */
+export function checkSpawnOptions(what: string, options: SpawnProcessOptions): void {
+  if (typeof options !== "object" || options === null) throw new TypeError(`${what}: options must be an object`);
+  if (options.cwd !== undefined && typeof options.cwd !== "string") {
+    throw new TypeError(`${what}: options.cwd must be a string, got ${typeof options.cwd}`);
+  }
+  if (options.env !== undefined && (typeof options.env !== "object" || options.env === null)) {
+    throw new TypeError(`${what}: options.env must be an object, got ${String(options.env)}`);
+  }
+  for (const m of [options.stdin, options.stdout, options.stderr]) {
+    if (m !== undefined && m !== "pipe" && m !== "ignore" && m !== "inherit") {
+      throw new TypeError(`${what}: stdio modes are "pipe", "ignore" or "inherit", got ${String(m)}`);
+    }
+  }
+}
+
+/** Starts a child in its own process group. */
+export function launch(what: string, command: string | readonly string[], options: SpawnProcessOptions): Subprocess {
+  const argv = argvOf(what, command);
+  checkSpawnOptions(what, options);
+  const stdio = [options.stdin ?? "pipe", options.stdout ?? "pipe", options.stderr ?? "pipe"];
+  const label = typeof command === "string" ? command : argv.join(" ");
+  let child: ChildProcess;
+  try {
+    child = spawnChild(argv[0] as string, argv.slice(1), {
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+      ...(options.env === undefined ? {} : { env: options.env }),
+      stdio: stdio as StdioMode[],
+      detached: true,
+    });
+  } catch (e) {
+    throw ioError(`${what} ${label}`, e);
+  }
+  return new Subprocess(child, label.length > 80 ? `${label.slice(0, 77)}...` : label);
+}
+
+/**
+ * Starts `command` (an argv array, or a command line run by `/bin/sh -c`)
+ * as the leader of a new process group, with pipes to its standard streams
+ * (by default). Returns at once; a command that cannot start makes `wait()`
+ * throw `IOError` (`ENOENT`, …). Starting a process blocks the thread for
+ * the fork/exec (about 2 ms here).
+ *
+ * @example
+ * const p = spawnProcess(["sort"], { stderr: "inherit" });
+ * try { … } finally { p.kill(); }
+ */
+export function spawnProcess(command: string | readonly string[], options: SpawnProcessOptions = {}): Subprocess {
+  return launch("spawnProcess", command, options);
+}
