@@ -4,6 +4,14 @@
  */
 
 // ---- system: files, subprocesses, DNS, signals (io-sys) ----
+// What each call costs (HACKING: suspends the tasklet / blocks the event loop / holds a pool thread):
+//   File calls, open, readFile, writeFile  yes / no / yes, one of libuv's 4 while it runs (a read of an
+//                                          empty FIFO or tty holds one until data comes)
+//   spawnProcess, exec (the start)         no / yes, the fork+exec (~2 ms) / no
+//   exec, wait, recv, send                 yes / no / no
+//   DNS lookups                            yes / no (c-ares sockets; resolv.conf re-read after a change:
+//                                          one small synchronous read) / no
+//   waitSignal, SignalSet.recv             yes / no / no
 export {
   createResolver,
   DEFAULT_RESOLV_CONF,

@@ -393,7 +393,9 @@ export function launch(what: string, command: string | readonly string[], option
  * as the leader of a new process group, with pipes to its standard streams
  * (by default). Returns at once; a command that cannot start makes `wait()`
  * throw `IOError` (`ENOENT`, …). Starting a process blocks the thread for
- * the fork/exec (about 2 ms here).
+ * the fork/exec (about 2 ms here). An output pipe that nobody reads fills
+ * up (64 KiB) and then blocks the child: read it, or ask for "ignore" or
+ * "inherit".
  *
  * @example
  * const p = spawnProcess(["sort"], { stderr: "inherit" });
