@@ -35,6 +35,7 @@ export {
   type StdioMode,
   Subprocess,
   spawnProcess,
+  withProcess,
 } from "./process.js";
 export { type SignalName, SignalSet, signalWaitable, waitSignal, watchSignals } from "./signal.js";
 // ---- end of system ----

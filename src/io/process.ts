@@ -7,7 +7,7 @@
  * Lifetime: the child is the leader of a new process group (`detached:
  * true`, i.e. setsid), so `kill()` signals the whole group (`kill(-pid)`),
  * grandchildren included. The caller owns a Subprocess: kill it in a
- * `finally` (exec does). Its end is its `'exit'`, not `'close'`: a
+ * `finally`, or use `withProcess`, which does (exec does too). Its end is its `'exit'`, not `'close'`: a
  * grandchild that inherited a pipe keeps `'close'` from coming
  * (PERF-NOTES: 30 s for `sh -c 'sleep 30 & …'`).
  *
@@ -403,4 +403,40 @@ export function launch(what: string, command: string | readonly string[], option
  */
 export function spawnProcess(command: string | readonly string[], options: SpawnProcessOptions = {}): Subprocess {
   return launch("spawnProcess", command, options);
+}
+
+/**
+ * Runs `body` with a process started as by `spawnProcess`, and closes it
+ * when `body` ends in any way (returns, throws, is killed or timed out):
+ * the whole process group is killed if it still runs, and our ends of the
+ * pipes are closed. The streamed counterpart of exec's guarantee.
+ *
+ * @example
+ * const first = yield* withProcess(["tail", "-f", log], {}, function* (p) {
+ *   const n = yield* p.stdout!.recv(buf);
+ *   return buf.subarray(0, n).toString();
+ * });
+ */
+export function withProcess<T>(
+  command: string | readonly string[],
+  options: SpawnProcessOptions,
+  body: (p: Subprocess) => Operation<T>,
+): Operation<T> {
+  argvOf("withProcess", command);
+  checkSpawnOptions("withProcess", options);
+  if (typeof body !== "function") throw new TypeError(`withProcess: body must be a function, got ${typeof body}`);
+  return scoped(command, options, body);
+}
+
+function* scoped<T>(
+  command: string | readonly string[],
+  options: SpawnProcessOptions,
+  body: (p: Subprocess) => Operation<T>,
+): Operation<T> {
+  const p = launch("withProcess", command, options);
+  try {
+    return yield* body(p);
+  } finally {
+    p.close();
+  }
 }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ClosedError, IOError, type Operation, run, schedule, spawn, TimeoutError, timeout } from "../../src/index.js";
-import { type ProcessOutput, spawnProcess } from "../../src/io/process.js";
-import { assertThrows, eventually, GIVE_UP_MS, isAlive } from "./helpers.js";
+import { type ProcessOutput, type Subprocess, spawnProcess, withProcess } from "../../src/io/process.js";
+import { assertThrows, eventually, GIVE_UP_MS, isAlive, killQuietly } from "./helpers.js";
 
 /** Reads a pipe to its end. */
 function* readAll(out: ProcessOutput): Operation<string> {
@@ -125,4 +125,27 @@ test("a process that cannot start makes wait() throw IOError; exited is a Waitab
     () => spawnProcess("true", { stdout: "file" as never }),
     /stdio modes are "pipe", "ignore" or "inherit"/,
   );
+});
+
+test("withProcess kills the whole group when its tasklet is killed in the middle of a recv", async () => {
+  let pids: number[] = [];
+  try {
+    await run(function* () {
+      const t = spawn(
+        withProcess("sleep 30 & echo $$ $!; wait", {}, function* (p: Subprocess): Operation<void> {
+          const buf = Buffer.alloc(64);
+          const n = yield* (p.stdout as ProcessOutput).recv(buf);
+          pids = buf.subarray(0, n).toString().trim().split(" ").map(Number);
+          yield* (p.stdout as ProcessOutput).recv(buf); // waits: nothing more comes
+        }),
+      );
+      assert.ok(yield* eventually(() => pids.length === 2));
+      assert.ok(pids.every(isAlive));
+      t.kill();
+      assert.ok(yield* eventually(() => !pids.some(isAlive)), "the shell and its sleep were killed");
+    });
+  } finally {
+    for (const pid of pids) killQuietly(pid);
+  }
+  assert.throws(() => withProcess([], {}, function* () {}), /withProcess: command must be/);
 });
