@@ -26,11 +26,10 @@ export {
   reverse,
 } from "./dns.js";
 export { type ExecOptions, type ExecResult, exec, OutputLimitError } from "./exec.js";
-export { File, open, type Position, readFile, writeFile } from "./file.js";
+export { File, open, type Position } from "./file.js";
+export { ProcessInput, ProcessOutput } from "./pipe.js";
 export {
   exitStatusOf,
-  ProcessInput,
-  ProcessOutput,
   type SpawnProcessOptions,
   type StdioMode,
   Subprocess,
@@ -38,4 +37,5 @@ export {
   withProcess,
 } from "./process.js";
 export { type SignalName, SignalSet, signalWaitable, waitSignal, watchSignals } from "./signal.js";
+export { readFile, writeFile } from "./whole-file.js";
 // ---- end of system ----

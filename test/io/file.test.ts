@@ -15,7 +15,8 @@ import {
   TimeoutError,
   timeout,
 } from "../../src/index.js";
-import { type File, open, readFile, writeFile } from "../../src/io/file.js";
+import { type File, open } from "../../src/io/file.js";
+import { readFile, writeFile } from "../../src/io/whole-file.js";
 
 /** A wait that should end at once is given this long before the test calls it lost (no hang on failure). */
 const GIVE_UP_MS = 5000;

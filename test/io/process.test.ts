@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ClosedError, IOError, type Operation, run, schedule, spawn, TimeoutError, timeout } from "../../src/index.js";
-import { type ProcessOutput, type Subprocess, spawnProcess, withProcess } from "../../src/io/process.js";
+import type { ProcessOutput } from "../../src/io/pipe.js";
+import { type Subprocess, spawnProcess, withProcess } from "../../src/io/process.js";
 import { assertThrows, eventually, GIVE_UP_MS, isAlive, killQuietly } from "./helpers.js";
 
 /** Reads a pipe to its end. */
