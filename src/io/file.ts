@@ -285,6 +285,14 @@ class WriteOp extends FileOp<number, number> {
   ) {
     super(file, position === null ? "write" : "pwrite");
   }
+  override start(t: Tasklet): number | Park {
+    // Nothing to write: no host call.
+    if (this.data.length === 0) {
+      if (this.file.closing) throw new IOError(`${this.what}: ${this.file.path} is closed`, { code: "EBADF" });
+      return 0;
+    }
+    return super.start(t);
+  }
   perform(done: Done<number>): void {
     const { data } = this;
     const fd = this.file.fd;
@@ -299,8 +307,7 @@ class WriteOp extends FileOp<number, number> {
         else done(null, written);
       });
     };
-    if (data.length === 0) done(null, 0);
-    else step();
+    step();
   }
   protected finish(error: NodeJS.ErrnoException | null, n: number | undefined): number {
     if (error !== null) throw ioError(`${this.what} ${this.file.path}`, error);

@@ -147,19 +147,30 @@ export type Done<R> = (error: NodeJS.ErrnoException | null, result?: R) => void;
 export abstract class HostOp<R, T> extends Op<T> implements Blocker {
   private t: Tasklet | null = null;
   private live = false;
+  /** True while begin() runs: a callback then completes the op without parking. */
+  private inBegin = false;
+  private syncDone: { error: NodeJS.ErrnoException | null; result: R | undefined } | null = null;
 
   start(t: Tasklet): T | Park {
     this.t = t;
     this.live = true;
     t.rt.holds++;
+    this.inBegin = true;
     try {
-      // Node's callbacks always come on a later turn, never inside begin().
       this.begin(this.done);
     } catch (e) {
       // A synchronous failure (bad argument type, …): nothing was started.
       this.live = false;
       t.rt.holds--;
       throw e;
+    } finally {
+      this.inBegin = false;
+    }
+    const sync = this.syncDone;
+    if (sync !== null) {
+      // Completed inside begin() (Node never does this; a File's chain may): no suspension.
+      this.syncDone = null;
+      return this.finish(sync.error, sync.result);
     }
     t.rt.park(t, this);
     return PARK;
@@ -173,6 +184,10 @@ export abstract class HostOp<R, T> extends Op<T> implements Blocker {
     this.live = false;
     const t = this.t as Tasklet;
     t.rt.holds--;
+    if (this.inBegin) {
+      this.syncDone = { error, result };
+      return;
+    }
     let v: T;
     try {
       v = this.finish(error, result);

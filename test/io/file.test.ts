@@ -38,6 +38,7 @@ test("open, write, read, pread, pwrite, fstat, ftruncate, fsync and close work o
     await run(function* () {
       const f = yield* open(join(dir, "a"), "w+");
       try {
+        assert.equal(yield* f.write(Buffer.alloc(0)), 0, "an empty write returns at once");
         assert.equal(yield* f.write(Buffer.from("hello world")), 11);
         assert.equal(yield* f.pwrite(Buffer.from("HELLO"), 0), 5);
         const buf = Buffer.alloc(5);
