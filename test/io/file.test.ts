@@ -17,6 +17,7 @@ import {
 } from "../../src/index.js";
 import { type File, open } from "../../src/io/file.js";
 import { readFile, writeFile } from "../../src/io/whole-file.js";
+import { eventually } from "./helpers.js";
 
 /** A wait that should end at once is given this long before the test calls it lost (no hang on failure). */
 const GIVE_UP_MS = 5000;
@@ -170,6 +171,37 @@ test("a read under timeout() throws TimeoutError, and the bytes that arrive late
         assert.equal(buf.subarray(0, n).toString(), "late");
       } finally {
         yield* f.close();
+      }
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an open withdrawn while it blocks closes the descriptor it gets later", async () => {
+  const dir = tempDir();
+  const path = fifo(dir);
+  const fds = (): number => fs.readdirSync("/proc/self/fd").length;
+  try {
+    await run(function* () {
+      const before = fds();
+      // Opening a FIFO for reading blocks (on the pool) until a writer opens it.
+      yield* assertThrows(timeout(30, open(path, "r")), TimeoutError);
+      const w = fs.openSync(path, "w"); // now the withdrawn open completes, in the background
+      try {
+        // Once the late open's descriptor is closed, the FIFO has no reader: a write fails with EPIPE.
+        const readerClosed = (): boolean => {
+          try {
+            fs.writeSync(w, "x");
+            return false;
+          } catch (e) {
+            return (e as NodeJS.ErrnoException).code === "EPIPE";
+          }
+        };
+        assert.ok(yield* eventually(readerClosed), "the descriptor of the withdrawn open was closed");
+        assert.equal(fds(), before + 1, "only the writer's descriptor is left open");
+      } finally {
+        fs.closeSync(w);
       }
     });
   } finally {
