@@ -55,7 +55,12 @@ export interface ResolvConf {
   attempts?: number;
 }
 
-/** Parses the text of a resolv.conf (see the file's comment for what is understood). */
+/**
+ * Parses the text of a resolv.conf (see the file's comment for what is understood).
+ *
+ * @example
+ * parseResolvConf("nameserver 10.0.0.1\noptions timeout:2").servers; // ["10.0.0.1"]
+ */
 export function parseResolvConf(text: string): ResolvConf {
   const conf: ResolvConf = { servers: [] };
   for (const raw of text.split("\n")) {
@@ -269,13 +274,24 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
 
 let shared: Resolver | null = null;
 
-/** The resolver of /etc/resolv.conf that the module's own functions use. */
+/**
+ * The resolver of /etc/resolv.conf that the module's own functions use.
+ *
+ * @example
+ * const servers = defaultResolver().servers();
+ */
 export function defaultResolver(): Resolver {
   shared ??= new Resolver();
   return shared;
 }
 
-/** A records of `host` through the default resolver. */
+/**
+ * A records of `host` through the default resolver (so also `resolve6`,
+ * `resolveTxt`, `reverse`).
+ *
+ * @example
+ * const [addr] = yield* resolve4("example.com");
+ */
 export function resolve4(host: string): Operation<string[]> {
   return defaultResolver().resolve4(host);
 }

@@ -21,7 +21,12 @@ import type { Tasklet } from "../core/tasklet.js";
 import { type Blocker, NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/wait.js";
 import { HeldQueue, ioError, WaitOp } from "./waiting.js";
 
-/** The read end of a child's output pipe. */
+/**
+ * The read end of a child's output pipe.
+ *
+ * @example
+ * const n = yield* p.stdout!.recv(buf); // > 0, or ClosedError at the end
+ */
 export class ProcessOutput {
   /** Tasklets waiting in recv, FIFO; node.value is their RecvOp. */
   readonly readers = new HeldQueue();
@@ -133,7 +138,13 @@ class RecvOp extends Op<number> implements Blocker {
   }
 }
 
-/** The write end of a child's stdin pipe. */
+/**
+ * The write end of a child's stdin pipe.
+ *
+ * @example
+ * yield* p.stdin!.send(Buffer.from("data\n"));
+ * p.stdin!.close();
+ */
 export class ProcessInput {
   private error: IOError | null = null;
   private readonly drain: DrainWait;

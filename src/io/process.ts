@@ -41,6 +41,9 @@ export interface SpawnProcessOptions {
 /**
  * The exit status as seed 001's exec_command gives it: the exit code, or
  * 128 + the number of the signal that ended the process.
+ *
+ * @example
+ * exitStatusOf(null, "SIGKILL"); // 137
  */
 export function exitStatusOf(code: number | null, signal: NodeJS.Signals | null): number {
   if (code !== null) return code;

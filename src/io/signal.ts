@@ -105,6 +105,9 @@ export function waitSignal(sig: SignalName): Operation<SignalName> {
 /**
  * The `Waitable` of `waitSignal(sig)`, for a select case: it is ready when
  * `sig` arrives while the select waits.
+ *
+ * @example
+ * yield* select(p.exited, signalWaitable("SIGINT")); // the sync layer's select
  */
 export function signalWaitable(sig: SignalName): Waitable<SignalName> {
   return sourceOf("signalWaitable", sig);
@@ -183,6 +186,9 @@ export class SignalSet implements Waitable<SignalName> {
 /**
  * Catches `sigs` from now until `close()` (signalfd's model): none is
  * missed between two `recv`s.
+ *
+ * @example
+ * const sigs = watchSignals("SIGHUP");
  */
 export function watchSignals(...sigs: SignalName[]): SignalSet {
   if (sigs.length === 0) throw new TypeError("watchSignals: name at least one signal");
