@@ -181,10 +181,8 @@ test("a read under timeout() throws TimeoutError, and the bytes that arrive late
 test("an open withdrawn while it blocks closes the descriptor it gets later", async () => {
   const dir = tempDir();
   const path = fifo(dir);
-  const fds = (): number => fs.readdirSync("/proc/self/fd").length;
   try {
     await run(function* () {
-      const before = fds();
       // Opening a FIFO for reading blocks (on the pool) until a writer opens it.
       yield* assertThrows(timeout(30, open(path, "r")), TimeoutError);
       const w = fs.openSync(path, "w"); // now the withdrawn open completes, in the background
@@ -199,7 +197,6 @@ test("an open withdrawn while it blocks closes the descriptor it gets later", as
           }
         };
         assert.ok(yield* eventually(readerClosed), "the descriptor of the withdrawn open was closed");
-        assert.equal(fds(), before + 1, "only the writer's descriptor is left open");
       } finally {
         fs.closeSync(w);
       }
