@@ -106,18 +106,26 @@ export function formatDump(list: readonly TaskletInfo[], header: DumpHeader): st
  * their waits with the numbers left out: `readLine on tcp *.*.*.*:* <-> …`.
  */
 function titleOf(items: readonly TaskletInfo[]): (t: TaskletInfo) => string {
-  const key = (t: TaskletInfo): string => (t.waitsOn === null ? "" : waitKey(t.waitsOn));
+  const keys = new Map<TaskletInfo, { wait: string; exact: string; family: string }>();
   const exact = new Map<string, number>();
-  for (const t of items) exact.set(`${key(t)}\0${stackKey(t)}`, (exact.get(`${key(t)}\0${stackKey(t)}`) ?? 0) + 1);
-  const alone = (t: TaskletInfo): boolean => t.waitsOn !== null && exact.get(`${key(t)}\0${stackKey(t)}`) === 1;
+  for (const t of items) {
+    const wait = t.waitsOn === null ? "" : waitKey(t.waitsOn);
+    const stack = stackKey(t);
+    const k = { wait, exact: `${wait}\0${stack}`, family: `${shape(wait)}\0${stack}` };
+    keys.set(t, k);
+    exact.set(k.exact, (exact.get(k.exact) ?? 0) + 1);
+  }
+  const alone = (t: TaskletInfo): boolean => t.waitsOn !== null && exact.get(keys.get(t)?.exact ?? "") === 1;
   const family = new Map<string, number>();
   for (const t of items) {
-    if (alone(t))
-      family.set(`${shape(key(t))}\0${stackKey(t)}`, (family.get(`${shape(key(t))}\0${stackKey(t)}`) ?? 0) + 1);
+    const k = keys.get(t);
+    if (k !== undefined && alone(t)) family.set(k.family, (family.get(k.family) ?? 0) + 1);
   }
   return (t) => {
-    if (!alone(t) || (family.get(`${shape(key(t))}\0${stackKey(t)}`) ?? 0) < 2) return key(t);
-    return `${shape(key(t))}, each its own`;
+    const k = keys.get(t);
+    if (k === undefined) return "";
+    if (!alone(t) || (family.get(k.family) ?? 0) < 2) return k.wait;
+    return `${shape(k.wait)}, each its own`;
   };
 }
 
