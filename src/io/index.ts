@@ -6,3 +6,4 @@
 export type { AcceptOp, ConnectOptions, ListenOptions, TcpServer } from "./tcp.js";
 export { connect, listen } from "./tcp.js";
 export type { RecvOp, SendOp, TcpConn } from "./tcp-conn.js";
+export { bindUdp, type Datagram, type RecvfromOp, type UdpOptions, type UdpSocket } from "./udp.js";

@@ -255,7 +255,14 @@ test("a tasklet blocked in accept() is not a deadlock: a client that comes later
     const server = yield* listen({ port: 0, host: HOST });
     return { server, port: server.address.port };
   });
-  const t = setTimeout(() => net.connect(addr.port, HOST).on("error", () => {}).end(), 100);
+  const t = setTimeout(
+    () =>
+      net
+        .connect(addr.port, HOST)
+        .on("error", () => {})
+        .end(),
+    100,
+  );
   try {
     const peer = await run(function* () {
       const conn = yield* addr.server.accept();

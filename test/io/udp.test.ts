@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { runtime } from "../../src/core/runtime.js";
+import { ClosedError, IOError, type Operation, run, schedule, spawn, TimeoutError, timeout } from "../../src/index.js";
+import { bindUdp } from "../../src/io/index.js";
+
+const HOST = "127.0.0.1";
+
+function* failure(op: Operation<unknown>): Operation<unknown> {
+  try {
+    yield* op;
+  } catch (e) {
+    return e;
+  }
+  return assert.fail("expected the operation to throw");
+}
+
+test("sendto and recvfrom: datagrams arrive whole, in order, with the sender's address and port", async () => {
+  await run(function* () {
+    const a = yield* bindUdp({ port: 0, address: HOST });
+    const b = yield* bindUdp({ port: 0, address: HOST });
+    for (const m of ["one", "two", "three"]) yield* a.sendto(m, HOST, b.address.port);
+    const buf = Buffer.alloc(100);
+    for (const m of ["one", "two", "three"]) {
+      const d = yield* b.recvfrom(buf);
+      assert.equal(buf.toString("utf8", 0, d.n), m);
+      assert.equal(d.rmtIp, HOST);
+      assert.equal(d.rmtPort, a.address.port);
+      assert.equal(d.truncated, false);
+    }
+    a.close();
+    b.close();
+  });
+});
+
+test("recvfrom: a datagram longer than the buffer is truncated to it and says so", async () => {
+  await run(function* () {
+    const a = yield* bindUdp({ port: 0, address: HOST });
+    yield* a.sendto("0123456789", HOST, a.address.port);
+    const buf = Buffer.alloc(4);
+    const d = yield* a.recvfrom(buf);
+    assert.equal(d.n, 4);
+    assert.equal(d.truncated, true);
+    assert.equal(buf.toString(), "0123");
+    a.close();
+  });
+});
+
+test("a recvfrom that is killed or times out takes nothing; close ends a waiting recvfrom with ClosedError", async () => {
+  await run(function* () {
+    const holds = runtime().holds;
+    const a = yield* bindUdp({ port: 0, address: HOST });
+    const buf = Buffer.alloc(16);
+    assert.ok((yield* failure(timeout(5, a.recvfrom(buf)))) instanceof TimeoutError);
+    const r = spawn(a.recvfrom(buf));
+    yield* schedule();
+    assert.equal(r.stateName, "blocked");
+    r.kill();
+    yield* failure(r.join());
+    assert.equal(runtime().holds, holds);
+    yield* a.sendto("kept", HOST, a.address.port);
+    const d = yield* a.recvfrom(buf);
+    assert.equal(buf.toString("utf8", 0, d.n), "kept");
+    const waiter = spawn(a.recvfrom(buf));
+    yield* schedule();
+    a.close();
+    assert.ok((yield* failure(waiter.join())) instanceof ClosedError);
+    assert.equal(runtime().holds, holds);
+  });
+});
+
+test("a socket bound to device lo receives what is sent to it over loopback", async () => {
+  await run(function* () {
+    const a = yield* bindUdp({ port: 0, device: "lo" });
+    const port = a.address.port;
+    const b = yield* bindUdp({ port: 0, address: HOST });
+    yield* b.sendto("via lo", HOST, port);
+    const buf = Buffer.alloc(16);
+    const d = yield* a.recvfrom(buf);
+    assert.equal(buf.toString("utf8", 0, d.n), "via lo");
+    a.close();
+    b.close();
+  });
+});
+
+test("binding to a device that does not exist throws IOError ENODEV", async () => {
+  await run(function* () {
+    const e = yield* failure(bindUdp({ port: 0, device: "nosuchdev0" }));
+    assert.ok(e instanceof IOError, String(e));
+    assert.equal(e.code, "ENODEV");
+  });
+});
+
+test("a broadcast needs the broadcast option: without it sendto throws IOError EACCES", async () => {
+  await run(function* () {
+    const a = yield* bindUdp({ port: 0 });
+    const e = yield* failure(a.sendto("x", "255.255.255.255", 9));
+    assert.ok(e instanceof IOError, String(e));
+    assert.equal(e.code, "EACCES");
+    a.close();
+  });
+});
+
+test("bad arguments fail at the call", async () => {
+  await run(function* () {
+    assert.throws(() => bindUdp({ port: 1e6 }), RangeError);
+    assert.throws(() => bindUdp({ port: 0, device: "a-name-far-too-long" }), RangeError);
+    const a = yield* bindUdp({ port: 0, address: HOST });
+    assert.throws(() => a.recvfrom(Buffer.alloc(0)), RangeError);
+    assert.throws(() => a.sendto("x", "", 5), TypeError);
+    assert.throws(() => a.sendto("x", HOST, 0), RangeError);
+    a.close();
+  });
+});
