@@ -29,3 +29,6 @@ export const F_PENDING_KILL = 1 << 8; // a kill waits for the next op
 export const F_PENDING_INTERRUPT = 1 << 9; // ext.interrupt waits for the next op
 export const F_PENDING = F_PENDING_KILL | F_PENDING_INTERRUPT;
 export const F_YIELDED = 1 << 10; // READY after schedule(): it won nothing, so a kill or interrupt lands at once
+export const F_PENDING_CALL = 1 << 11; // ext.posted holds calls to run at the next op (or at the end)
+/** What an op checks before it starts: pending calls, then a pending kill or interrupt. */
+export const F_AT_NEXT_OP = F_PENDING | F_PENDING_CALL;

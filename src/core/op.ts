@@ -39,7 +39,7 @@
  */
 
 import { TaskletError } from "./errors.js";
-import { F_PENDING } from "./flags.js";
+import { F_AT_NEXT_OP, F_PENDING, F_PENDING_CALL } from "./flags.js";
 import type { Tasklet } from "./tasklet.js";
 
 declare const suspendBrand: unique symbol;
@@ -103,9 +103,12 @@ const ITER: Iterator<Suspend, unknown, unknown> = {
         `${op.constructor.name}: an operation must be used with yield* inside a tasklet (start one with run() or spawn())`,
       );
     }
-    if ((t.flags & F_PENDING) !== 0) {
-      t.rt.deliverPending(t);
-      return SUSPENDED;
+    if ((t.flags & F_AT_NEXT_OP) !== 0) {
+      if ((t.flags & F_PENDING_CALL) !== 0) t.rt.runPosted(t);
+      if ((t.flags & F_PENDING) !== 0) {
+        t.rt.deliverPending(t);
+        return SUSPENDED;
+      }
     }
     const v = op.start(t);
     if (v === PARK) return SUSPENDED;

@@ -47,6 +47,7 @@ import {
   F_LOCALS_OWNED,
   F_OBSERVED,
   F_PENDING,
+  F_PENDING_CALL,
   F_PENDING_INTERRUPT,
   F_PENDING_KILL,
   F_YIELDED,
@@ -55,6 +56,7 @@ import {
   KILLED,
   LEVEL_MASK,
   NEW,
+  type Posted,
   READY,
   RESUME_NEXT,
   RESUME_RETURN,
@@ -281,6 +283,32 @@ export class Runtime {
     }
   }
 
+  /**
+   * Posts `call` to `t` (an inter-tasklet call): it runs inside `t`, before
+   * `t`'s next op starts or when `t` ends. Never blocks, never switches.
+   * Returns false if `t` has ended (the call will never run).
+   */
+  post(t: Tasklet, call: Posted): boolean {
+    if (t.state >= RETURNED) return false;
+    const e = t.extra();
+    if (e.posted === null) e.posted = [call];
+    else e.posted.push(call);
+    t.flags |= F_PENDING_CALL;
+    return true;
+  }
+
+  /** Runs the calls posted to `t`, in posting order; `t` is current. Calls posted meanwhile run too. */
+  runPosted(t: Tasklet): void {
+    const e = t.ext;
+    t.flags &= ~F_PENDING_CALL;
+    if (e === null) return;
+    for (let list = e.posted; list !== null; list = e.posted) {
+      e.posted = null;
+      for (const c of list) c.run();
+    }
+    t.flags &= ~F_PENDING_CALL;
+  }
+
   /** Called at the start of an op of a tasklet with a pending kill or interrupt: delivers it now. */
   deliverPending(t: Tasklet): void {
     if ((t.flags & F_PENDING_KILL) !== 0) {
@@ -431,6 +459,12 @@ export class Runtime {
 
   /** The tasklet ended: record the outcome, wake joiners, report what nobody will see. */
   private finish(t: Tasklet, outcome: State, value: unknown): void {
+    if ((t.flags & F_PENDING_CALL) !== 0) {
+      // Calls posted to it run at its end, still inside it.
+      setCurrent(t);
+      this.runPosted(t);
+      setCurrent(null);
+    }
     const flags = t.flags;
     if (outcome === RETURNED) {
       if ((flags & F_DYING) !== 0) outcome = KILLED;

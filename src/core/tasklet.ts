@@ -66,6 +66,17 @@ export class TaskletExt {
   deadlock: DeadlockError | null = null;
   /** Where spawn() was called, when the runtime records spawn sites. */
   site: string | undefined = undefined;
+  /** Calls posted to this tasklet (inter-tasklet calls), run at its next op or at its end. */
+  posted: Posted[] | null = null;
+}
+
+/**
+ * A call posted to a tasklet (sync/ifc.ts): `run()` is called once, with the
+ * tasklet as `current`, before its next operation starts or when it ends.
+ * It must not throw (it keeps its function's outcome for whoever waits).
+ */
+export interface Posted {
+  run(): void;
 }
 
 export class Tasklet<T = unknown> {

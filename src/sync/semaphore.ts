@@ -1,0 +1,111 @@
+/**
+ * Semaphore: a counting semaphore with FIFO hand-off (seed 003).
+ *
+ * Invariants:
+ *   - `waiters` is non-empty only while `permits` is 0: `release` hands its
+ *     permit to the first waiter directly instead of counting it, so a
+ *     tasklet that arrives later never takes a permit ahead of a waiter;
+ *   - every permit is either counted in `permits`, held by a tasklet, or in
+ *     the hand of a woken waiter that has not run yet. A kill or a timeout
+ *     of a waiter that was not woken withdraws its node and takes nothing;
+ *     one that was woken holds its permit (DESIGN.md: a kill never loses
+ *     what a wait already won) and must release it in its cleanup, as
+ *     `withPermit` does.
+ */
+
+import type { Operation } from "../core/op.js";
+import type { Tasklet } from "../core/tasklet.js";
+import { NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
+import { WaitOp } from "./wait-op.js";
+
+class AcquireOp extends WaitOp<void> {
+  constructor(private readonly s: Semaphore) {
+    super();
+  }
+  poll(_t: Tasklet): void | NotReady {
+    const s = this.s;
+    if (s.permits > 0) {
+      s.permits--;
+      return undefined;
+    }
+    return NOT_READY;
+  }
+  enqueue(n: WaitNode): void {
+    this.s.waiters.pushBack(n);
+  }
+  describe(): string {
+    return `a semaphore (0 permits, ${this.s.waiters.length} waiting)`;
+  }
+}
+
+/**
+ * A counting semaphore: `acquire` takes a permit, waiting FIFO while there
+ * is none; `release` gives one back (to the first waiter, if any). Releases
+ * are not checked against acquires: a `Semaphore(0)` can count signals.
+ *
+ * @example
+ * const slots = new Semaphore(4);
+ * yield* withPermit(slots, () => download(url));
+ */
+export class Semaphore {
+  /** Permits free now. Written by AcquireOp and the methods only. */
+  permits: number;
+  /** Tasklets waiting for a permit, FIFO. */
+  readonly waiters = new WaitQueue();
+  private readonly op = new AcquireOp(this);
+
+  constructor(permits: number) {
+    if (!Number.isSafeInteger(permits) || permits < 0) {
+      throw new RangeError(`Semaphore: permits must be an integer >= 0, got ${String(permits)}`);
+    }
+    this.permits = permits;
+  }
+
+  /** Waits for a permit and takes it. A kill or timeout withdraws the wait without taking one. */
+  acquire(): Operation<void> {
+    return this.op;
+  }
+
+  /** The wait for a permit as a select case: when it fires, the selecting tasklet holds a permit. */
+  acquireCase(): Waitable<void> {
+    return this.op;
+  }
+
+  /** Takes a permit if one is free; never blocks. */
+  tryAcquire(): boolean {
+    if (this.permits === 0) return false;
+    this.permits--;
+    return true;
+  }
+
+  /** Gives a permit back: to the first waiter if there is one, else to the count. */
+  release(): void {
+    const n = this.waiters.shift();
+    if (n === null) {
+      this.permits++;
+      return;
+    }
+    (n.t as Tasklet).rt.wakeNode(n, undefined);
+  }
+
+  /** Permits free now. */
+  get available(): number {
+    return this.permits;
+  }
+}
+
+/**
+ * Runs `body` holding a permit of `s`, and releases it when `body` ends
+ * however it ends (return, error, kill, timeout).
+ *
+ * @example
+ * yield* withPermit(slots, () => download(url));
+ */
+export function* withPermit<T>(s: Semaphore, body: () => Operation<T>): Operation<T> {
+  yield* s.acquire();
+  try {
+    return yield* body();
+  } finally {
+    s.release();
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Seed 001's tasklet-system: the interfaces that the modules of a daemon
+ * program against, so that they do not depend on which tasklet
+ * implementation runs them. Names are the seed's, in TypeScript's casing
+ * (`ms_wait` → `msWait`, `get_balance` → `getBalance`).
+ *
+ * Translation rules, applied everywhere:
+ *   - a method the seed calls blocking ("bloccante per la tasklet corrente")
+ *     returns an `Operation<T>`: use it with `yield*`;
+ *   - `void *` becomes a type parameter; `(uint8* b, size_t maxlen)` becomes
+ *     `(b: Uint8Array, maxlen = b.length)`;
+ *   - "the value returned is always positive; on error an Error is thrown":
+ *     counts are >= 1, and zero bytes (a closed connection, end of file)
+ *     throw `ClosedError` (the seed's `IOError.Closed`);
+ *   - getting a server or datagram socket is "not blocking" in the seed, but
+ *     must throw the bind error (EADDRINUSE, ENODEV) at the call. Node reports
+ *     bind errors asynchronously, so these are operations too: they suspend
+ *     only until the socket is bound.
+ */
+
+import type { Operation } from "../core/op.js";
+
+/** The body of a tasklet: an object whose `func` is the tasklet (seed: ITaskletSpawnable). */
+export interface ITaskletSpawnable<T = unknown> {
+  func(): Operation<T>;
+}
+
+/** The handle `spawn` returns. */
+export interface ITaskletHandle<T = unknown> {
+  isRunning(): boolean;
+  kill(): void;
+  isJoinable(): boolean;
+  /** Waits for the end; the value of `func`, or of `exitTasklet`. */
+  join(): Operation<T>;
+}
+
+/** What `execCommand` returns. */
+export interface TaskletCommandResult {
+  stdout: string;
+  stderr: string;
+  /** The exit code, or 128 + the signal number when a signal ended the process. */
+  exitStatus: number;
+}
+
+/** A listening TCP socket. */
+export interface IServerStreamSocket {
+  accept(): Operation<IConnectedStreamSocket>;
+  close(): void;
+}
+
+/** Either end of a TCP connection. */
+export interface IConnectedStreamSocket {
+  readonly peerAddress: string;
+  readonly myAddress: string;
+  /** Bytes received into `b` (>= 1); `ClosedError` when the peer closed. */
+  recv(b: Uint8Array, maxlen?: number): Operation<number>;
+  /** Returns when all of `b[0, len)` was handed to the kernel. */
+  send(b: Uint8Array, len?: number): Operation<void>;
+  close(): void;
+}
+
+/** What `recvfrom` returns. */
+export interface RecvFromResult {
+  n: number;
+  rmtIp: string;
+  rmtPort: number;
+}
+
+/** A UDP socket bound to a port and a network device, receiving broadcasts. */
+export interface IServerDatagramSocket {
+  recvfrom(b: Uint8Array, maxlen?: number): Operation<RecvFromResult>;
+  close(): void;
+}
+
+/** A UDP socket bound to a network device, sending broadcasts to its port. */
+export interface IClientDatagramSocket {
+  /** Sends `b[0, len)` as one broadcast datagram; returns `len`. */
+  sendto(b: Uint8Array, len?: number): Operation<number>;
+  close(): void;
+}
+
+/** A channel between tasklets (seed: IChannel). */
+export interface IChannel<T = unknown> {
+  /** Blocks until the value was received. */
+  send(v: T): Operation<void>;
+  /** Queues the value; neither blocks nor yields. */
+  sendAsync(v: T): void;
+  /** > 0: values waiting to be received; < 0: tasklets waiting to receive. */
+  getBalance(): number;
+  /** The next value; waiting receivers are served in the order they came. */
+  recv(): Operation<T>;
+  /** As `recv`, throwing `ChannelTimeoutError` (a `ChannelError`) after `timeoutMsec`. */
+  recvWithTimeout(timeoutMsec: number): Operation<T>;
+}
+
+/** Runs dispatched tasklets one at a time, in dispatch order (seed: DispatchableTasklet). */
+export interface DispatchableTasklet {
+  /**
+   * Queues `sp` to run in its turn. `waitEnd`: return when it ended;
+   * `waitStart`: return when it started; neither: return at once.
+   */
+  dispatch(sp: ITaskletSpawnable, waitEnd?: boolean, waitStart?: boolean): Operation<void>;
+  /** No tasklet of this dispatcher runs or waits. */
+  isEmpty(): boolean;
+}
+
+/** The tasklet system a module is given at init (seed: ITasklet). */
+export interface ITasklet {
+  /** Lets the other tasklets run. */
+  schedule(): Operation<void>;
+  /** Blocks the current tasklet for `msec` ms. */
+  msWait(msec: number): Operation<void>;
+  /** Ends the current tasklet from any depth; `join` returns `ret`. */
+  exitTasklet(ret?: unknown): Operation<never>;
+  /** Starts `sp.func()` in a new tasklet (it runs when the current one yields). */
+  spawn<T>(sp: ITaskletSpawnable<T>, joinable?: boolean): ITaskletHandle<T>;
+  /** Runs a command line (through `/bin/sh -c`) and waits for its outcome. */
+  execCommand(cmdline: string): Operation<TaskletCommandResult>;
+  /** Reads from an open descriptor: >= 1 bytes, `ClosedError` at end of file. */
+  read(fd: number, b: Uint8Array, maxlen?: number): Operation<number>;
+  /** Writes to an open descriptor: >= 1 bytes written. */
+  write(fd: number, b: Uint8Array, count?: number): Operation<number>;
+  getServerStreamSocket(port: number, myAddr?: string | null): Operation<IServerStreamSocket>;
+  getClientStreamSocket(destAddr: string, destPort: number, myAddr?: string | null): Operation<IConnectedStreamSocket>;
+  getServerDatagramSocket(port: number, dev: string): Operation<IServerDatagramSocket>;
+  getClientDatagramSocket(port: number, dev: string, myAddr?: string | null): Operation<IClientDatagramSocket>;
+  getChannel<T = unknown>(): IChannel<T>;
+  createDispatchableTasklet(): DispatchableTasklet;
+}

@@ -1,0 +1,326 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import {
+  KilledError,
+  Mutex,
+  type Operation,
+  run,
+  schedule,
+  sleep,
+  spawn,
+  type Tasklet,
+  TaskletError,
+  TimeoutError,
+  timeout,
+  withLock,
+} from "../../src/index.js";
+
+function* yields(n: number): Operation<void> {
+  for (let i = 0; i < n; i++) yield* schedule();
+}
+
+test("a mutex hands the lock to waiters in the order they asked (FIFO, no barging)", async () => {
+  const order: number[] = [];
+  await run(function* () {
+    const m = new Mutex();
+    yield* m.lock();
+    const ts: Tasklet[] = [];
+    for (let i = 0; i < 5; i++) {
+      ts.push(
+        spawn(function* () {
+          yield* m.lock();
+          order.push(i);
+          yield* schedule();
+          m.unlock();
+        }),
+      );
+    }
+    yield* schedule(); // all five are waiting now
+    m.unlock();
+    // A late comer that asks while the lock is being handed over waits its turn.
+    assert.equal(m.tryLock(), false);
+    ts.push(
+      spawn(function* () {
+        yield* m.lock();
+        order.push(99);
+        m.unlock();
+      }),
+    );
+    for (const t of ts) yield* t.join();
+    assert.equal(m.isLocked(), false);
+  });
+  assert.deepEqual(order, [0, 1, 2, 3, 4, 99]);
+});
+
+test("tryLock takes a free lock and refuses a held one", async () => {
+  await run(function* () {
+    const m = new Mutex();
+    assert.equal(m.tryLock(), true);
+    const other = spawn(function* () {
+      return m.tryLock();
+    });
+    assert.equal(yield* other.join(), false);
+    m.unlock();
+    assert.equal(m.tryLock(), true);
+    m.unlock();
+  });
+});
+
+test("unlock of an unlocked mutex, or by a tasklet that does not hold it, throws a clear error", async () => {
+  await run(function* () {
+    const m = new Mutex();
+    assert.throws(() => m.unlock(), /not locked/);
+    yield* m.lock();
+    const other = spawn(function* () {
+      m.unlock();
+    });
+    yield* join(other);
+    m.unlock();
+  });
+  function* join(t: Tasklet): Operation<void> {
+    try {
+      yield* t.join();
+      assert.fail("unlock by a non-holder should throw");
+    } catch (e) {
+      assert.ok(e instanceof TaskletError);
+      assert.match((e as Error).message, /does not hold the mutex/);
+    }
+  }
+});
+
+test("locking a mutex the tasklet already holds throws instead of waiting forever", async () => {
+  await run(function* () {
+    const m = new Mutex();
+    yield* m.lock();
+    try {
+      yield* m.lock();
+      assert.fail("should throw");
+    } catch (e) {
+      assert.match((e as Error).message, /already holds/);
+    }
+    m.unlock();
+  });
+});
+
+test("a kill withdraws a waiter: it never holds the lock and the next waiter gets it", async () => {
+  await run(function* () {
+    const m = new Mutex();
+    yield* m.lock();
+    let victimGot = false;
+    const victim = spawn(function* () {
+      yield* m.lock();
+      victimGot = true;
+      m.unlock();
+    });
+    const next = spawn(function* () {
+      yield* m.lock();
+      m.unlock();
+      return "next";
+    });
+    yield* schedule();
+    victim.kill();
+    m.unlock();
+    assert.equal(yield* next.join(), "next");
+    yield* expectKilled(victim);
+    assert.equal(victimGot, false);
+    assert.equal(m.isLocked(), false);
+    assert.equal(m.waiters.length, 0);
+  });
+});
+
+function* expectKilled(t: Tasklet): Operation<void> {
+  try {
+    yield* t.join();
+    assert.fail("should have been killed");
+  } catch (e) {
+    assert.ok(e instanceof KilledError);
+  }
+}
+
+test("a timeout withdraws a waiter with TimeoutError and leaves the lock to the holder", async () => {
+  await run(function* () {
+    const m = new Mutex();
+    yield* m.lock();
+    const waiter = spawn(function* () {
+      try {
+        yield* timeout(5, m.lock());
+        return "locked";
+      } catch (e) {
+        return e instanceof TimeoutError ? "timed out" : "other";
+      }
+    });
+    assert.equal(yield* waiter.join(), "timed out");
+    assert.equal(m.waiters.length, 0);
+    assert.equal(m.owner !== null, true);
+    m.unlock();
+    assert.equal(m.isLocked(), false);
+  });
+});
+
+test("a waiter killed after the lock was handed to it holds it in hand; withLock's cleanup unlocks", async () => {
+  await run(function* () {
+    const m = new Mutex();
+    yield* m.lock();
+    let bodyRan = false;
+    const victim = spawn(() =>
+      withLock(m, function* () {
+        yield* schedule(); // the pending kill lands here
+        bodyRan = true;
+      }),
+    );
+    const next = spawn(() => withLock(m, () => yields(1)));
+    yield* schedule();
+    m.unlock(); // handed to victim, which has not run yet
+    assert.equal(m.owner, victim);
+    victim.kill();
+    yield* expectKilled(victim);
+    assert.equal(bodyRan, false);
+    yield* next.join();
+    assert.equal(m.isLocked(), false);
+  });
+});
+
+test("a timeout that fires after the lock was handed over does not lose the lock", async () => {
+  await run(function* () {
+    const m = new Mutex();
+    yield* m.lock();
+    const waiter = spawn(function* () {
+      yield* timeout(1, m.lock());
+      m.unlock();
+      return "locked";
+    });
+    // Fillers ahead of the waiter in the ready queue: the loop polls timers between them.
+    for (let i = 0; i < 200; i++) spawn(() => yields(2));
+    yield* schedule();
+    const rt = waiter.rt;
+    const interrupt = rt.interrupt;
+    let firedInHand = false;
+    rt.interrupt = (t, e) => {
+      if (t === waiter && t.stateName === "ready") firedInHand = true;
+      interrupt.call(rt, t, e);
+    };
+    try {
+      m.unlock(); // handed over now; the waiter runs only after the timer is due
+      const until = performance.now() + 5;
+      while (performance.now() < until) {
+        // busy: the 1 ms timer expires while the waiter holds the lock in hand
+      }
+      assert.equal(yield* waiter.join(), "locked");
+    } finally {
+      rt.interrupt = interrupt;
+    }
+    assert.equal(firedInHand, true);
+    assert.equal(m.isLocked(), false);
+  });
+});
+
+test("the uncontended lock and unlock allocate nothing (the same op object every time)", async () => {
+  await run(function* () {
+    const m = new Mutex();
+    assert.equal(m.lock(), m.lock());
+    assert.equal(m.lockCase(), m.lock());
+    yield* m.lock();
+    m.unlock();
+  });
+});
+
+test("mutex property: random lockers with kills and timeouts never overlap and end with nothing blocked", async () => {
+  const action = fc.record({
+    hold: fc.integer({ min: 0, max: 3 }),
+    timeoutMs: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
+    sleepHold: fc.boolean(),
+  });
+  const program = fc.record({
+    actions: fc.array(action, { minLength: 1, maxLength: 4 }),
+    killAfter: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }),
+  });
+  await fc.assert(
+    fc.asyncProperty(fc.array(program, { minLength: 1, maxLength: 6 }), async (programs) => {
+      const m = new Mutex();
+      let inside = 0;
+      let overlaps = 0;
+      await run(function* () {
+        const ts: Tasklet[] = [];
+        for (const prog of programs) {
+          ts.push(
+            spawn(function* () {
+              for (const a of prog.actions) {
+                const critical = (): Operation<void> =>
+                  withLock(m, function* () {
+                    inside++;
+                    if (inside > 1) overlaps++;
+                    try {
+                      if (a.sleepHold) yield* sleep(a.hold);
+                      else yield* yields(a.hold);
+                    } finally {
+                      inside--;
+                    }
+                  });
+                try {
+                  if (a.timeoutMs === undefined) yield* critical();
+                  else yield* timeout(a.timeoutMs, critical());
+                } catch (e) {
+                  if (!(e instanceof TimeoutError)) throw e;
+                }
+              }
+            }),
+          );
+        }
+        programs.forEach((prog, i) => {
+          const k = prog.killAfter;
+          if (k !== undefined) {
+            spawn(function* () {
+              yield* yields(k);
+              ts[i]?.kill();
+            });
+          }
+        });
+        for (const t of ts) {
+          try {
+            yield* t.join();
+          } catch (e) {
+            if (!(e instanceof KilledError)) throw e;
+          }
+        }
+      });
+      assert.equal(overlaps, 0);
+      assert.equal(m.isLocked(), false);
+      assert.equal(m.waiters.length, 0);
+    }),
+    { numRuns: 60 },
+  );
+});
+
+test("a deadlock over two mutexes is reported with each waiter and the holder of what it waits on", async () => {
+  const a = new Mutex();
+  const b = new Mutex();
+  await assert.rejects(
+    run(function* () {
+      const t1 = spawn(
+        function* () {
+          yield* a.lock();
+          yield* schedule();
+          yield* b.lock();
+        },
+        { name: "t1" },
+      );
+      const t2 = spawn(
+        function* () {
+          yield* b.lock();
+          yield* schedule();
+          yield* a.lock();
+        },
+        { name: "t2" },
+      );
+      yield* t1.join();
+      yield* t2.join();
+    }),
+    (e: Error) => {
+      assert.equal(e.name, "DeadlockError");
+      assert.match(e.message, /t1: waits on a mutex held by #\d+ t2/);
+      assert.match(e.message, /t2: waits on a mutex held by #\d+ t1/);
+      return true;
+    },
+  );
+});
