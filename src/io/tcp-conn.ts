@@ -72,6 +72,7 @@ export class TcpConn {
   private closed = false;
   /** shutdown() or close() was called: no more sends. */
   private writeEnded = false;
+  private lastRecv: RecvOp | null = null;
   /** @internal */
   readonly readers = new HostQueue();
   /** @internal */
@@ -103,7 +104,12 @@ export class TcpConn {
    * console.log(buf.subarray(0, n).toString());
    */
   recv(buf: Uint8Array): RecvOp {
-    return new RecvOp(this, checkBuf("recv", buf));
+    // The op holds no state of its own wait, so a loop that reads into one buffer reuses one op.
+    const last = this.lastRecv;
+    if (last !== null && last.buf === buf) return last;
+    const op = new RecvOp(this, checkBuf("recv", buf));
+    this.lastRecv = op;
+    return op;
   }
 
   /**

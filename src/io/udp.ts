@@ -25,7 +25,8 @@ import { NOT_READY, type NotReady, type WaitNode } from "../core/wait.js";
 import { checkBuf, checkPort, HostQueue, HostWait, NetOp, toIOError } from "./net-wait.js";
 import { closeFd, deviceSocket } from "./udp-fd.js";
 
-const QUEUE_MAX = 1024;
+/** Datagrams kept unread before the socket stops reading (tests read it). */
+export const QUEUE_MAX = 1024;
 const QUEUE_BYTES = 1024 * 1024;
 
 /** What recvfrom returns: the byte count and the sender. */
@@ -75,6 +76,8 @@ export class UdpSocket {
   private handle: UdpHandle | null = null;
   /** @internal */
   readonly readers = new HostQueue();
+  /** @internal sendto waits whose callback has not come: close() ends them. */
+  readonly sending = new Set<HostWait>();
 
   /** @internal Use `bindUdp`. */
   constructor(
@@ -130,7 +133,13 @@ export class UdpSocket {
     this.queue.length = 0;
     this.queueHead = this.queueBytes = 0;
     this.readers.failAll(new ClosedError("recvfrom: the socket was closed"));
+    this.failSends();
     this.socket.close();
+  }
+
+  private failSends(): void {
+    for (const w of this.sending) w.wakeThrow(new ClosedError("sendto: the socket was closed"));
+    this.sending.clear();
   }
 
   /** @internal */
@@ -149,6 +158,11 @@ export class UdpSocket {
     if (this.closed) throw new ClosedError("recvfrom: the socket was closed");
     if (this.error !== null) throw this.error;
     return NOT_READY;
+  }
+
+  /** @internal Datagrams received and not yet read. */
+  get queued(): number {
+    return this.queue.length - this.queueHead;
   }
 
   /** @internal */
@@ -183,6 +197,7 @@ export class UdpSocket {
   private readonly onClose = (): void => {
     this.closed = true;
     this.readers.failAll(new ClosedError("recvfrom: the socket was closed"));
+    this.failSends();
   };
 
   toString(): string {
@@ -237,8 +252,11 @@ class SendtoOp extends Op<void> {
   }
   start(t: Tasklet): Park {
     if (this.sock.isClosed) throw new ClosedError("sendto: the socket was closed");
-    const w = new HostWait(t, `sendto ${this.ip}:${this.port} on ${this.sock}`, null);
+    const sending = this.sock.sending;
+    const w = new HostWait(t, `sendto ${this.ip}:${this.port} on ${this.sock}`, () => sending.delete(w));
+    sending.add(w);
     this.sock.socket.send(this.data, this.port, this.ip, (e) => {
+      sending.delete(w);
       if (e) w.wakeThrow(toIOError(e, `sendto ${this.ip}:${this.port}`));
       else w.wake(undefined);
     });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as net from "node:net";
-import { test } from "node:test";
+import { afterEach, test } from "node:test";
 import { runtime } from "../../src/core/runtime.js";
 import {
   ClosedError,
@@ -18,6 +18,16 @@ import { connect, listen } from "../../src/io/index.js";
 import type { TcpConn } from "../../src/io/tcp-conn.js";
 
 const HOST = "127.0.0.1";
+
+/** Everything a test opened; closed after each test, so a failing test cannot hold the process. */
+const opened: { close(): void }[] = [];
+function track<T extends { close(): void }>(x: T): T {
+  opened.push(x);
+  return x;
+}
+afterEach(() => {
+  for (const x of opened.splice(0)) x.close();
+});
 
 /** Waits (polling each ms, at most `limit` times) until `cond` holds; fails naming `what`. */
 function* until(what: string, cond: () => boolean, limit = 10_000): Operation<void> {
@@ -53,16 +63,16 @@ function* echo(conn: TcpConn): Operation<void> {
 
 test("echo: what a client sends comes back; both ends know each other's address", async () => {
   await run(function* () {
-    const server = yield* listen({ port: 0, host: HOST });
+    const server = track(yield* listen({ port: 0, host: HOST }));
     const port = server.address.port;
     const srv = spawn(function* () {
-      const conn = yield* server.accept();
+      const conn = track(yield* server.accept());
       assert.equal(conn.myPort, port);
       assert.equal(conn.myAddress, HOST);
       yield* echo(conn);
       return conn.peerPort;
     });
-    const conn = yield* connect({ host: HOST, port });
+    const conn = track(yield* connect({ host: HOST, port }));
     assert.equal(conn.peerAddress, HOST);
     assert.equal(conn.peerPort, port);
     const got = Buffer.alloc(11);
@@ -77,9 +87,9 @@ test("echo: what a client sends comes back; both ends know each other's address"
 
 test("recv: bytes sent before a FIN are delivered first, then ClosedError; half-close still lets us send", async () => {
   await run(function* () {
-    const server = yield* listen({ port: 0, host: HOST });
+    const server = track(yield* listen({ port: 0, host: HOST }));
     const srv = spawn(function* () {
-      const conn = yield* server.accept();
+      const conn = track(yield* server.accept());
       const buf = Buffer.alloc(100);
       let text = "";
       try {
@@ -90,7 +100,7 @@ test("recv: bytes sent before a FIN are delivered first, then ClosedError; half-
       yield* conn.send(`got ${text}`); // the client only shut its sending half
       conn.close();
     });
-    const conn = yield* connect({ host: HOST, port: server.address.port });
+    const conn = track(yield* connect({ host: HOST, port: server.address.port }));
     yield* conn.send("abc");
     yield* conn.send("def");
     conn.shutdown();
@@ -107,9 +117,9 @@ test("send blocks while the peer does not read; nothing is lost and the reader's
   const CHUNK = 64 * 1024;
   const TOTAL = 64 * CHUNK; // 4 MiB: far more than the kernel's and Node's buffers together
   await run(function* () {
-    const server = yield* listen({ port: 0, host: HOST });
-    const client = yield* connect({ host: HOST, port: server.address.port });
-    const conn = yield* server.accept();
+    const server = track(yield* listen({ port: 0, host: HOST }));
+    const client = track(yield* connect({ host: HOST, port: server.address.port }));
+    const conn = track(yield* server.accept());
     let sent = 0;
     const sender = spawn(function* () {
       const chunk = Buffer.alloc(CHUNK);
@@ -149,7 +159,7 @@ test("send blocks while the peer does not read; nothing is lost and the reader's
 
 test("connect to a port nobody listens on throws IOError ECONNREFUSED", async () => {
   await run(function* () {
-    const server = yield* listen({ port: 0, host: HOST });
+    const server = track(yield* listen({ port: 0, host: HOST }));
     const port = server.address.port;
     server.close();
     yield* sleep(1);
@@ -168,7 +178,7 @@ test("a reset peer: bytes received before the reset are delivered, then IOError 
   await new Promise<void>((r) => plain.listen(0, HOST, r));
   try {
     await run(function* () {
-      const conn = yield* connect({ host: HOST, port: (plain.address() as net.AddressInfo).port });
+      const conn = track(yield* connect({ host: HOST, port: (plain.address() as net.AddressInfo).port }));
       const buf = Buffer.alloc(10);
       assert.equal(yield* conn.recv(buf), 1);
       assert.equal(buf.toString("utf8", 0, 1), "x");
@@ -187,7 +197,7 @@ test("a reset peer: bytes received before the reset are delivered, then IOError 
 test("kill withdraws a tasklet blocked in accept, recv, send or connect; the sockets stay usable", async () => {
   await run(function* () {
     const holds = runtime().holds;
-    const server = yield* listen({ port: 0, host: HOST });
+    const server = track(yield* listen({ port: 0, host: HOST }));
     const port = server.address.port;
     // accept
     const acceptor = spawn(server.accept());
@@ -197,8 +207,8 @@ test("kill withdraws a tasklet blocked in accept, recv, send or connect; the soc
     assert.ok((yield* failure(acceptor.join())) instanceof KilledError);
     assert.equal(runtime().holds, holds);
     // a later accept still gets the next connection
-    const client = yield* connect({ host: HOST, port });
-    const conn = yield* server.accept();
+    const client = track(yield* connect({ host: HOST, port }));
+    const conn = track(yield* server.accept());
     // recv
     const reader = spawn(conn.recv(Buffer.alloc(10)));
     yield* schedule();
@@ -232,9 +242,9 @@ test("kill withdraws a tasklet blocked in accept, recv, send or connect; the soc
 
 test("a recv that times out takes nothing: bytes arriving later are there for the next recv", async () => {
   await run(function* () {
-    const server = yield* listen({ port: 0, host: HOST });
-    const client = yield* connect({ host: HOST, port: server.address.port });
-    const conn = yield* server.accept();
+    const server = track(yield* listen({ port: 0, host: HOST }));
+    const client = track(yield* connect({ host: HOST, port: server.address.port }));
+    const conn = track(yield* server.accept());
     const buf = Buffer.alloc(16);
     assert.ok((yield* failure(timeout(10, conn.recv(buf)))) instanceof TimeoutError);
     yield* client.send("late data");
@@ -252,7 +262,7 @@ test("a recv that times out takes nothing: bytes arriving later are there for th
 
 test("a tasklet blocked in accept() is not a deadlock: a client that comes later is accepted", async () => {
   const addr = await run(function* () {
-    const server = yield* listen({ port: 0, host: HOST });
+    const server = track(yield* listen({ port: 0, host: HOST }));
     return { server, port: server.address.port };
   });
   const t = setTimeout(
@@ -265,7 +275,7 @@ test("a tasklet blocked in accept() is not a deadlock: a client that comes later
   );
   try {
     const peer = await run(function* () {
-      const conn = yield* addr.server.accept();
+      const conn = track(yield* addr.server.accept());
       conn.close();
       return conn.peerAddress;
     });
@@ -278,9 +288,9 @@ test("a tasklet blocked in accept() is not a deadlock: a client that comes later
 
 test("readLine splits lines across chunks, strips CRLF, and returns a last line without newline", async () => {
   await run(function* () {
-    const server = yield* listen({ port: 0, host: HOST });
-    const client = yield* connect({ host: HOST, port: server.address.port });
-    const conn = yield* server.accept();
+    const server = track(yield* listen({ port: 0, host: HOST }));
+    const client = track(yield* connect({ host: HOST, port: server.address.port }));
+    const conn = track(yield* server.accept());
     const writer = spawn(function* () {
       for (const part of ["one\r\ntw", "o\n", "", "thr", "ee\nfour"]) {
         if (part !== "") yield* client.send(part);
@@ -307,8 +317,8 @@ test("bad arguments fail at the call with a clear error", async () => {
     assert.throws(() => connect({ host: HOST, port: 70000 }), RangeError);
     assert.throws(() => connect({ host: "", port: 80 }), TypeError);
     assert.throws(() => listen({ port: -1 }), RangeError);
-    const server = yield* listen({ port: 0, host: HOST });
-    const client = yield* connect({ host: HOST, port: server.address.port });
+    const server = track(yield* listen({ port: 0, host: HOST }));
+    const client = track(yield* connect({ host: HOST, port: server.address.port }));
     assert.throws(() => client.recv(Buffer.alloc(0)), RangeError);
     assert.throws(() => client.recv("x" as unknown as Uint8Array), TypeError);
     assert.throws(() => client.send(42 as unknown as Uint8Array), TypeError);
@@ -319,7 +329,7 @@ test("bad arguments fail at the call with a clear error", async () => {
 
 test("listen on a port in use throws IOError EADDRINUSE", async () => {
   await run(function* () {
-    const server = yield* listen({ port: 0, host: HOST });
+    const server = track(yield* listen({ port: 0, host: HOST }));
     const e = yield* failure(listen({ port: server.address.port, host: HOST }));
     assert.ok(e instanceof IOError, String(e));
     assert.equal(e.code, "EADDRINUSE");
