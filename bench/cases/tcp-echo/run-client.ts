@@ -14,13 +14,14 @@ export const CONNECTIONS = 100;
 /** Server CPU time (user + system, ms) used while the client ran: less noisy than wall time on a busy machine. */
 export interface ClientFiguresWithCpu extends ClientFigures {
   cpuMs: number;
+  userMs: number;
 }
 
 export async function runClient(port: number, messages: number): Promise<ClientFiguresWithCpu> {
   const before = process.cpuUsage();
   const c = await runClientProcess(port, messages);
   const cpu = process.cpuUsage(before);
-  return { ...c, cpuMs: (cpu.user + cpu.system) / 1000 };
+  return { ...c, cpuMs: (cpu.user + cpu.system) / 1000, userMs: cpu.user / 1000 };
 }
 
 function runClientProcess(port: number, messages: number): Promise<ClientFigures> {
@@ -48,5 +49,6 @@ export function figures(c: ClientFiguresWithCpu): Record<string, number> {
     p99: c.p99,
     msgsPerSec: Math.round((c.msgs / c.ms) * 1000),
     serverCpuUsPerMsg: Math.round((c.cpuMs / c.msgs) * 10000) / 10,
+    serverUserUsPerMsg: Math.round((c.userMs / c.msgs) * 10000) / 10,
   };
 }
