@@ -1,9 +1,9 @@
 // tcp-echo, plain Node: a `net` server written the usual callback way.
-// 100 connections on loopback (client.ts, another process), each sending
+// 100 connections on loopback (_client.ts, another process), each sending
 // n small messages and waiting for each echo. Latencies in microseconds.
 import * as net from "node:net";
 import { report, size } from "../../lib/report.js";
-import { figures, runClient } from "./run-client.js";
+import { figures, runClient } from "./_run-client.js";
 
 const n = size(2000);
 const server = net.createServer((s) => {

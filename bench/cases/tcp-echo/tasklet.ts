@@ -1,9 +1,9 @@
 // tcp-echo, tasklet: one tasklet per connection, blocking-style recv/send.
-// Same load as node.ts (client.ts, another process).
+// Same load as node.ts (_client.ts, another process).
 import { ClosedError, type Operation, run, spawn } from "../../../src/index.js";
 import { listen, type TcpConn, type TcpServer } from "../../../src/io/index.js";
 import { report, size } from "../../lib/report.js";
-import { figures, runClient } from "./run-client.js";
+import { figures, runClient } from "./_run-client.js";
 
 const n = size(2000);
 

@@ -1,4 +1,4 @@
-/** Runs client.js against a server on `port` and returns its figures. */
+/** Runs _client.js against a server on `port` and returns its figures. */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -25,7 +25,7 @@ export async function runClient(port: number, messages: number): Promise<ClientF
 }
 
 function runClientProcess(port: number, messages: number): Promise<ClientFigures> {
-  const file = fileURLToPath(new URL("./client.js", import.meta.url));
+  const file = fileURLToPath(new URL("./_client.js", import.meta.url));
   const child = spawn(process.execPath, [file, String(port), String(CONNECTIONS), String(messages)], {
     stdio: ["ignore", "pipe", "inherit"],
   });
