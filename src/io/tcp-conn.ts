@@ -259,6 +259,13 @@ export class TcpConn {
     return -1;
   }
 
+  /** @internal A reader waits for more bytes than are buffered (readLine): read even above READ_HIGH. */
+  unpause(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.socket.resume();
+  }
+
   /** @internal Bytes available to read without waiting. */
   get available(): number {
     return this.buffered;
@@ -388,6 +395,8 @@ class MoreOp extends NetOp<void> {
   enqueue(n: WaitNode): void {
     n.value = this;
     this.conn.readers.push(n);
+    // The line is longer than what a paused socket keeps: read on (readLine's maxBytes bounds it).
+    this.conn.unpause();
   }
   dequeue(n: WaitNode): void {
     this.conn.readers.remove(n);

@@ -336,3 +336,30 @@ test("listen on a port in use throws IOError EADDRINUSE", async () => {
     server.close();
   });
 });
+
+test("readLine reads a line longer than the read buffer's high-water mark; a line over maxBytes throws RangeError", {
+  timeout: 20_000,
+}, async () => {
+  await run(function* () {
+    const server = track(yield* listen({ port: 0, host: HOST }));
+    const client = track(yield* connect({ host: HOST, port: server.address.port }));
+    const conn = track(yield* server.accept());
+    const long = "x".repeat(300_000);
+    spawn(client.send(`${long}\nshort\n`));
+    assert.equal((yield* conn.readLine(1_000_000)).length, long.length);
+    assert.equal(yield* conn.readLine(), "short");
+    spawn(client.send(`${"y".repeat(2000)}\n`));
+    const e = yield* failure(conn.readLine(1000));
+    assert.ok(e instanceof RangeError, String(e));
+  });
+});
+
+test("connect from a given local address: the server sees it as the peer", async () => {
+  await run(function* () {
+    const server = track(yield* listen({ port: 0, host: "0.0.0.0" }));
+    const client = track(yield* connect({ host: HOST, port: server.address.port, localAddress: "127.0.0.2" }));
+    const conn = track(yield* server.accept());
+    assert.equal(client.myAddress, "127.0.0.2");
+    assert.equal(conn.peerAddress, "127.0.0.2");
+  });
+});
