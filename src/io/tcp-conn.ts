@@ -27,9 +27,9 @@
 
 import type { Socket } from "node:net";
 import { ClosedError, type IOError } from "../core/errors.js";
-import { type Operation, PARK, type Park } from "../core/op.js";
+import { Op, type Operation, PARK, type Park } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
-import { NOT_READY, type NotReady, type WaitNode } from "../core/wait.js";
+import { type Blocker, NOT_READY, type NotReady, type WaitNode } from "../core/wait.js";
 import { checkBuf, HostQueue, NetOp, toIOError } from "./net-wait.js";
 
 const ONE = new Uint8Array(1);
@@ -407,7 +407,7 @@ class MoreOp extends NetOp<void> {
 }
 
 /** send(bytes): blocks while the write buffer is full; not a select case (it has a side effect). */
-export class SendOp extends NetOp<void> {
+export class SendOp extends Op<void> implements Blocker {
   /** The bytes went into the socket (the sender only waits for room now). */
   written = false;
   constructor(
@@ -416,21 +416,16 @@ export class SendOp extends NetOp<void> {
   ) {
     super();
   }
-  override start(t: Tasklet): undefined | Park {
+  start(t: Tasklet): undefined | Park {
     if (this.conn.startSend(this)) return undefined;
-    this.enqueue(t.node());
+    const n = t.node();
+    n.value = this;
+    this.conn.writers.push(n);
     t.rt.park(t, this);
     return PARK;
   }
-  poll(_t: Tasklet): undefined | NotReady {
-    return NOT_READY;
-  }
-  enqueue(n: WaitNode): void {
-    n.value = this;
-    this.conn.writers.push(n);
-  }
-  dequeue(n: WaitNode): void {
-    this.conn.writers.remove(n);
+  withdraw(t: Tasklet): void {
+    this.conn.writers.remove(t.node());
   }
   describe(): string {
     return `send on ${this.conn} (write buffer full)`;
