@@ -26,7 +26,7 @@ function broadcast(from: Client | null, text: string): void {
   for (const c of clients) {
     if (c === from) continue;
     if (c.outbox.length >= OUTBOX_MAX) {
-      c.conn.close(); // too slow: its reader and writer end with ClosedError
+      c.conn.abort(); // too slow: drop it at once (its reader and writer end with ClosedError)
       continue;
     }
     c.outbox.push(`${text}\n`);

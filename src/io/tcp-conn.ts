@@ -182,9 +182,24 @@ export class TcpConn {
   /**
    * Closes the connection: bytes already sent are still delivered (FIN after
    * them), unread bytes are discarded, tasklets blocked in recv or send on it
-   * get `ClosedError`. Idempotent.
+   * get `ClosedError`. Idempotent. The socket lives on until the peer has
+   * read what was sent (as the kernel lingers after close(2)); use `abort`
+   * for a peer that may never read.
    */
   close(): void {
+    this.closeWith(false);
+  }
+
+  /**
+   * Closes the connection at once, discarding bytes not yet sent (the peer
+   * gets a reset). For peers that stopped reading. Idempotent.
+   */
+  abort(): void {
+    this.closeWith(true);
+  }
+
+  private closeWith(abort: boolean): void {
+    if (abort && !this.socket.destroyed) this.socket.resetAndDestroy();
     if (this.closed) return;
     this.closed = true;
     this.writeEnded = true;
@@ -193,6 +208,7 @@ export class TcpConn {
     const e = new ClosedError("the connection was closed");
     this.readers.failAll(e);
     this.writers.failAll(e);
+    if (abort) return;
     if (this.paused) this.socket.resume();
     this.socket.destroySoon();
   }

@@ -363,3 +363,25 @@ test("connect from a given local address: the server sees it as the peer", async
     assert.equal(conn.peerAddress, "127.0.0.2");
   });
 });
+
+test("abort drops a peer that does not read at once; close would wait for it to read", async () => {
+  await run(function* () {
+    const server = track(yield* listen({ port: 0, host: HOST }));
+    const client = track(yield* connect({ host: HOST, port: server.address.port }));
+    const conn = track(yield* server.accept());
+    const sender = spawn(function* () {
+      for (;;) yield* conn.send(Buffer.alloc(256 * 1024));
+    });
+    yield* until("the sender blocks", () => sender.stateName === "blocked");
+    conn.abort();
+    assert.ok((yield* failure(sender.join())) instanceof ClosedError, "the blocked sender got ClosedError");
+    assert.ok(conn.socket.destroyed, "the socket is gone at once");
+    const buf = Buffer.alloc(64 * 1024);
+    const e = yield* failure(
+      (function* () {
+        for (;;) yield* client.recv(buf);
+      })(),
+    );
+    assert.ok(e instanceof IOError, `the peer sees the end (reset or FIN): ${e}`);
+  });
+});
