@@ -1,11 +1,13 @@
 /**
  * Channels: typed FIFO pipes between tasklets (Go's `chan`, seed 001's
- * IChannel, libwire's wire_channel). The user's API is `Channel`; the ops
- * are `Waitable`s (core/wait.ts), so a single `recv()` and a recv case of a
- * select go through the same code: `poll` completes at once if it can,
- * `enqueue` registers a node, the channel ends the wait with `wakeNode`.
+ * IChannel, libwire's wire_channel). The user's API is `Channel`; its ops
+ * (channel-ops.ts) are `Waitable`s (core/wait.ts), so a single `recv()` and
+ * a recv case of a select go through the same code: `poll` completes at
+ * once if it can, `enqueue` registers a node, the channel ends the wait
+ * with `wakeNode`.
  *
- * State of a channel (only this file touches it):
+ * State of a channel (only this file touches it, but for the ops'
+ * `enqueue`, which push nodes on recvq and sendq):
  *   buf    values sent and not yet received. `send` fills it up to
  *          `capacity`; `sendAsync` ignores capacity (seed 001), so it may
  *          hold more. Made on first use (a rendezvous channel rarely needs it).
@@ -45,17 +47,24 @@
  */
 
 import { ChannelClosedError, ChannelError, ChannelTimeoutError } from "../core/errors.js";
-import { Op, type Operation, PARK, type Park } from "../core/op.js";
-import type { Tasklet } from "../core/tasklet.js";
-import { type Blocker, NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue } from "../core/wait.js";
+import type { Operation } from "../core/op.js";
+import { NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue } from "../core/wait.js";
 import { checkMs } from "../time/timers.js";
+import {
+  DONE,
+  deliver,
+  OR_DONE,
+  RecvOp,
+  RecvOrDoneOp,
+  type RecvResult,
+  SendOp,
+  wake,
+  wakeThrow,
+} from "./channel-ops.js";
 import { Ring } from "./ring.js";
 import { TimedWait } from "./timed-wait.js";
 
-/** What `recvOrDone()` gives: a value, or `done` once the channel is closed and drained. */
-export type RecvResult<T> =
-  | { readonly done: false; readonly value: T }
-  | { readonly done: true; readonly value: undefined };
+export type { RecvResult };
 
 /** What `tryRecv()` gives. `closed` tells a drained closed channel from an empty open one. */
 export type TryRecvResult<T> =
@@ -65,9 +74,6 @@ export type TryRecvResult<T> =
 /** An operation that is also a case of `select`. */
 export type SelectableOp<T> = Operation<T> & Waitable<T>;
 
-/** Marks a receiver node that wants a RecvResult (recvOrDone). */
-const OR_DONE: unique symbol = Symbol("recvOrDone");
-const DONE: RecvResult<never> = Object.freeze({ done: true, value: undefined });
 const EMPTY: TryRecvResult<never> = Object.freeze({ ok: false, closed: false });
 const DRAINED: TryRecvResult<never> = Object.freeze({ ok: false, closed: true });
 
@@ -319,126 +325,6 @@ export class Channel<T> {
 
 function recvTimedOut(ms: number): Error {
   return new ChannelTimeoutError(`recv timed out after ${ms} ms`);
-}
-
-/** Hands `v` to the receiver of node `r`, which the caller took off recvq. */
-function deliver(r: WaitNode, v: unknown): void {
-  wake(r, r.value === OR_DONE ? { done: false, value: v } : v);
-}
-
-function wake(n: WaitNode, v: unknown): void {
-  (n.t as Tasklet).rt.wakeNode(n, v);
-}
-
-function wakeThrow(n: WaitNode, e: unknown): void {
-  (n.t as Tasklet).rt.wakeNodeThrow(n, e);
-}
-
-/** recv(): one per channel; it keeps no per-call state (the waiter is the node's tasklet). */
-class RecvOp<T> extends Op<T> implements Waitable<T>, Blocker {
-  constructor(private readonly ch: Channel<T>) {
-    super();
-  }
-  start(t: Tasklet): T | Park {
-    const v = this.poll();
-    if (v !== NOT_READY) return v;
-    const n = t.node();
-    n.sel = null;
-    n.value = undefined;
-    this.ch.recvq.pushBack(n);
-    t.rt.park(t, this);
-    return PARK;
-  }
-  poll(): T | NotReady {
-    const ch = this.ch;
-    const v = ch.take();
-    if (v === NOT_READY && ch.closed) throw ch.closedError();
-    return v;
-  }
-  enqueue(n: WaitNode): void {
-    n.value = undefined;
-    this.ch.recvq.pushBack(n);
-  }
-  dequeue(n: WaitNode): void {
-    n.unlink();
-  }
-  withdraw(t: Tasklet): void {
-    t.node().unlink();
-  }
-  describe(): string {
-    return `recv on ${this.ch.describe()}`;
-  }
-}
-
-/** recvOrDone(): as RecvOp, but a closed, drained channel gives DONE. */
-class RecvOrDoneOp<T> extends Op<RecvResult<T>> implements Waitable<RecvResult<T>>, Blocker {
-  constructor(private readonly ch: Channel<T>) {
-    super();
-  }
-  start(t: Tasklet): RecvResult<T> | Park {
-    const v = this.poll();
-    if (v !== NOT_READY) return v;
-    const n = t.node();
-    n.sel = null;
-    this.enqueue(n);
-    t.rt.park(t, this);
-    return PARK;
-  }
-  poll(): RecvResult<T> | NotReady {
-    const ch = this.ch;
-    const v = ch.take();
-    if (v !== NOT_READY) return { done: false, value: v };
-    return ch.closed ? DONE : NOT_READY;
-  }
-  enqueue(n: WaitNode): void {
-    n.value = OR_DONE;
-    this.ch.recvq.pushBack(n);
-  }
-  dequeue(n: WaitNode): void {
-    n.unlink();
-    n.value = undefined;
-  }
-  withdraw(t: Tasklet): void {
-    this.dequeue(t.node());
-  }
-  describe(): string {
-    return `recvOrDone on ${this.ch.describe()}`;
-  }
-}
-
-/** send(v): made per call, since it carries the value. */
-class SendOp<T> extends Op<void> implements Waitable<void>, Blocker {
-  constructor(
-    private readonly ch: Channel<T>,
-    private readonly v: T,
-  ) {
-    super();
-  }
-  start(t: Tasklet): undefined | Park {
-    if (this.ch.pollSend(this.v)) return undefined;
-    const n = t.node();
-    n.sel = null;
-    this.enqueue(n);
-    t.rt.park(t, this);
-    return PARK;
-  }
-  poll(): undefined | NotReady {
-    return this.ch.pollSend(this.v) ? undefined : NOT_READY;
-  }
-  enqueue(n: WaitNode): void {
-    n.value = this.v;
-    this.ch.sendq.pushBack(n);
-  }
-  dequeue(n: WaitNode): void {
-    n.unlink();
-    n.value = undefined;
-  }
-  withdraw(t: Tasklet): void {
-    this.dequeue(t.node());
-  }
-  describe(): string {
-    return `send on ${this.ch.describe()}`;
-  }
 }
 
 /**
