@@ -46,12 +46,16 @@ export type CaseValue<C> = C extends Waitable<infer T> ? T : never;
 /**
  * The outcome of `select(...cases)`: which case fired (`index`, its position
  * in the argument list) and its value, as a union that `index` narrows.
+ * Over an array of cases (`select(...chans.map((c) => c.recv()))`), `index`
+ * is a number and `value` the union of the cases' values.
  */
-export type Selected<C extends readonly Waitable<unknown>[]> = {
-  [K in keyof C]: K extends `${infer I extends number}`
-    ? { readonly index: I; readonly value: CaseValue<C[K]> }
-    : never;
-}[number];
+export type Selected<C extends readonly Waitable<unknown>[]> = number extends C["length"]
+  ? { readonly index: number; readonly value: CaseValue<C[number]> }
+  : {
+      [K in keyof C]: K extends `${infer I extends number}`
+        ? { readonly index: I; readonly value: CaseValue<C[K]> }
+        : never;
+    }[number];
 
 /** The case that fires when no other is ready: it makes a select non-blocking. */
 class DefaultCase implements Waitable<undefined> {

@@ -331,7 +331,10 @@ test("timeout() around a blocked recv or send takes nothing", async () => {
     const ch = channel<number>();
     yield* rejects(timeout(5, ch.recv()), TimeoutError);
     yield* rejects(timeout(5, ch.send(1)), TimeoutError);
+    yield* rejects(timeout(5, ch.recvOrDone()), TimeoutError);
+    yield* rejects(timeout(5, ch.recvTimeout(60_000)), TimeoutError);
     assert.equal(ch.balance, 0);
+    assert.equal(timersOf(runtime()).size, 0, "recvTimeout's own timer went with the outer timeout");
     const full = channel<number>(1);
     yield* full.send(1);
     yield* rejects(timeout(5, full.send(2)), TimeoutError);

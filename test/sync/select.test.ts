@@ -55,7 +55,19 @@ test("the result is typed by case: index narrows value", async () => {
       assert.equal(index, 3);
     }
     // The send case may have fired instead (both were ready): either way exactly one did.
-    assert.equal(nums.balance + (r.index === 1 ? 0 : 1) - (r.index === 2 ? 1 : 0), 0);
+    assert.equal(nums.balance, r.index === 2 ? 1 : 0);
+    assert.equal(strs.balance, r.index === 1 ? 0 : 1);
+  });
+});
+
+test("a select over an array of cases tells the index and the value", async () => {
+  await run(function* () {
+    const chans = [channel<number>(1), channel<number>(1), channel<number>(1)];
+    yield* (chans[2] as (typeof chans)[number]).send(7);
+    const r = yield* select(...chans.map((c) => c.recv()));
+    const index: number = r.index;
+    const value: number = r.value;
+    assert.deepEqual([index, value], [2, 7]);
   });
 });
 
@@ -192,6 +204,13 @@ test("a recv case on a closed channel raises ChannelClosedError; a recvOrDone ca
     yield* settle();
     later.close();
     yield* rejects(s1.join(), ChannelClosedError);
+    // A send case waiting on a channel that closes: ChannelError, nothing sent, the other case withdrawn.
+    const full = channel<number>();
+    const s3 = spawn(select(full.send(1), open.recv()));
+    yield* settle();
+    full.close();
+    yield* rejects(s3.join(), ChannelError);
+    assert.deepEqual(full.tryRecv(), { ok: false, closed: true });
     assert.deepEqual(yield* s2.join(), { index: 1, value: { done: true, value: undefined } });
     assert.equal(open.balance, 0);
   });
