@@ -108,8 +108,13 @@ export class RecvOrDoneOp<T> extends Op<RecvResult<T>> implements Waitable<RecvR
   }
 }
 
-/** send(v): made per call, since it carries the value. */
-export class SendOp<T> extends Op<void> implements Waitable<void>, Blocker {
+/**
+ * send(v): made per call, since it carries the value (an op cached per
+ * channel would send the wrong value if one were held and yielded again
+ * after another send). While parked, the tasklet's blocker is the channel's
+ * `sendWait`, so the op is garbage as soon as it started.
+ */
+export class SendOp<T> extends Op<void> implements Waitable<void> {
   constructor(
     private readonly ch: Channel<T>,
     private readonly v: T,
@@ -117,11 +122,14 @@ export class SendOp<T> extends Op<void> implements Waitable<void>, Blocker {
     super();
   }
   start(t: Tasklet): undefined | Park {
-    if (this.ch.pollSend(this.v)) return undefined;
+    const ch = this.ch;
+    if (ch.pollSend(this.v)) return undefined;
     const n = t.node();
     n.sel = null;
-    this.enqueue(n);
-    t.rt.park(t, this);
+    n.value = this.v;
+    ch.sendq.pushBack(n);
+    // The channel's shared blocker, not this op: a parked sender keeps no op alive.
+    t.rt.park(t, ch.sendWait);
     return PARK;
   }
   poll(): undefined | NotReady {
@@ -135,8 +143,18 @@ export class SendOp<T> extends Op<void> implements Waitable<void>, Blocker {
     n.unlink();
     n.value = undefined;
   }
+  describe(): string {
+    return `send on ${this.ch.describe()}`;
+  }
+}
+
+/** The blocker of every tasklet parked in a single send on one channel (one per channel). */
+export class SendWait implements Blocker {
+  constructor(private readonly ch: Channel<unknown>) {}
   withdraw(t: Tasklet): void {
-    this.dequeue(t.node());
+    const n = t.node();
+    n.unlink();
+    n.value = undefined;
   }
   describe(): string {
     return `send on ${this.ch.describe()}`;

@@ -58,6 +58,7 @@ import {
   RecvOrDoneOp,
   type RecvResult,
   SendOp,
+  SendWait,
   wake,
   wakeThrow,
 } from "./channel-ops.js";
@@ -96,6 +97,8 @@ export class Channel<T> {
   private closed_ = false;
   private readonly recvOp: RecvOp<T>;
   private readonly recvOrDoneOp: RecvOrDoneOp<T>;
+  /** @internal The blocker of tasklets parked in a single send. */
+  readonly sendWait: SendWait = new SendWait(this);
 
   constructor(capacity = 0) {
     if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 0) {
