@@ -42,8 +42,9 @@
  * non-zero, but for the select exception above).
  *
  * Cost: `recv()` returns one op object made with the channel; `send(v)`
- * allocates a small op (it carries `v`). A wait reuses the tasklet's own
- * node (`Tasklet.node()`); nothing else is allocated per operation.
+ * allocates a small op (it carries `v`), which a parked send does not keep
+ * (its blocker is the channel's `sendWait`). A wait reuses the tasklet's
+ * own node (`Tasklet.node()`); nothing else is allocated per operation.
  */
 
 import { ChannelClosedError, ChannelError, ChannelTimeoutError } from "../core/errors.js";

@@ -10,7 +10,8 @@
  * source had not taken, and raises the timeout error), or a kill or an
  * interrupt withdraws both. `ms = 0` polls once and fails at once.
  *
- * One object per call: it holds the node and the tasklet while it waits.
+ * One object per call: it holds the node while it waits, so one TimedWait
+ * serves one wait at a time (as a `sleep(ms)` op does).
  */
 
 import { PARK, type Park } from "../core/op.js";
