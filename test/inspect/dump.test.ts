@@ -4,7 +4,9 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { runtime } from "../../src/core/runtime.js";
 import {
+  after,
   call,
+  channel,
   dump,
   Event,
   Mutex,
@@ -14,6 +16,7 @@ import {
   Semaphore,
   schedule,
   scope,
+  select,
   sleep,
   spawn,
   type Tasklet,
@@ -247,6 +250,50 @@ test("probing tasklets blocked on a mutex, semaphore, event, wait group, scope a
     for (const t of ts) yield* t.join();
   });
   assert.deepEqual(got.sort(), ["event", "mutex", "pool", "scope child", "semaphore", "wait group"]);
+});
+
+test("probing tasklets blocked on channel receives, sends and selects leaves each intact", async () => {
+  const got: unknown[] = [];
+  await run(function* () {
+    const a = channel<number>();
+    const b = channel<string>(1);
+    yield* b.send("fills the buffer");
+    const ts = [
+      spawn(function* (): Operation<void> {
+        got.push(yield* a.recv());
+      }),
+      spawn(function* (): Operation<void> {
+        yield* b.send("waits for room");
+        got.push("sent");
+      }),
+      spawn(function* (): Operation<void> {
+        const r = yield* select(a.recv(), after(60_000));
+        got.push(`select ${r.index} ${String(r.value)}`);
+      }),
+      spawn(function* (): Operation<void> {
+        const r = yield* a.recvOrDone();
+        got.push(r.done ? "done" : r.value);
+      }),
+    ];
+    yield* sleep(1);
+    const text = dump();
+    assert.match(
+      text,
+      new RegExp(`blocked on [^\n]*channel#${a.id}[^\n]*: 3 tasklets|blocked on [^\n]*channel#${a.id}`),
+    );
+    assert.match(text, new RegExp(`blocked on [^\n]*channel#${b.id}`));
+    for (let i = 0; i < 3; i++) {
+      dump();
+      yield* schedule();
+    }
+    yield* a.send(1);
+    yield* a.send(2);
+    yield* a.send(3);
+    got.push(yield* b.recv());
+    for (const t of ts) yield* t.join();
+  });
+  // Each got what its wait was to bring, in the channel's FIFO order of receivers.
+  assert.deepEqual(got.map(String).sort(), ["1", "3", "fills the buffer", "select 0 2", "sent"]);
 });
 
 test("dump groups tasklets by state and by what they wait on, and prints a shared stack once", async () => {
