@@ -23,6 +23,8 @@ export interface ClientPlan {
   roomSize: number;
   /** Milliseconds between receiving its own message and sending the next (0: none). */
   thinkMs: number;
+  /** Milliseconds to wait after the start before the first message (spreads the first round). */
+  startDelayMs: number;
 }
 
 /** Shared by the clients: the start line and the stop signal. */
@@ -50,6 +52,7 @@ export function* client(conn: TcpConn, plan: ClientPlan, race: Race, stats: Stat
   if (welcome !== "W") throw new Error(`client ${me}: expected W, got ${welcome}`);
   if (++race.joined === race.total) race.start.close();
   yield* race.start.recvOrDone();
+  if (plan.startDelayMs > 0) yield* sleep(plan.startDelayMs);
 
   let byes = 0;
   const read = (line: string): boolean => {

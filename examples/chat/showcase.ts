@@ -52,6 +52,8 @@ export interface ChatSummary {
 
 /** At most this many connects in flight (the listen backlog is finite). */
 const CONNECTING = 256;
+/** The clients' first messages are spread over this many ms. */
+const START_SPREAD_MS = 500;
 /** The wind-down (byes) must finish within this. */
 const WIND_DOWN_MS = 20_000;
 
@@ -80,7 +82,14 @@ export function* chat(options: ChatOptions): Operation<ChatSummary> {
   const players: Tasklet<ClientResult>[] = [];
   for (let id = 0; id < n; id++) {
     const room = id % rooms;
-    const plan = { id, room, roomSize: sizeOf(room), thinkMs: options.thinkMs };
+    // The first messages are spread over START_SPREAD_MS, not all sent at once.
+    const plan = {
+      id,
+      room,
+      roomSize: sizeOf(room),
+      thinkMs: options.thinkMs,
+      startDelayMs: (id * 7) % START_SPREAD_MS,
+    };
     players.push(spawn(player(plan), { name: `client-${id}` }));
   }
   function* player(plan: Parameters<typeof client>[1]): Operation<ClientResult> {
