@@ -1,0 +1,197 @@
+/**
+ * The shared state of a cross-thread channel: a SharedArrayBuffer holding a
+ * header of Int32 words and a byte ring of variable-size records.
+ *
+ * Every thread that holds the channel maps the same buffer; the buffer is the
+ * only truth (channel.ts keeps per-thread wait queues beside it). All fields
+ * but the counters used for wake-ups are read and written under `LOCK`, a
+ * three-state futex lock (Drepper, "Futexes are tricky", mutex 2): 0 free,
+ * 1 locked, 2 locked with waiters. Critical sections copy a few bytes, so a
+ * contended locker spins a little before it sleeps with `Atomics.wait`.
+ *
+ * Record layout (8-byte aligned; the data size is a multiple of 8, so a
+ * record header never straddles the end; a payload may wrap and is copied in
+ * two parts):
+ *   word 0: tag (I32, F64, BYTES, CLONE); word 1: the int32 value (I32) or the
+ *   payload length in bytes; then the payload, padded to 8 bytes.
+ * Numbers that are int32 take 8 bytes; doubles 16; a Uint8Array its length +
+ * 8; any other value is `v8.serialize`d (structured clone) as CLONE.
+ *
+ * Invariants (under LOCK):
+ *   - USED = bytes between HEAD and TAIL; COUNT = records between them;
+ *   - SENT and RECVD count records ever written and taken (mod 2^32): record
+ *     number i (0-based) was taken once RECVD - (i + 1) >= 0 (wrapping);
+ *   - CLOSED goes from 0 to 1 once; after it, nothing is written.
+ * SENT and RECVD are bumped (atomically, under LOCK) as the record moves; the
+ * notify comes after the unlock. Every thread that waits for them
+ * (`Atomics.waitAsync`) first adds itself to RECV_WATCHERS / SEND_WATCHERS,
+ * so a writer notifies only when someone waits.
+ */
+
+import { deserialize, serialize } from "node:v8";
+
+export const LOCK = 0;
+export const HEAD = 1;
+export const TAIL = 2;
+export const USED = 3;
+export const COUNT = 4;
+/** Bumped after every write: receivers wait on it. */
+export const SENT = 5;
+/** Bumped after every take: senders wait on it. */
+export const RECVD = 6;
+export const CLOSED = 7;
+/** Threads with a pending waitAsync on SENT. */
+export const RECV_WATCHERS = 8;
+/** Threads with a pending waitAsync on RECVD. */
+export const SEND_WATCHERS = 9;
+export const CAPACITY = 10;
+/** Tasklets blocked in recv, over all threads (for `balance`). */
+export const WAITING_RECEIVERS = 11;
+/** Tasklets blocked in send, over all threads (for `balance`). */
+export const WAITING_SENDERS = 12;
+export const ID_LO = 13;
+export const ID_HI = 14;
+const HEADER_BYTES = 64;
+
+const I32 = 1;
+const F64 = 2;
+const BYTES = 3;
+const CLONE = 4;
+
+/** Returned by `take` when the ring is empty. */
+export const EMPTY: unique symbol = Symbol("empty");
+
+export class Ring {
+  readonly sab: SharedArrayBuffer;
+  readonly h: Int32Array;
+  private readonly data: Uint8Array;
+  private readonly words: Int32Array;
+  private readonly f64: Float64Array;
+  readonly size: number;
+
+  constructor(sab: SharedArrayBuffer) {
+    this.sab = sab;
+    this.h = new Int32Array(sab, 0, HEADER_BYTES / 4);
+    this.size = sab.byteLength - HEADER_BYTES;
+    this.data = new Uint8Array(sab, HEADER_BYTES, this.size);
+    this.words = new Int32Array(sab, HEADER_BYTES, this.size / 4);
+    this.f64 = new Float64Array(sab, HEADER_BYTES, this.size / 8);
+  }
+
+  static create(capacity: number, bufferBytes: number): Ring {
+    const sab = new SharedArrayBuffer(HEADER_BYTES + bufferBytes);
+    const r = new Ring(sab);
+    r.h[CAPACITY] = capacity;
+    const id = new Int32Array(2);
+    crypto.getRandomValues(id);
+    r.h[ID_LO] = id[0] as number;
+    r.h[ID_HI] = id[1] as number;
+    return r;
+  }
+
+  /** A key equal for every mapping of this buffer, on any thread. */
+  get key(): string {
+    return `${this.h[ID_LO]}:${this.h[ID_HI]}`;
+  }
+
+  lock(): void {
+    const h = this.h;
+    let c = Atomics.compareExchange(h, LOCK, 0, 1);
+    if (c === 0) return;
+    for (let i = 0; i < 64; i++) {
+      c = Atomics.compareExchange(h, LOCK, 0, 1);
+      if (c === 0) return;
+    }
+    if (c !== 2) c = Atomics.exchange(h, LOCK, 2);
+    while (c !== 0) {
+      Atomics.wait(h, LOCK, 2, 1);
+      c = Atomics.exchange(h, LOCK, 2);
+    }
+  }
+
+  unlock(): void {
+    if (Atomics.exchange(this.h, LOCK, 0) === 2) Atomics.notify(this.h, LOCK, 1);
+  }
+
+  /** Bytes a record for `v` takes, and its encoding (null for an int32). */
+  static encode(v: unknown): { tag: number; bytes: Uint8Array | null; need: number } {
+    if (typeof v === "number") {
+      if ((v | 0) === v && !Object.is(v, -0)) return { tag: I32, bytes: null, need: 8 };
+      return { tag: F64, bytes: null, need: 16 };
+    }
+    if (v instanceof Uint8Array && v.constructor === Uint8Array) {
+      return { tag: BYTES, bytes: v, need: 8 + pad8(v.byteLength) };
+    }
+    const bytes = serialize(v);
+    return { tag: CLONE, bytes, need: 8 + pad8(bytes.byteLength) };
+  }
+
+  /** Whether a record of `need` bytes fits now. Under LOCK. */
+  fits(need: number): boolean {
+    return this.size - (this.h[USED] as number) >= need;
+  }
+
+  /** Appends a record (it fits). Under LOCK. Returns the record's number. */
+  write(v: unknown, tag: number, bytes: Uint8Array | null, need: number): number {
+    const h = this.h;
+    const tail = h[TAIL] as number;
+    const w = tail >> 2;
+    this.words[w] = tag;
+    if (tag === I32) this.words[w + 1] = v as number;
+    else if (tag === F64) {
+      this.words[w + 1] = 8;
+      this.f64[((tail + 8) % this.size) >> 3] = v as number;
+    } else {
+      const b = bytes as Uint8Array;
+      this.words[w + 1] = b.byteLength;
+      this.copyIn(b, (tail + 8) % this.size);
+    }
+    h[TAIL] = (tail + need) % this.size;
+    h[USED] = (h[USED] as number) + need;
+    h[COUNT] = (h[COUNT] as number) + 1;
+    return Atomics.add(h, SENT, 1);
+  }
+
+  /** Takes the first record, or EMPTY. Under LOCK. */
+  take(): unknown {
+    const h = this.h;
+    if (h[COUNT] === 0) return EMPTY;
+    const head = h[HEAD] as number;
+    const w = head >> 2;
+    const tag = this.words[w] as number;
+    const n = this.words[w + 1] as number;
+    let v: unknown;
+    let need = 8;
+    if (tag === I32) v = n;
+    else if (tag === F64) {
+      v = this.f64[((head + 8) % this.size) >> 3];
+      need = 16;
+    } else {
+      const out = new Uint8Array(n);
+      this.copyOut(out, (head + 8) % this.size);
+      need = 8 + pad8(n);
+      v = tag === BYTES ? out : deserialize(out);
+    }
+    h[HEAD] = (head + need) % this.size;
+    h[USED] = (h[USED] as number) - need;
+    h[COUNT] = (h[COUNT] as number) - 1;
+    Atomics.add(h, RECVD, 1);
+    return v;
+  }
+
+  private copyIn(b: Uint8Array, at: number): void {
+    const first = Math.min(b.byteLength, this.size - at);
+    this.data.set(first === b.byteLength ? b : b.subarray(0, first), at);
+    if (first < b.byteLength) this.data.set(b.subarray(first), 0);
+  }
+
+  private copyOut(out: Uint8Array, at: number): void {
+    const first = Math.min(out.byteLength, this.size - at);
+    out.set(this.data.subarray(at, at + first));
+    if (first < out.byteLength) out.set(this.data.subarray(0, out.byteLength - first), first);
+  }
+}
+
+function pad8(n: number): number {
+  return (n + 7) & ~7;
+}
