@@ -66,12 +66,16 @@ class Slot {
   readonly jobs = new Map<number, PoolTasklet<unknown>>();
   error: Error | null = null;
   idleTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Kept here: `worker.threadId` reads -1 once the thread has exited. */
+  readonly threadId: number;
   constructor(
     readonly worker: Worker,
     readonly name: string,
-  ) {}
+  ) {
+    this.threadId = worker.threadId;
+  }
   describe(): string {
-    return `worker ${this.name} (thread ${this.worker.threadId})`;
+    return `worker ${this.name} (thread ${this.threadId})`;
   }
 }
 
@@ -247,7 +251,7 @@ export class WorkerPool {
     slot.credit = false;
     h.state = RUNNING;
     h.slot = slot;
-    h.threadId = slot.worker.threadId;
+    h.threadId = slot.threadId;
     slot.jobs.set(h.id, h);
     if (h.msg.kind !== "tasklet") slot.calls++;
     if (slot.idleTimer !== null) {
