@@ -36,6 +36,8 @@ import {
   CLOSED,
   COUNT,
   EMPTY,
+  I32,
+  numberTag,
   RECV_WATCHERS,
   RECVD,
   Ring,
@@ -103,6 +105,8 @@ export class ThreadChannel<T = unknown> {
   private readonly ackq = new WaitQueue();
   private recvArmed = false;
   private sendArmed = false;
+  /** @internal Waits for another thread this object started (tests check that they batch). */
+  waits = 0;
   private readonly recvOp: RecvOp<T>;
   /** @internal */
   readonly recvBlocker: Blocker;
@@ -207,7 +211,7 @@ export class ThreadChannel<T = unknown> {
       const cap = h[CAPACITY] as number;
       const room = cap > 0 ? (h[COUNT] as number) < cap : h[COUNT] === 0 && (h[WAITING_RECEIVERS] as number) > 0;
       if (room && r.fits(e.need)) {
-        r.write(v, e.tag, e.bytes, e.need);
+        r.write(e.v, e.tag, e.bytes, e.need);
         wrote = true;
       }
     } finally {
@@ -270,20 +274,19 @@ export class ThreadChannel<T = unknown> {
   }
 
   /** @internal Tries to send at once: the record's number, or -1 if it must wait. */
-  tryWrite(e: Encoded): number {
+  tryWrite(v: unknown, tag: number, bytes: Uint8Array | null, need: number): number {
     if (this.sendq.length > 0) return -1;
     const r = this.ring;
     const h = r.h;
     let seq = -1;
     r.lock();
-    try {
-      if (h[CLOSED] !== 0) throw new ChannelError(`send on closed ${this.describe()}`);
-      if ((h[COUNT] as number) < Math.max(1, h[CAPACITY] as number) && r.fits(e.need)) {
-        seq = r.write(e.v, e.tag, e.bytes, e.need);
-      }
-    } finally {
+    if (h[CLOSED] !== 0) {
       r.unlock();
+      throw new ChannelError(`send on closed ${this.describe()}`);
     }
+    const cap = h[CAPACITY] as number;
+    if ((h[COUNT] as number) < (cap === 0 ? 1 : cap) && r.fits(need)) seq = r.write(v, tag, bytes, need);
+    r.unlock();
     if (seq !== -1) this.afterWrite();
     return seq;
   }
@@ -311,27 +314,39 @@ export class ThreadChannel<T = unknown> {
     return PARK;
   }
 
+  /**
+   * After a write (SENT bumped): wake the threads that watch SENT. The first
+   * writer to see the flag clears it and notifies every waiter at once; the
+   * next writes cost one load. A watcher sets the flag before it reads SENT,
+   * so a write it did not see either finds the flag set or changed SENT
+   * before the watcher's waitAsync compares it: no wake-up is lost.
+   */
   private afterWrite(): void {
-    if (Atomics.load(this.ring.h, RECV_WATCHERS) > 0) Atomics.notify(this.ring.h, SENT);
+    const h = this.ring.h;
+    if (Atomics.load(h, RECV_WATCHERS) !== 0 && Atomics.exchange(h, RECV_WATCHERS, 0) !== 0) {
+      Atomics.notify(h, SENT);
+    }
   }
 
+  /** After a take (RECVD bumped): as afterWrite, for the threads that watch RECVD. */
   private afterTake(): void {
-    if (Atomics.load(this.ring.h, SEND_WATCHERS) > 0) Atomics.notify(this.ring.h, RECVD);
+    const h = this.ring.h;
+    if (Atomics.load(h, SEND_WATCHERS) !== 0 && Atomics.exchange(h, SEND_WATCHERS, 0) !== 0) {
+      Atomics.notify(h, RECVD);
+    }
   }
 
   private armRecv(): void {
     if (this.recvArmed) return;
     const h = this.ring.h;
-    Atomics.add(h, RECV_WATCHERS, 1);
     for (;;) {
+      Atomics.store(h, RECV_WATCHERS, 1);
       const seen = Atomics.load(h, SENT);
       this.serveReceivers();
-      if (this.recvq.length === 0) {
-        Atomics.sub(h, RECV_WATCHERS, 1);
-        return;
-      }
+      if (this.recvq.length === 0) return;
       const w = waitAsync(h, SENT, seen);
       if (w.async) {
+        this.waits++;
         this.recvArmed = true;
         w.value.then(this.onSent, this.onSent);
         return;
@@ -341,23 +356,20 @@ export class ThreadChannel<T = unknown> {
 
   private readonly onSent = (): void => {
     this.recvArmed = false;
-    Atomics.sub(this.ring.h, RECV_WATCHERS, 1);
     if (this.recvq.length > 0) this.armRecv();
   };
 
   private armSend(): void {
     if (this.sendArmed) return;
     const h = this.ring.h;
-    Atomics.add(h, SEND_WATCHERS, 1);
     for (;;) {
+      Atomics.store(h, SEND_WATCHERS, 1);
       const seen = Atomics.load(h, RECVD);
       this.serveSenders();
-      if (this.sendq.length === 0 && this.ackq.length === 0) {
-        Atomics.sub(h, SEND_WATCHERS, 1);
-        return;
-      }
+      if (this.sendq.length === 0 && this.ackq.length === 0) return;
       const w = waitAsync(h, RECVD, seen);
       if (w.async) {
+        this.waits++;
         this.sendArmed = true;
         w.value.then(this.onRecvd, this.onRecvd);
         return;
@@ -367,7 +379,6 @@ export class ThreadChannel<T = unknown> {
 
   private readonly onRecvd = (): void => {
     this.sendArmed = false;
-    Atomics.sub(this.ring.h, SEND_WATCHERS, 1);
     if (this.sendq.length > 0 || this.ackq.length > 0) this.armSend();
   };
 
@@ -509,9 +520,18 @@ class SendOp<T> extends Op<void> {
   }
   start(t: Tasklet): undefined | Park {
     const ch = this.ch as ThreadChannel<unknown>;
-    const e = encode(ch, this.v);
-    const seq = ch.tryWrite(e);
-    if (seq === -1) return ch.parkSender(t, e);
+    const v = this.v;
+    let seq: number;
+    if (typeof v === "number") {
+      // The fast path: no encoding object, no allocation.
+      const tag = numberTag(v);
+      seq = ch.tryWrite(v, tag, null, tag === I32 ? 8 : 16);
+      if (seq === -1) return ch.parkSender(t, { v, tag, bytes: null, need: tag === I32 ? 8 : 16 });
+    } else {
+      const e = encode(ch, v);
+      seq = ch.tryWrite(v, e.tag, e.bytes, e.need);
+      if (seq === -1) return ch.parkSender(t, e);
+    }
     if (ch.capacity > 0) return undefined;
     return ch.parkAck(t, seq);
   }

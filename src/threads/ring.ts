@@ -24,8 +24,9 @@
  *   - CLOSED goes from 0 to 1 once; after it, nothing is written.
  * SENT and RECVD are bumped (atomically, under LOCK) as the record moves; the
  * notify comes after the unlock. Every thread that waits for them
- * (`Atomics.waitAsync`) first adds itself to RECV_WATCHERS / SEND_WATCHERS,
- * so a writer notifies only when someone waits.
+ * (`Atomics.waitAsync`) first sets RECV_WATCHERS / SEND_WATCHERS to 1, and
+ * the first writer (taker) that clears the flag notifies: one notify per
+ * wait, not one per message (channel.ts, afterWrite).
  */
 
 import { deserialize, serialize } from "node:v8";
@@ -40,9 +41,9 @@ export const SENT = 5;
 /** Bumped after every take: senders wait on it. */
 export const RECVD = 6;
 export const CLOSED = 7;
-/** Threads with a pending waitAsync on SENT. */
+/** 1 when some thread is about to wait (or waits) on SENT: the next writer clears it and notifies. */
 export const RECV_WATCHERS = 8;
-/** Threads with a pending waitAsync on RECVD. */
+/** The same for RECVD and takers. */
 export const SEND_WATCHERS = 9;
 export const CAPACITY = 10;
 /** Tasklets blocked in recv, over all threads (for `balance`). */
@@ -53,8 +54,8 @@ export const ID_LO = 13;
 export const ID_HI = 14;
 const HEADER_BYTES = 64;
 
-const I32 = 1;
-const F64 = 2;
+export const I32 = 1;
+export const F64 = 2;
 const BYTES = 3;
 const CLONE = 4;
 
@@ -113,11 +114,11 @@ export class Ring {
     if (Atomics.exchange(this.h, LOCK, 0) === 2) Atomics.notify(this.h, LOCK, 1);
   }
 
-  /** Bytes a record for `v` takes, and its encoding (null for an int32). */
+  /** Bytes a record for `v` takes, and its encoding (null for a number). */
   static encode(v: unknown): { tag: number; bytes: Uint8Array | null; need: number } {
     if (typeof v === "number") {
-      if ((v | 0) === v && !Object.is(v, -0)) return { tag: I32, bytes: null, need: 8 };
-      return { tag: F64, bytes: null, need: 16 };
+      const tag = numberTag(v);
+      return { tag, bytes: null, need: tag === I32 ? 8 : 16 };
     }
     if (v instanceof Uint8Array && v.constructor === Uint8Array) {
       return { tag: BYTES, bytes: v, need: 8 + pad8(v.byteLength) };
@@ -190,6 +191,11 @@ export class Ring {
     out.set(this.data.subarray(at, at + first));
     if (first < out.byteLength) out.set(this.data.subarray(0, out.byteLength - first), first);
   }
+}
+
+/** I32 for an int32 (not -0), F64 for any other number. */
+export function numberTag(v: number): number {
+  return (v | 0) === v && (v !== 0 || 1 / v > 0) ? I32 : F64;
 }
 
 function pad8(n: number): number {

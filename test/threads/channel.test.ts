@@ -223,3 +223,22 @@ test("tryRecv and trySend never block", async () => {
     assert.equal(r.trySend(1), false, "a rendezvous with no receiver waiting");
   });
 });
+
+test("a busy receiver on another thread does not need a wake-up per message: waits are batched", async () => {
+  const N = 200_000;
+  const pool = new WorkerPool({ size: 1 });
+  try {
+    await run(function* () {
+      const ch = new ThreadChannel<number>(1024);
+      const sink = pool.spawn<{ sum: number; n: number; waits: number }>(JOBS, "sumCountingWaits", ch);
+      for (let i = 0; i < N; i++) yield* ch.send(i);
+      ch.close();
+      const r = yield* sink.join();
+      assert.equal(r.n, N);
+      assert.equal(r.sum, (N * (N - 1)) / 2);
+      assert.ok(r.waits < N / 10, `the receiver waited ${r.waits} times for ${N} messages`);
+    });
+  } finally {
+    await pool.close();
+  }
+});
