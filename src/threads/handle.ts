@@ -23,6 +23,10 @@ export const DONE = 2;
 /** What the pool does for a handle (pool.ts implements it). */
 export interface JobOwner {
   killJob(job: PoolTasklet<unknown>): void;
+  /** The job failed and nobody has asked for its outcome yet (it may still be joined). */
+  unobserved(job: PoolTasklet<unknown>, error: unknown): void;
+  /** A late join or result() saw that failure. */
+  observed(job: PoolTasklet<unknown>): void;
 }
 
 /** A job's worker thread died under it (crash, `process.exit`, uncaught error outside a tasklet). */
@@ -49,6 +53,7 @@ export class PoolTasklet<T = unknown> {
   private value: unknown = undefined;
   private joiners: WaitQueue | null = null;
   private promise: Promise<T> | null = null;
+  private reported = false;
   private settle: ((h: PoolTasklet<T>) => void) | null = null;
   /** Thread id of the worker it ran on, once placed. */
   threadId: number | undefined = undefined;
@@ -101,6 +106,10 @@ export class PoolTasklet<T = unknown> {
   outcomeNow(): T {
     if (this.outcome === "ok") return this.value as T;
     if (this.outcome === "killed") throw new KilledError(`${this.describe()} was killed`);
+    if (this.reported) {
+      this.reported = false;
+      this.owner.observed(this as PoolTasklet<unknown>);
+    }
     throw this.value;
   }
 
@@ -129,6 +138,10 @@ export class PoolTasklet<T = unknown> {
         else if (outcome === "error") t.rt.wakeNodeThrow(n, value);
         else t.rt.wakeNodeThrow(n, new KilledError(`${this.describe()} was killed`));
       }
+    }
+    if (outcome === "error" && q === null && this.settle === null) {
+      this.reported = true;
+      this.owner.unobserved(this as PoolTasklet<unknown>, value);
     }
     this.settle?.(this);
   }

@@ -42,8 +42,9 @@ import { availableParallelism } from "node:os";
 import { isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { TaskletError } from "../core/errors.js";
+import { TaskletError, UncaughtError } from "../core/errors.js";
 import { current, type Operation } from "../core/op.js";
+import { runtime } from "../core/runtime.js";
 import { DONE, PoolTasklet, QUEUED, RUNNING, WorkerError } from "./handle.js";
 import { type FromWorker, fromWire, pack, type RunMessage, unpack } from "./protocol.js";
 
@@ -56,6 +57,12 @@ export interface WorkerPoolOptions {
   idleMs?: number;
   /** Prefix of the workers' names (default "tasklet-pool"). */
   name?: string;
+  /**
+   * Called with the error of a pool tasklet that failed and whose handle was
+   * collected without a join (`cause` is the error). By default the process
+   * crashes, as for a local tasklet nobody joins.
+   */
+  onUncaught?: (error: UncaughtError) => void;
 }
 
 class Slot {
@@ -109,6 +116,7 @@ export class WorkerPool {
   private closing = false;
   private closed: Promise<void> | null = null;
   private onQuiet: (() => void) | null = null;
+  private readonly unjoined: FinalizationRegistry<{ error: unknown; id: number; name: string }>;
 
   constructor(options?: WorkerPoolOptions) {
     if (options !== undefined && (typeof options !== "object" || options === null)) {
@@ -132,6 +140,11 @@ export class WorkerPool {
     this.maxSize = maxSize;
     this.idleMs = idleMs;
     this.prefix = name;
+    const onUncaught = options?.onUncaught ?? ((e: UncaughtError) => runtime().host.fatal(e));
+    if (typeof onUncaught !== "function") {
+      throw new TypeError(`WorkerPool: options.onUncaught must be a function, got ${typeof onUncaught}`);
+    }
+    this.unjoined = new FinalizationRegistry((u) => onUncaught(new UncaughtError(u.error, u.id, u.name)));
   }
 
   /** Threads alive (or starting), jobs queued, and jobs running. */
@@ -343,6 +356,15 @@ export class WorkerPool {
       this.pump();
     }
     this.checkQuiet();
+  }
+
+  /** Called by a handle that failed with nobody waiting: report it if it is collected unjoined. */
+  unobserved(h: PoolTasklet<unknown>, error: unknown): void {
+    this.unjoined.register(h, { error, id: h.id, name: `${h.name} (on a pool worker)` }, h);
+  }
+
+  observed(h: PoolTasklet<unknown>): void {
+    this.unjoined.unregister(h);
   }
 
   /** Called by a handle's kill(). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { threadId } from "node:worker_threads";
-import { KilledError, type Operation, run } from "../../src/index.js";
+import { KilledError, type Operation, run, type UncaughtError } from "../../src/index.js";
 import { ThreadChannel, WorkerError, WorkerPool } from "../../src/threads/index.js";
 
 /** The error `op` throws (fails if it returns). */
@@ -193,4 +193,25 @@ test("close kills running tasklets (their cleanup runs on their worker) and drop
   assert.deepEqual(done.tryRecv().ok, true, "the cleanup ran to its end before close returned");
   assert.equal(pool.stats.threads, 0);
   assert.throws(() => pool.spawn(JOBS, "whereAmI"), /closed/);
+});
+
+test("the error of a pool tasklet that nobody joins is reported when its handle is collected", async () => {
+  const reports: UncaughtError[] = [];
+  const pool = new WorkerPool({ size: 1, onUncaught: (e) => reports.push(e) });
+  try {
+    const joined = pool.spawn(JOBS, "fail", "seen");
+    await assert.rejects(joined.result(), /seen/);
+    await (async () => {
+      const t = pool.spawn(JOBS, "fail", "nobody looked");
+      while (t.isRunning()) await new Promise((r) => setTimeout(r, 5));
+    })();
+    for (let i = 0; i < 50 && reports.length === 0; i++) {
+      (globalThis as { gc?: () => void }).gc?.();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(reports.length, 1);
+    assert.match(reports[0]?.message ?? "", /fail \(on a pool worker\): RangeError: nobody looked/);
+  } finally {
+    await pool.close();
+  }
 });
