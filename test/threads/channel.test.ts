@@ -149,9 +149,10 @@ test("a channel used by tasklets on three threads at once loses and duplicates n
   try {
     await run(function* () {
       const ch = new ThreadChannel<number>(16);
-      // Each producer holds its worker a while first, so the two land on the two workers.
-      const p1 = pool.spawn<number>(JOBS, "spinThenProduce", ch, 0, N, 300);
-      const p2 = pool.spawn<number>(JOBS, "spinThenProduce", ch, N, 2 * N, 300);
+      // Each producer holds its thread until both arrived, so the two sit on the two workers.
+      const barrier = new Int32Array(new SharedArrayBuffer(4));
+      const p1 = pool.spawn<number>(JOBS, "barrierThenProduce", ch, 0, N, barrier, 2);
+      const p2 = pool.spawn<number>(JOBS, "barrierThenProduce", ch, N, 2 * N, barrier, 2);
       const c1 = pool.spawn<{ got: number[]; threadId: number }>(JOBS, "drainWhere", ch);
       const c2 = pool.spawn<{ got: number[]; threadId: number }>(JOBS, "drainWhere", ch);
       const local = spawn(() => drainLocal(ch));
