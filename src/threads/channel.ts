@@ -28,7 +28,7 @@
 import { ChannelClosedError, ChannelError, ChannelTimeoutError, TimeoutError } from "../core/errors.js";
 import { Op, type Operation, PARK, type Park } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
-import { type Blocker, type WaitNode, WaitQueue } from "../core/wait.js";
+import { type Blocker, NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
 import { timeout } from "../time/timeout.js";
 import { crossWaitEnds, crossWaitStarts } from "./keepalive.js";
 import {
@@ -171,13 +171,17 @@ export class ThreadChannel<T = unknown> {
     return Atomics.load(this.ring.h, CLOSED) !== 0;
   }
 
-  /** Sends `v`: blocks while the channel is full, and for a rendezvous until a receiver took it. */
-  send(v: T): Operation<void> {
+  /**
+   * Sends `v`: blocks while the channel is full, and for a rendezvous until a
+   * receiver took it. Also a select case (`Waitable`) on a buffered channel;
+   * a rendezvous send case fires only if a receiver already waits.
+   */
+  send(v: T): Operation<void> & Waitable<void> {
     return new SendOp(this, v);
   }
 
-  /** Receives the next value; throws `ChannelClosedError` once closed and drained. */
-  recv(): Operation<T> {
+  /** Receives the next value; throws `ChannelClosedError` once closed and drained. Also a select case. */
+  recv(): Operation<T> & Waitable<T> {
     return this.recvOp;
   }
 
@@ -289,6 +293,47 @@ export class ThreadChannel<T = unknown> {
     r.unlock();
     if (seq !== -1) this.afterWrite();
     return seq;
+  }
+
+  /** @internal A select case's node waits to receive (select.ts: enqueue must not wake at once). */
+  enqueueReceiver(n: WaitNode): void {
+    n.value = undefined;
+    this.recvq.pushBack(n);
+    Atomics.add(this.ring.h, WAITING_RECEIVERS, 1);
+    parked(n.t as Tasklet);
+    this.armSoon();
+  }
+
+  /** @internal A select case's node waits for room to send `e`. */
+  enqueueSender(n: WaitNode, e: Encoded): void {
+    n.value = e;
+    this.sendq.pushBack(n);
+    Atomics.add(this.ring.h, WAITING_SENDERS, 1);
+    parked(n.t as Tasklet);
+    this.armSoon();
+  }
+
+  /** @internal Takes a select case's node off, without side effects, if it still waits. */
+  dequeueNode(n: WaitNode): void {
+    const q = n.queue;
+    if (q === this.recvq) Atomics.sub(this.ring.h, WAITING_RECEIVERS, 1);
+    else if (q === this.sendq) Atomics.sub(this.ring.h, WAITING_SENDERS, 1);
+    else return;
+    n.unlink();
+    unparked(n.t as Tasklet);
+  }
+
+  private armPending = false;
+
+  /** Arms the watches on a later microtask: a select has enqueued every case and parked by then. */
+  private armSoon(): void {
+    if (this.armPending) return;
+    this.armPending = true;
+    queueMicrotask(() => {
+      this.armPending = false;
+      if (this.recvq.length > 0) this.armRecv();
+      if (this.sendq.length > 0 || this.ackq.length > 0) this.armSend();
+    });
   }
 
   /** @internal */
@@ -495,23 +540,36 @@ function encode(ch: ThreadChannel<unknown>, v: unknown): Encoded {
   return { v, tag: e.tag, bytes: e.bytes, need: e.need };
 }
 
-class RecvOp<T> extends Op<T> {
+class RecvOp<T> extends Op<T> implements Waitable<T> {
   constructor(private readonly ch: ThreadChannel<T>) {
     super();
   }
   start(t: Tasklet): T | Park {
+    const v = this.poll();
+    if (v !== NOT_READY) return v;
+    return (this.ch as ThreadChannel<unknown>).parkReceiver(t);
+  }
+  poll(): T | NotReady {
     const ch = this.ch as ThreadChannel<unknown>;
-    if (!ch.hasLocalReceivers()) {
-      const v = ch.takeOne();
-      if (v !== EMPTY) return v as T;
-      // CLOSED is set under the lock and nothing is written after it: empty then closed is drained.
-      if (ch.closed) throw new ChannelClosedError(`recv on closed and drained ${ch.describe()}`);
-    }
-    return ch.parkReceiver(t);
+    if (ch.hasLocalReceivers()) return NOT_READY;
+    const v = ch.takeOne();
+    if (v !== EMPTY) return v as T;
+    // CLOSED is set under the lock and nothing is written after it: empty then closed is drained.
+    if (ch.closed) throw new ChannelClosedError(`recv on closed and drained ${ch.describe()}`);
+    return NOT_READY;
+  }
+  enqueue(n: WaitNode): void {
+    (this.ch as ThreadChannel<unknown>).enqueueReceiver(n);
+  }
+  dequeue(n: WaitNode): void {
+    (this.ch as ThreadChannel<unknown>).dequeueNode(n);
+  }
+  describe(): string {
+    return `recv on ${this.ch.describe()}`;
   }
 }
 
-class SendOp<T> extends Op<void> {
+class SendOp<T> extends Op<void> implements Waitable<void> {
   constructor(
     private readonly ch: ThreadChannel<T>,
     private readonly v: T,
@@ -534,5 +592,26 @@ class SendOp<T> extends Op<void> {
     }
     if (ch.capacity > 0) return undefined;
     return ch.parkAck(t, seq);
+  }
+  poll(): undefined | NotReady {
+    const ch = this.ch as ThreadChannel<unknown>;
+    if (ch.capacity === 0) return ch.trySend(this.v) ? undefined : NOT_READY;
+    const e = encode(ch, this.v);
+    return ch.tryWrite(e.v, e.tag, e.bytes, e.need) === -1 ? NOT_READY : undefined;
+  }
+  enqueue(n: WaitNode): void {
+    const ch = this.ch as ThreadChannel<unknown>;
+    if (ch.capacity === 0) {
+      throw new TypeError(
+        `select: a send case on rendezvous ${ch.describe()} cannot wait (its value would already be in the other threads' reach); use a buffered ThreadChannel`,
+      );
+    }
+    ch.enqueueSender(n, encode(ch, this.v));
+  }
+  dequeue(n: WaitNode): void {
+    (this.ch as ThreadChannel<unknown>).dequeueNode(n);
+  }
+  describe(): string {
+    return `send on ${this.ch.describe()}`;
   }
 }

@@ -12,7 +12,7 @@
 import { KilledError, TaskletError } from "../core/errors.js";
 import { Op, type Operation, PARK, type Park } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
-import { type Blocker, WaitQueue } from "../core/wait.js";
+import { type Blocker, NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
 import { crossWaitEnds, crossWaitStarts } from "./keepalive.js";
 import type { RunMessage } from "./protocol.js";
 
@@ -76,8 +76,11 @@ export class PoolTasklet<T = unknown> {
     if (this.state !== DONE) this.owner.killJob(this as PoolTasklet<unknown>);
   }
 
-  /** Waits for the end; returns the value, or throws the error (its stack is the remote one) or `KilledError`. */
-  join(): Operation<T> {
+  /**
+   * Waits for the end; returns the value, or throws the error (its stack is
+   * the remote one) or `KilledError`. Also a select case (`Waitable`).
+   */
+  join(): Operation<T> & Waitable<T> {
     return new PoolJoinOp(this);
   }
 
@@ -113,12 +116,11 @@ export class PoolTasklet<T = unknown> {
     throw this.value;
   }
 
-  /** @internal `t` (of this thread) waits for the end; counted in its runtime's holds. */
-  addJoiner(t: Tasklet): void {
+  /** @internal Node `n` of a tasklet of this thread waits for the end; counted in its runtime's holds. */
+  addJoiner(n: WaitNode): void {
     this.joiners ??= new WaitQueue();
-    const n = t.node();
     this.joiners.pushBack(n);
-    crossWaitStarts(t);
+    crossWaitStarts(n.t as Tasklet);
   }
 
   /** @internal Ends the job once (pool.ts). */
@@ -147,19 +149,29 @@ export class PoolTasklet<T = unknown> {
   }
 }
 
-class PoolJoinOp<T> extends Op<T> implements Blocker {
+class PoolJoinOp<T> extends Op<T> implements Blocker, Waitable<T> {
   constructor(private readonly h: PoolTasklet<T>) {
     super();
   }
   start(t: Tasklet): T | Park {
     if (this.h.state === DONE) return this.h.outcomeNow();
-    this.h.addJoiner(t);
+    this.h.addJoiner(t.node());
     t.rt.park(t, this);
     return PARK;
   }
   withdraw(t: Tasklet): void {
-    t.node().unlink();
-    crossWaitEnds(t);
+    this.dequeue(t.node());
+  }
+  poll(): T | NotReady {
+    return this.h.state === DONE ? this.h.outcomeNow() : NOT_READY;
+  }
+  enqueue(n: WaitNode): void {
+    this.h.addJoiner(n);
+  }
+  dequeue(n: WaitNode): void {
+    if (n.queue === null) return;
+    n.unlink();
+    crossWaitEnds(n.t as Tasklet);
   }
   describe(): string {
     return `join of ${this.h.describe()}`;
