@@ -243,3 +243,32 @@ test("a busy receiver on another thread does not need a wake-up per message: wai
     await pool.close();
   }
 });
+
+test("receivers on two workers that keep timing out lose and duplicate no value", async () => {
+  const N = 3000;
+  const pool = new WorkerPool({ size: 2 });
+  try {
+    await run(function* () {
+      for (const capacity of [0, 8]) {
+        const ch = new ThreadChannel<number>(capacity);
+        const cs = [0, 1].map(() => pool.spawn<{ got: number[]; timeouts: number }>(JOBS, "drainWithTimeouts", ch));
+        for (let i = 0; i < N; i++) {
+          yield* ch.send(i);
+          if (i % 500 === 0) yield* sleep(3);
+        }
+        ch.close();
+        const rs = [];
+        for (const c of cs) rs.push(yield* c.join());
+        const all = rs.flatMap((r) => r.got).sort((a, b) => a - b);
+        assert.equal(all.length, N, `capacity ${capacity}`);
+        for (let i = 0; i < N; i++) assert.equal(all[i], i);
+        assert.ok(
+          rs.some((r) => r.timeouts > 0),
+          "some waits timed out and were withdrawn",
+        );
+      }
+    });
+  } finally {
+    await pool.close();
+  }
+});
