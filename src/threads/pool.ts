@@ -177,7 +177,7 @@ export class WorkerPool {
    * thread cannot be interrupted) and its result is dropped.
    *
    * @example
-   * const n = yield* pool.offload((path: string) => require("node:fs").readFileSync(path).length, "/etc/hosts");
+   * const n = yield* pool.offload(async (p: string) => (await import("node:fs")).readFileSync(p).length, "/etc/hosts");
    * const digest = yield* pool.offload(new URL("./jobs.js", import.meta.url), "sha256", bytes);
    */
   offload<R>(fn: ((...args: never[]) => R | Promise<R>) | string | URL, ...args: unknown[]): Operation<R> {
