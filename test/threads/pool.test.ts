@@ -138,6 +138,8 @@ test("bad input is refused at the call with a TypeError or RangeError naming it"
       const e2 = yield* errorOf(pool.spawn(JOBS, "noSuchExport").join());
       assert.ok(e2 instanceof TypeError);
       assert.match((e2 as Error).message, /noSuchExport/);
+      const e3 = yield* errorOf(pool.spawn(JOBS, "returnsFunction").join());
+      assert.match((e3 as Error).message, /could not be cloned/);
     });
   } finally {
     await pool.close();
@@ -171,6 +173,19 @@ test("an error thrown outside any tasklet on a worker fails its tasklets with a 
       assert.ok(e instanceof WorkerError);
       assert.match(e.message, /lost in a timer/);
       assert.equal(((yield* pool.spawn<{ value: number }>(JOBS, "double", 2).join()) as { value: number }).value, 4);
+    });
+  } finally {
+    await pool.close();
+  }
+});
+
+test("an unjoined tasklet's error on a worker crashes that worker: its tasklets fail with a WorkerError naming the tasklet", async () => {
+  const pool = new WorkerPool({ size: 1 });
+  try {
+    await run(function* () {
+      const e = yield* errorOf(pool.spawn(JOBS, "unjoinedChildFails", "child broke").join());
+      assert.ok(e instanceof WorkerError);
+      assert.match(e.message, /doomed-child: Error: child broke/);
     });
   } finally {
     await pool.close();
