@@ -8,9 +8,10 @@
  * for it (a per-thread registry keyed by the ring's random id), so the
  * thread's waiters share one set of FIFO queues.
  *
- * Semantics are those of local channels, with one difference: the value of a
- * rendezvous sender is in the ring while it waits, so a kill of that sender
- * (or a close) releases the sender but the value is still delivered.
+ * Semantics are those of local channels. A rendezvous hands a value over when
+ * a receiver waits for it (on any thread); if that receiver withdraws (kill,
+ * timeout, a losing select case) before taking it, the value stays for the
+ * next receiver: never lost, never duplicated, never unsent by the sender.
  */
 
 import { ChannelClosedError, ChannelTimeoutError, TimeoutError } from "../core/errors.js";
@@ -48,7 +49,7 @@ const collected = new FinalizationRegistry<string>((key) => {
  * A channel that crosses threads: create it on one thread, pass it as an
  * argument to tasklets spawned on a `WorkerPool` (or in their results), and
  * use it from all of them at once. Capacity 0 is a rendezvous: `send`
- * returns once a receiver has taken the value; with capacity n, `send`
+ * blocks until a receiver waits, and hands the value to it; with capacity n, `send`
  * blocks while n values wait. After `close()`, values already sent are still
  * received, then `recv` throws `ChannelClosedError`. Values are delivered
  * FIFO, each exactly once.
@@ -115,9 +116,8 @@ export class ThreadChannel<T = unknown> {
   }
 
   /**
-   * Sends `v`: blocks while the channel is full, and for a rendezvous until a
-   * receiver took it. Also a select case (`Waitable`) on a buffered channel;
-   * a rendezvous send case fires only if a receiver already waits.
+   * Sends `v`: blocks while the channel is full; on a rendezvous, until a
+   * receiver waits for the value. Also a select case (`Waitable`).
    */
   send(v: T): Operation<void> & Waitable<void> {
     return new SendOp(this, v);
@@ -145,7 +145,7 @@ export class ThreadChannel<T = unknown> {
     return v === EMPTY ? { ok: false } : { ok: true, value: v as T };
   }
 
-  /** Sends without blocking if there is room (rendezvous: a receiver waits); false otherwise. */
+  /** Sends without blocking if there is room (rendezvous: a receiver waits for it); false otherwise. */
   trySend(v: T): boolean {
     return this.w.trySend(encode(this.w, v));
   }
@@ -212,36 +212,27 @@ class SendOp<T> extends Op<void> implements Waitable<void> {
     super();
   }
   start(t: Tasklet): undefined | Park {
-    const ch = this.ch;
+    const w = this.ch.w;
     const v = this.v;
-    let seq: number;
     if (typeof v === "number") {
       // The fast path: no encoding object, no allocation.
       const tag = numberTag(v);
-      seq = ch.w.tryWrite(v, tag, null, tag === I32 ? 8 : 16);
-      if (seq === -1) return ch.w.parkSender(t, { v, tag, bytes: null, need: tag === I32 ? 8 : 16 });
-    } else {
-      const e = encode(ch.w, v);
-      seq = ch.w.tryWrite(v, e.tag, e.bytes, e.need);
-      if (seq === -1) return ch.w.parkSender(t, e);
+      const need = tag === I32 ? 8 : 16;
+      if (w.tryWrite(v, tag, null, need)) return undefined;
+      return w.parkSender(t, { v, tag, bytes: null, need });
     }
-    if (ch.capacity > 0) return undefined;
-    return ch.w.parkAck(t, seq);
+    const e = encode(w, v);
+    if (w.tryWrite(v, e.tag, e.bytes, e.need)) return undefined;
+    return w.parkSender(t, e);
   }
   poll(): undefined | NotReady {
-    const ch = this.ch;
-    if (ch.capacity === 0) return ch.trySend(this.v) ? undefined : NOT_READY;
-    const e = encode(ch.w, this.v);
-    return ch.w.tryWrite(e.v, e.tag, e.bytes, e.need) === -1 ? NOT_READY : undefined;
+    const w = this.ch.w;
+    const e = encode(w, this.v);
+    return w.tryWrite(e.v, e.tag, e.bytes, e.need) ? undefined : NOT_READY;
   }
   enqueue(n: WaitNode): void {
-    const ch = this.ch;
-    if (ch.capacity === 0) {
-      throw new TypeError(
-        `select: a send case on rendezvous ${ch.describe()} cannot wait (its value would already be in the other threads' reach); use a buffered ThreadChannel`,
-      );
-    }
-    ch.w.enqueueSender(n, encode(ch.w, this.v));
+    const w = this.ch.w;
+    w.enqueueSender(n, encode(w, this.v));
   }
   dequeue(n: WaitNode): void {
     this.ch.w.dequeueNode(n);

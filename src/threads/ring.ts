@@ -19,8 +19,8 @@
  *
  * Invariants (under LOCK):
  *   - USED = bytes between HEAD and TAIL; COUNT = records between them;
- *   - SENT and RECVD count records ever written and taken (mod 2^32): record
- *     number i (0-based) was taken once RECVD - (i + 1) >= 0 (wrapping);
+ *   - SENT counts records ever written (mod 2^32); RECVD counts records
+ *     taken plus receivers that arrived on a rendezvous (both make room);
  *   - CLOSED goes from 0 to 1 once; after it, nothing is written.
  * SENT and RECVD are bumped (atomically, under LOCK) as the record moves; the
  * notify comes after the unlock. Every thread that waits for them
@@ -38,7 +38,7 @@ export const USED = 3;
 export const COUNT = 4;
 /** Bumped after every write: receivers wait on it. */
 export const SENT = 5;
-/** Bumped after every take: senders wait on it. */
+/** Bumped after every take, and when a receiver arrives on a rendezvous: senders wait on it. */
 export const RECVD = 6;
 export const CLOSED = 7;
 /** 1 when some thread is about to wait (or waits) on SENT: the next writer clears it and notifies. */

@@ -4,9 +4,15 @@
  * served and woken.
  *
  *   - `recvq`: receivers waiting for a value;
- *   - `sendq`: senders waiting for room (node.value is the encoded value);
- *   - `ackq`: rendezvous senders whose value is in the ring, waiting until a
- *     receiver has taken it (node.tag is the record's number).
+ *   - `sendq`: senders waiting for room (node.value is the encoded value).
+ *
+ * Room: a buffered channel has room while fewer than `capacity` values are
+ * in the ring. A rendezvous (capacity 0) has room while fewer values are in
+ * the ring than receivers wait for one, over all threads (Go's direct
+ * hand-off): a send completes only when a receiver is there to take the
+ * value, and it never waits after its value entered the ring, so a kill or
+ * a timeout of a sender never leaves a value behind that the sender thinks
+ * unsent. A receiver that registers bumps RECVD, which wakes the senders.
  * A thread with waiting receivers has one `Atomics.waitAsync` pending on the
  * ring's SENT counter, one with waiting senders one on RECVD. When it
  * resolves, the thread serves as many local waiters as it can under one lock
@@ -18,10 +24,10 @@
  * may still end, so it is no deadlock) and in keepalive.ts (waitAsync does
  * not keep the event loop alive).
  *
- * Invariants: a node is on at most one of the three queues; a node on
+ * Invariants: a node is on at most one of the two queues; a node on
  * `recvq` (`sendq`) counts once in the ring's WAITING_RECEIVERS
- * (WAITING_SENDERS) and once in its runtime's holds; one on `ackq` in holds
- * only. Only this file moves nodes between the queues.
+ * (WAITING_SENDERS) and once in its runtime's holds. Only this file moves
+ * nodes on and off the queues.
  */
 
 import { ChannelClosedError, ChannelError } from "../core/errors.js";
@@ -65,7 +71,6 @@ const waitAsync = (
 export class Waiters {
   private readonly recvq = new WaitQueue();
   private readonly sendq = new WaitQueue();
-  private readonly ackq = new WaitQueue();
   private recvArmed = false;
   private sendArmed = false;
   private armPending = false;
@@ -98,7 +103,7 @@ export class Waiters {
     };
   }
 
-  /** Sends `e` without blocking if there is room (rendezvous: a receiver waits and the ring is empty). */
+  /** Sends `e` without blocking if there is room (rendezvous: a receiver waits for it); false otherwise. */
   trySend(e: Encoded): boolean {
     if (this.sendq.length > 0) return false;
     const r = this.ring;
@@ -108,8 +113,7 @@ export class Waiters {
     try {
       if (h[CLOSED] !== 0) throw new ChannelError(`send on closed ${this.label}`);
       const cap = h[CAPACITY] as number;
-      const room = cap > 0 ? (h[COUNT] as number) < cap : h[COUNT] === 0 && (h[WAITING_RECEIVERS] as number) > 0;
-      if (room && r.fits(e.need)) {
+      if (hasRoom(h, cap) && r.fits(e.need)) {
         r.write(e.v, e.tag, e.bytes, e.need);
         wrote = true;
       }
@@ -138,41 +142,53 @@ export class Waiters {
     return v;
   }
 
-  /** */
+  /** Parks `t` to receive. On a rendezvous its arrival is room: senders here are served at once. */
   parkReceiver(t: Tasklet): Park {
     const n = t.node();
     n.value = undefined;
     this.recvq.pushBack(n);
-    Atomics.add(this.ring.h, WAITING_RECEIVERS, 1);
+    this.receiverArrived();
     parked(t);
     t.rt.park(t, this.recvBlocker);
+    if (this.sendq.length > 0) this.serveSenders();
     this.armRecv();
     return PARK;
   }
 
-  /** Tries to send at once: the record's number, or -1 if it must wait. */
-  tryWrite(v: unknown, tag: number, bytes: Uint8Array | null, need: number): number {
-    if (this.sendq.length > 0) return -1;
+  private receiverArrived(): void {
+    const h = this.ring.h;
+    Atomics.add(h, WAITING_RECEIVERS, 1);
+    if (h[CAPACITY] === 0) {
+      Atomics.add(h, RECVD, 1);
+      this.afterTake();
+    }
+  }
+
+  /** Tries to send at once (no local sender is ahead): whether it did. */
+  tryWrite(v: unknown, tag: number, bytes: Uint8Array | null, need: number): boolean {
+    if (this.sendq.length > 0) return false;
     const r = this.ring;
     const h = r.h;
-    let seq = -1;
+    let wrote = false;
     r.lock();
     if (h[CLOSED] !== 0) {
       r.unlock();
       throw new ChannelError(`send on closed ${this.label}`);
     }
-    const cap = h[CAPACITY] as number;
-    if ((h[COUNT] as number) < (cap === 0 ? 1 : cap) && r.fits(need)) seq = r.write(v, tag, bytes, need);
+    if (hasRoom(h, h[CAPACITY] as number) && r.fits(need)) {
+      r.write(v, tag, bytes, need);
+      wrote = true;
+    }
     r.unlock();
-    if (seq !== -1) this.afterWrite();
-    return seq;
+    if (wrote) this.afterWrite();
+    return wrote;
   }
 
   /** A select case's node waits to receive (select.ts: enqueue must not wake at once). */
   enqueueReceiver(n: WaitNode): void {
     n.value = undefined;
     this.recvq.pushBack(n);
-    Atomics.add(this.ring.h, WAITING_RECEIVERS, 1);
+    this.receiverArrived();
     parked(n.t as Tasklet);
     this.armSoon();
   }
@@ -202,28 +218,17 @@ export class Waiters {
     this.armPending = true;
     queueMicrotask(() => {
       this.armPending = false;
+      if (this.sendq.length > 0) this.armSend();
       if (this.recvq.length > 0) this.armRecv();
-      if (this.sendq.length > 0 || this.ackq.length > 0) this.armSend();
     });
   }
 
-  /** */
+  /** Parks `t` until there is room for `e`. */
   parkSender(t: Tasklet, e: Encoded): Park {
     const n = t.node();
     n.value = e;
     this.sendq.pushBack(n);
     Atomics.add(this.ring.h, WAITING_SENDERS, 1);
-    parked(t);
-    t.rt.park(t, this.sendBlocker);
-    this.armSend();
-    return PARK;
-  }
-
-  /** A rendezvous sender waits until record `seq` was taken. */
-  parkAck(t: Tasklet, seq: number): Park {
-    const n = t.node();
-    n.tag = seq;
-    this.ackq.pushBack(n);
     parked(t);
     t.rt.park(t, this.sendBlocker);
     this.armSend();
@@ -282,7 +287,7 @@ export class Waiters {
       Atomics.store(h, SEND_WATCHERS, 1);
       const seen = Atomics.load(h, RECVD);
       this.serveSenders();
-      if (this.sendq.length === 0 && this.ackq.length === 0) return;
+      if (this.sendq.length === 0) return;
       const w = waitAsync(h, RECVD, seen);
       if (w.async) {
         this.waits++;
@@ -295,7 +300,7 @@ export class Waiters {
 
   private readonly onRecvd = (): void => {
     this.sendArmed = false;
-    if (this.sendq.length > 0 || this.ackq.length > 0) this.armSend();
+    if (this.sendq.length > 0) this.armSend();
   };
 
   /** Hands waiting values to local receivers, as many as one lock allows. */
@@ -335,36 +340,23 @@ export class Waiters {
     }
   }
 
-  /** Releases rendezvous senders whose value was taken, and writes for waiting senders while there is room. */
+  /** Writes for waiting senders while there is room, under one lock, and wakes them. */
   private serveSenders(): void {
-    const r = this.ring;
-    const h = r.h;
-    const closed = Atomics.load(h, CLOSED) !== 0;
-    if (this.ackq.length > 0) {
-      const recvd = Atomics.load(h, RECVD);
-      for (const n of this.ackq.toArray()) {
-        if (closed || ((recvd - (n.tag + 1)) | 0) >= 0) {
-          n.unlink();
-          const t = n.t as Tasklet;
-          unparked(t);
-          t.rt.wakeNode(n, undefined);
-        }
-      }
-    }
     const q = this.sendq;
     if (q.length === 0) return;
+    const r = this.ring;
+    const h = r.h;
     const written: WaitNode[] = [];
-    const seqs: number[] = [];
     let isClosed = false;
-    const cap = Math.max(1, h[CAPACITY] as number);
     r.lock();
     try {
       isClosed = h[CLOSED] !== 0;
       if (!isClosed) {
+        const cap = h[CAPACITY] as number;
         for (let n = q.first(); n !== null; n = q.first()) {
           const e = n.value as Encoded;
-          if ((h[COUNT] as number) >= cap || !r.fits(e.need)) break;
-          seqs.push(r.write(e.v, e.tag, e.bytes, e.need));
+          if (!hasRoom(h, cap) || !r.fits(e.need)) break;
+          r.write(e.v, e.tag, e.bytes, e.need);
           q.shift();
           written.push(n);
         }
@@ -373,19 +365,12 @@ export class Waiters {
       r.unlock();
     }
     if (written.length > 0) this.afterWrite();
-    const rendezvous = h[CAPACITY] === 0;
-    for (let i = 0; i < written.length; i++) {
-      const n = written[i] as WaitNode;
+    for (const n of written) {
       Atomics.sub(h, WAITING_SENDERS, 1);
       n.value = undefined;
-      if (rendezvous) {
-        n.tag = seqs[i] as number;
-        this.ackq.pushBack(n);
-      } else {
-        const t = n.t as Tasklet;
-        unparked(t);
-        t.rt.wakeNode(n, undefined);
-      }
+      const t = n.t as Tasklet;
+      unparked(t);
+      t.rt.wakeNode(n, undefined);
     }
     if (isClosed) {
       for (let n = q.shift(); n !== null; n = q.shift()) {
@@ -396,6 +381,11 @@ export class Waiters {
       }
     }
   }
+}
+
+/** Under LOCK: a buffered channel has room below capacity; a rendezvous while receivers wait for more values than the ring holds. */
+function hasRoom(h: Int32Array, cap: number): boolean {
+  return (h[COUNT] as number) < (cap === 0 ? (h[WAITING_RECEIVERS] as number) : cap);
 }
 
 const parked = crossWaitStarts;

@@ -5,11 +5,14 @@ import {
   ChannelClosedError,
   ChannelError,
   ChannelTimeoutError,
+  KilledError,
   type Operation,
   run,
   schedule,
   sleep,
   spawn,
+  TimeoutError,
+  timeout,
 } from "../../src/index.js";
 import { ThreadChannel, WorkerPool } from "../../src/threads/index.js";
 
@@ -57,7 +60,7 @@ test("a buffered thread channel delivers FIFO; send blocks while it is full", as
   });
 });
 
-test("a rendezvous thread channel's send returns only once a receiver took the value", async () => {
+test("a rendezvous thread channel's send blocks until a receiver waits, and hands the value to it", async () => {
   await run(function* () {
     const ch = new ThreadChannel<string>(0);
     let done = false;
@@ -211,6 +214,34 @@ test("a cross-thread wait is no deadlock: recvTimeout ends with ChannelTimeoutEr
   } finally {
     await pool.close();
   }
+});
+
+test("a rendezvous sender that times out or is killed while no receiver waits leaves nothing behind", async () => {
+  await run(function* () {
+    const ch = new ThreadChannel<number>(0);
+    assert.ok((yield* errorOf(timeout(10, ch.send(1)))) instanceof TimeoutError);
+    const s = spawn(() => ch.send(2));
+    yield* schedule();
+    s.kill();
+    yield* schedule();
+    assert.equal(ch.balance, 0);
+    const late = spawn(() => ch.send(3));
+    assert.equal(yield* ch.recv(), 3, "neither 1 nor 2 was left in the channel");
+    yield* late.join();
+  });
+});
+
+test("a rendezvous receiver that withdraws after the hand-off leaves the value to the next receiver", async () => {
+  await run(function* () {
+    const ch = new ThreadChannel<number>(0);
+    const r = spawn(() => ch.recv());
+    yield* schedule();
+    // The send completes at once (r waits), handing 9 over; r is killed before its thread serves it.
+    yield* ch.send(9);
+    r.kill();
+    assert.equal(yield* ch.recv(), 9);
+    assert.ok((yield* errorOf(r.join())) instanceof KilledError);
+  });
 });
 
 test("tryRecv and trySend never block", async () => {

@@ -111,3 +111,18 @@ test("a recv case on a channel closed meanwhile raises ChannelClosedError from t
     yield* closer.join();
   });
 });
+
+test("a send case on a rendezvous thread channel fires when a receiver arrives", async () => {
+  await run(function* () {
+    const ch = new ThreadChannel<number>(0);
+    const other = new ThreadChannel<number>(0);
+    const reader = spawn(function* () {
+      yield* schedule();
+      return yield* ch.recv();
+    });
+    const r = yield* select(other.recv(), ch.send(5));
+    assert.equal(r.index, 1);
+    assert.equal(yield* reader.join(), 5);
+    assert.equal(other.balance, 0);
+  });
+});
