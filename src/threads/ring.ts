@@ -22,11 +22,14 @@
  *   - SENT counts records ever written (mod 2^32); RECVD counts records
  *     taken plus receivers that arrived on a rendezvous (both make room);
  *   - CLOSED goes from 0 to 1 once; after it, nothing is written.
- * SENT and RECVD are bumped (atomically, under LOCK) as the record moves; the
- * notify comes after the unlock. Every thread that waits for them
- * (`Atomics.waitAsync`) first sets RECV_WATCHERS / SEND_WATCHERS to 1, and
- * the first writer (taker) that clears the flag notifies: one notify per
- * wait, not one per message (channel.ts, afterWrite).
+ * Wake-ups: SENT and RECVD are bumped under LOCK as a record moves. A thread
+ * about to wait for them (`Atomics.waitAsync`) sets RECV_WATCHERS /
+ * SEND_WATCHERS to 1 and reads the counter in one critical section; the
+ * first write (take) after that clears the flag in its own critical section
+ * and notifies after `unlock`. So there is one notify per wait, not one per
+ * message, and none is lost: a write either comes before the watcher's
+ * section (the watcher sees the record) or after it (it sees the flag set,
+ * and the counter the watcher waits on has changed).
  */
 
 import { deserialize, serialize } from "node:v8";
@@ -69,6 +72,9 @@ export class Ring {
   private readonly words: Int32Array;
   private readonly f64: Float64Array;
   readonly size: number;
+  /** Notifies owed once the lock is released (this thread's object only). */
+  private owesSent = false;
+  private owesRecvd = false;
 
   constructor(sab: SharedArrayBuffer) {
     this.sab = sab;
@@ -110,8 +116,52 @@ export class Ring {
     }
   }
 
+  /** Releases LOCK, then wakes the threads that a write or take under it owes a notify. */
   unlock(): void {
-    if (Atomics.exchange(this.h, LOCK, 0) === 2) Atomics.notify(this.h, LOCK, 1);
+    const h = this.h;
+    if (Atomics.exchange(h, LOCK, 0) === 2) Atomics.notify(h, LOCK, 1);
+    if (this.owesSent) {
+      this.owesSent = false;
+      Atomics.notify(h, SENT);
+    }
+    if (this.owesRecvd) {
+      this.owesRecvd = false;
+      Atomics.notify(h, RECVD);
+    }
+  }
+
+  /** Under LOCK: this thread will wait for SENT to move from the value returned. */
+  watchSent(): number {
+    const h = this.h;
+    h[RECV_WATCHERS] = 1;
+    return h[SENT] as number;
+  }
+
+  /** Under LOCK: this thread will wait for RECVD to move from the value returned. */
+  watchRecvd(): number {
+    const h = this.h;
+    h[SEND_WATCHERS] = 1;
+    return h[RECVD] as number;
+  }
+
+  /** Under LOCK: SENT moved; notify its watchers at unlock. */
+  private sentMoved(): void {
+    const h = this.h;
+    Atomics.add(h, SENT, 1);
+    if (h[RECV_WATCHERS] !== 0) {
+      h[RECV_WATCHERS] = 0;
+      this.owesSent = true;
+    }
+  }
+
+  /** Under LOCK: RECVD moved (a take, or a receiver arrived on a rendezvous); notify its watchers at unlock. */
+  recvdMoved(): void {
+    const h = this.h;
+    Atomics.add(h, RECVD, 1);
+    if (h[SEND_WATCHERS] !== 0) {
+      h[SEND_WATCHERS] = 0;
+      this.owesRecvd = true;
+    }
   }
 
   /** Bytes a record for `v` takes, and its encoding (null for a number). */
@@ -132,8 +182,8 @@ export class Ring {
     return this.size - (this.h[USED] as number) >= need;
   }
 
-  /** Appends a record (it fits). Under LOCK. Returns the record's number. */
-  write(v: unknown, tag: number, bytes: Uint8Array | null, need: number): number {
+  /** Appends a record (it fits). Under LOCK. */
+  write(v: unknown, tag: number, bytes: Uint8Array | null, need: number): void {
     const h = this.h;
     const tail = h[TAIL] as number;
     const w = tail >> 2;
@@ -150,7 +200,7 @@ export class Ring {
     h[TAIL] = (tail + need) % this.size;
     h[USED] = (h[USED] as number) + need;
     h[COUNT] = (h[COUNT] as number) + 1;
-    return Atomics.add(h, SENT, 1);
+    this.sentMoved();
   }
 
   /** Takes the first record, or EMPTY. Under LOCK. */
@@ -176,7 +226,7 @@ export class Ring {
     h[HEAD] = (head + need) % this.size;
     h[USED] = (h[USED] as number) - need;
     h[COUNT] = (h[COUNT] as number) - 1;
-    Atomics.add(h, RECVD, 1);
+    this.recvdMoved();
     return v;
   }
 

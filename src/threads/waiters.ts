@@ -35,19 +35,7 @@ import { PARK, type Park } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { type Blocker, type WaitNode, WaitQueue } from "../core/wait.js";
 import { crossWaitEnds, crossWaitStarts } from "./keepalive.js";
-import {
-  CAPACITY,
-  CLOSED,
-  COUNT,
-  EMPTY,
-  RECV_WATCHERS,
-  RECVD,
-  Ring,
-  SEND_WATCHERS,
-  SENT,
-  WAITING_RECEIVERS,
-  WAITING_SENDERS,
-} from "./ring.js";
+import { CAPACITY, CLOSED, COUNT, EMPTY, RECVD, Ring, SENT, WAITING_RECEIVERS, WAITING_SENDERS } from "./ring.js";
 
 /** A value ready for the ring. */
 export interface Encoded {
@@ -120,7 +108,6 @@ export class Waiters {
     } finally {
       r.unlock();
     }
-    if (wrote) this.afterWrite();
     return wrote;
   }
 
@@ -138,7 +125,6 @@ export class Waiters {
     } finally {
       r.unlock();
     }
-    if (v !== EMPTY) this.afterTake();
     return v;
   }
 
@@ -155,13 +141,14 @@ export class Waiters {
     return PARK;
   }
 
+  /** A receiver of this thread registered: on a rendezvous that is room, so senders are woken. */
   private receiverArrived(): void {
-    const h = this.ring.h;
+    const r = this.ring;
+    const h = r.h;
+    r.lock();
     Atomics.add(h, WAITING_RECEIVERS, 1);
-    if (h[CAPACITY] === 0) {
-      Atomics.add(h, RECVD, 1);
-      this.afterTake();
-    }
+    if (h[CAPACITY] === 0) r.recvdMoved();
+    r.unlock();
   }
 
   /** Tries to send at once (no local sender is ahead): whether it did. */
@@ -180,7 +167,6 @@ export class Waiters {
       wrote = true;
     }
     r.unlock();
-    if (wrote) this.afterWrite();
     return wrote;
   }
 
@@ -235,34 +221,14 @@ export class Waiters {
     return PARK;
   }
 
-  /**
-   * After a write (SENT bumped): wake the threads that watch SENT. The first
-   * writer to see the flag clears it and notifies every waiter at once; the
-   * next writes cost one load. A watcher sets the flag before it reads SENT,
-   * so a write it did not see either finds the flag set or changed SENT
-   * before the watcher's waitAsync compares it: no wake-up is lost.
-   */
-  private afterWrite(): void {
-    const h = this.ring.h;
-    if (Atomics.load(h, RECV_WATCHERS) !== 0 && Atomics.exchange(h, RECV_WATCHERS, 0) !== 0) {
-      Atomics.notify(h, SENT);
-    }
-  }
-
-  /** After a take (RECVD bumped): as afterWrite, for the threads that watch RECVD. */
-  private afterTake(): void {
-    const h = this.ring.h;
-    if (Atomics.load(h, SEND_WATCHERS) !== 0 && Atomics.exchange(h, SEND_WATCHERS, 0) !== 0) {
-      Atomics.notify(h, RECVD);
-    }
-  }
-
   private armRecv(): void {
     if (this.recvArmed) return;
     const h = this.ring.h;
+    const r = this.ring;
     for (;;) {
-      Atomics.store(h, RECV_WATCHERS, 1);
-      const seen = Atomics.load(h, SENT);
+      r.lock();
+      const seen = r.watchSent();
+      r.unlock();
       this.serveReceivers();
       if (this.recvq.length === 0) return;
       const w = waitAsync(h, SENT, seen);
@@ -283,9 +249,11 @@ export class Waiters {
   private armSend(): void {
     if (this.sendArmed) return;
     const h = this.ring.h;
+    const r = this.ring;
     for (;;) {
-      Atomics.store(h, SEND_WATCHERS, 1);
-      const seen = Atomics.load(h, RECVD);
+      r.lock();
+      const seen = r.watchRecvd();
+      r.unlock();
       this.serveSenders();
       if (this.sendq.length === 0) return;
       const w = waitAsync(h, RECVD, seen);
@@ -322,7 +290,6 @@ export class Waiters {
     } finally {
       r.unlock();
     }
-    if (got.length > 0) this.afterTake();
     for (const v of got) {
       const n = q.shift() as WaitNode;
       Atomics.sub(h, WAITING_RECEIVERS, 1);
@@ -364,7 +331,6 @@ export class Waiters {
     } finally {
       r.unlock();
     }
-    if (written.length > 0) this.afterWrite();
     for (const n of written) {
       Atomics.sub(h, WAITING_SENDERS, 1);
       n.value = undefined;
