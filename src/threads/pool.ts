@@ -288,14 +288,17 @@ export class WorkerPool {
   }
 
   private onMessage(slot: Slot, m: FromWorker): void {
-    if (m.type === "want") {
+    if (m.type !== "want") this.onJobMessage(slot, m);
+    if (m.type === "want" || (m.type === "done" && m.want)) {
       slot.online = true;
       if (slot.retiring) return;
       slot.credit = true;
       this.pump();
-      if (slot.credit) this.idle(slot);
-      return;
     }
+    if (slot.jobs.size === 0) this.idle(slot);
+  }
+
+  private onJobMessage(slot: Slot, m: Exclude<FromWorker, { type: "want" }>): void {
     const h = slot.jobs.get(m.id);
     if (h === undefined) return;
     slot.jobs.delete(m.id);
@@ -313,7 +316,6 @@ export class WorkerPool {
     } else {
       h.finish("killed", undefined);
     }
-    if (slot.jobs.size === 0) this.idle(slot);
     this.checkQuiet();
   }
 

@@ -41,7 +41,15 @@ export type ToWorker = RunMessage | { type: "kill"; id: number };
 export type FromWorker =
   | { type: "want" }
   | { type: "bounce"; id: number }
-  | { type: "done"; id: number; outcome: "ok" | "error" | "killed"; value?: unknown; error?: WireError };
+  | {
+      type: "done";
+      id: number;
+      outcome: "ok" | "error" | "killed";
+      value?: unknown;
+      error?: WireError;
+      /** The worker is idle and asks for a job (a `want` in the same message). */
+      want: boolean;
+    };
 
 export interface WireError {
   name: string;

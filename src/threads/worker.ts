@@ -11,8 +11,8 @@
  * timer leave the thread idle, so it takes more work (M:N).
  *
  * Invariants:
- *   - at most one `want` is outstanding (`wantSent`); the pool spends it by
- *     sending one `run`;
+ *   - at most one `want` is outstanding (`wantSent`; a `done` may carry it);
+ *     the pool spends it by sending one `run`;
  *   - every job the pool sent ends with exactly one `done` or `bounce`.
  */
 
@@ -68,17 +68,20 @@ function idleCheck(): void {
   post({ type: "want" });
 }
 
+/** Reports a job's end; asks for the next job in the same message when the thread is idle (one wake-up, not two). */
 function done(id: number, outcome: "ok" | "error" | "killed", value?: unknown): void {
+  const want = !wantSent && !busy();
+  if (want) wantSent = true;
   let m: FromWorker;
-  if (outcome === "ok") m = { type: "done", id, outcome, value: pack(value) };
-  else if (outcome === "error") m = { type: "done", id, outcome, error: toWire(value) };
-  else m = { type: "done", id, outcome };
+  if (outcome === "ok") m = { type: "done", id, outcome, value: pack(value), want };
+  else if (outcome === "error") m = { type: "done", id, outcome, error: toWire(value), want };
+  else m = { type: "done", id, outcome, want };
   try {
     post(m);
   } catch (e) {
-    post({ type: "done", id, outcome: "error", error: toWire(e) });
+    post({ type: "done", id, outcome: "error", error: toWire(e), want });
   }
-  checkIdle();
+  if (!want) checkIdle();
 }
 
 function load(url: string): Promise<Record<string, unknown>> {
