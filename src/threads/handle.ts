@@ -29,7 +29,14 @@ export interface JobOwner {
   observed(job: PoolTasklet<unknown>): void;
 }
 
-/** A job's worker thread died under it (crash, `process.exit`, uncaught error outside a tasklet). */
+/**
+ * A job's worker thread died under it (crash, `process.exit`, uncaught error
+ * outside a tasklet) or failed to start. The message names the worker and
+ * its thread; `cause` is the worker's error, if any.
+ *
+ * @example
+ * try { yield* t.join(); } catch (e) { if (e instanceof WorkerError) retry(); else throw e; }
+ */
 export class WorkerError extends TaskletError {
   override name = "WorkerError";
 }

@@ -9,7 +9,12 @@ import { WorkerPool } from "./pool.js";
 
 let shared: WorkerPool | null = null;
 
-/** The pool `offload()` uses on this thread, created on first use. */
+/**
+ * The pool `offload()` uses on this thread, created on first use.
+ *
+ * @example
+ * const t = defaultPool().spawn(new URL("./jobs.js", import.meta.url), "crunch", 7);
+ */
 export function defaultPool(): WorkerPool {
   shared ??= new WorkerPool({ name: "tasklet-offload" });
   return shared;

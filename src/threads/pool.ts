@@ -86,6 +86,11 @@ class Slot {
   }
 }
 
+/**
+ * The compiled worker beside this file. Run from source (tsx), it does not
+ * exist, and tsx's loader does not reach worker threads on Node 20: the
+ * first spawn then fails with a WorkerError saying the worker failed to start.
+ */
 const WORKER_URL = new URL("./worker.js", import.meta.url);
 
 /**
@@ -353,9 +358,21 @@ export class WorkerPool {
     }
     slot.jobs.clear();
     if (was && !this.closing) {
-      // Replace it: the pool keeps its size, and queued work gets a thread.
-      if (this.slots.size < this.size) this.startSlot();
-      this.pump();
+      if (!slot.online) {
+        // It never started: fail what waits rather than restart in a loop; the next spawn tries again.
+        for (const h of this.queue.splice(0)) {
+          h.finish(
+            "error",
+            new WorkerError(`${slot.describe()} failed to start (exit code ${code})${why}`, {
+              cause: slot.error ?? undefined,
+            }),
+          );
+        }
+      } else {
+        // Replace it: the pool keeps its size, and queued work gets a thread.
+        if (this.slots.size < this.size) this.startSlot();
+        this.pump();
+      }
     }
     this.checkQuiet();
   }
