@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { threadId } from "node:worker_threads";
-import { KilledError, type Operation, run, type UncaughtError } from "../../src/index.js";
+import { DeadlockError, KilledError, type Operation, run, type UncaughtError } from "../../src/index.js";
 import { ThreadChannel, WorkerError, WorkerPool } from "../../src/threads/index.js";
 
 /** The error `op` throws (fails if it returns). */
@@ -62,6 +62,19 @@ test("kill reaches across threads: the tasklet's cleanup runs on its worker, the
       t.kill();
       assert.equal(yield* done.recv(), where);
       assert.ok((yield* errorOf(t.join())) instanceof KilledError);
+    });
+  } finally {
+    await pool.close();
+  }
+});
+
+test("a deadlock on a worker's runtime fails its tasklet with DeadlockError; the main thread's join is no deadlock", async () => {
+  const pool = new WorkerPool({ size: 1 });
+  try {
+    await run(function* () {
+      const e = yield* errorOf(pool.spawn(JOBS, "joinCycle").join());
+      assert.ok(e instanceof DeadlockError, String(e));
+      assert.match((e as Error).message, /all tasklets are asleep/);
     });
   } finally {
     await pool.close();
