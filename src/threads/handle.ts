@@ -61,6 +61,8 @@ export class PoolTasklet<T = unknown> {
   private joiners: WaitQueue | null = null;
   private promise: Promise<T> | null = null;
   private reported = false;
+  /** @internal Its caller is gone (a killed offload): a failure is nobody's to report. */
+  abandoned = false;
   private settle: ((h: PoolTasklet<T>) => void) | null = null;
   /** Thread id of the worker it ran on, once placed. */
   threadId: number | undefined = undefined;
@@ -148,7 +150,7 @@ export class PoolTasklet<T = unknown> {
         else t.rt.wakeNodeThrow(n, new KilledError(`${this.describe()} was killed`));
       }
     }
-    if (outcome === "error" && q === null && this.settle === null) {
+    if (outcome === "error" && q === null && this.settle === null && !this.abandoned) {
       this.reported = true;
       this.owner.unobserved(this as PoolTasklet<unknown>, value);
     }

@@ -441,7 +441,10 @@ function* joinCall<R>(job: PoolTasklet<R>): Operation<R> {
   try {
     return yield* job.join();
   } finally {
-    if (job.state !== DONE) job.kill();
+    if (job.state !== DONE) {
+      job.abandoned = true;
+      job.kill();
+    }
   }
 }
 

@@ -146,6 +146,32 @@ test("a kill of the caller withdraws an offloaded call that has not started", as
   }
 });
 
+test("a call whose caller was killed runs to its end and its failure is reported to nobody", async () => {
+  const reports: unknown[] = [];
+  const pool = new WorkerPool({ size: 1, onUncaught: (e) => reports.push(e) });
+  const flag = new Int32Array(new SharedArrayBuffer(8));
+  try {
+    await run(function* () {
+      const caller = spawn(() => pool.offload(JOBS, "blockThenThrow", flag, 0));
+      assert.ok(yield* eventually(() => pool.stats.running === 1));
+      caller.kill();
+      yield* schedule();
+      assert.equal(caller.isRunning(), false, "the caller ends at once; the call goes on");
+      Atomics.store(flag, 0, 1);
+      Atomics.notify(flag, 0);
+      assert.ok(yield* eventually(() => pool.stats.running === 0));
+    });
+    for (let i = 0; i < 5; i++) {
+      (globalThis as { gc?: () => void }).gc?.();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.deepEqual(reports, []);
+  } finally {
+    Atomics.store(flag, 0, 1);
+    await pool.close();
+  }
+});
+
 test("offload() without a pool uses the thread's default pool, which does not keep the process alive", async () => {
   const n = await run(function* () {
     return yield* offload((x: number) => x * 3, 14);
