@@ -12,7 +12,7 @@
  * failed or a result disagreed.
  */
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -62,8 +62,12 @@ if (only !== undefined) {
 
 const m = machine();
 const notes: string[] = [];
+const failures: string[] = [];
 if (m.go !== null) {
-  for (const c of buildGo(GO_DIR, [...found.keys()])) found.get(c.bench)?.push(c);
+  const go = buildGo(GO_DIR, [...found.keys()]);
+  for (const c of go.cases) found.get(c.bench)?.push(c);
+  failures.push(...go.failures);
+  process.on("exit", () => rmSync(go.dir, { recursive: true, force: true }));
   for (const [b, cases] of found) found.set(b, sortRuntimes(cases));
 } else {
   notes.push("Go is not on the PATH: the Go columns are empty (bench/go/*.go fill them where Go exists).");
@@ -76,7 +80,7 @@ const report: Report = {
   benches: [],
   runtimes: [],
   cells: [],
-  failures: [],
+  failures,
   notes,
 };
 const started = performance.now();

@@ -98,19 +98,28 @@ export function goVersion(): string | null {
   }
 }
 
-/** Builds bench/go/<bench>.go for the benchmarks asked for; returns their cases (go-1, go). */
-export function buildGo(goDir: string, benches: string[]): Case[] {
+/**
+ * Builds bench/go/<bench>.go for the benchmarks asked for; returns their
+ * cases (go-1, go), a message per program that did not build, and the
+ * directory of the binaries (the caller removes it).
+ */
+export function buildGo(goDir: string, benches: string[]): { dir: string; cases: Case[]; failures: string[] } {
   const out = mkdtempSync(join(tmpdir(), "tasklet-bench-go-"));
   const cases: Case[] = [];
+  const failures: string[] = [];
   for (const bench of benches) {
     const src = join(goDir, `${bench}.go`);
     if (!existsSync(src)) continue;
     const bin = join(out, bench);
-    execFileSync("go", ["build", "-o", bin, src], { stdio: "inherit" });
+    const r = spawnSync("go", ["build", "-o", bin, src], { encoding: "utf8" });
+    if (r.status !== 0) {
+      failures.push(`${bench}/go: go build ${src} failed: ${(r.stderr || String(r.error)).trim()}`);
+      continue;
+    }
     cases.push({ bench, runtime: "go-1", cmd: bin, args: [], env: { GOMAXPROCS: "1" } });
     cases.push({ bench, runtime: "go", cmd: bin, args: [] });
   }
-  return cases;
+  return { dir: out, cases, failures };
 }
 
 /** Runs a case once; throws with its stderr when it fails. */
