@@ -49,6 +49,10 @@ const timeoutMs = Number(values.timeout) * 1000;
 if (!(timeoutMs > 0)) throw new RangeError(`--timeout must be a positive number of seconds, got ${values.timeout}`);
 
 const found = discoverCases(CASES);
+if (found.size === 0) {
+  console.error(`no benchmark cases in ${CASES} (build first: npm run bench builds, then runs)`);
+  process.exit(1);
+}
 const only = values.only?.split(",").filter((s) => s !== "");
 if (only !== undefined) {
   const unknown = only.filter((b) => !found.has(b));

@@ -136,7 +136,7 @@ export function runOnce(c: Case, n: number | null, timeoutMs: number): Run {
     const why =
       r.signal === "SIGTERM" && r.error !== undefined
         ? `timed out after ${timeoutMs / 1000} s`
-        : `exit ${r.status ?? r.signal}: ${(r.stderr || String(r.error ?? "")).trim().split("\n").slice(-6).join("\n")}`;
+        : `exit ${r.status ?? r.signal}: ${errorLines(r.stderr || String(r.error ?? ""))}`;
     throw new Error(`${where}: ${why}`);
   }
   const line = r.stdout.trim().split("\n").pop() ?? "";
@@ -151,6 +151,13 @@ export function runOnce(c: Case, n: number | null, timeoutMs: number): Run {
     throw new Error(`${where}: the report lacks ms, rssMB or result: ${line.slice(0, 200)}`);
   }
   return { ms: p.ms, result: p.result, rssMB: p.rssMB };
+}
+
+/** The error's own lines of a crashed case's stderr (its message and first frames), else its end. */
+function errorLines(stderr: string): string {
+  const lines = stderr.trim().split("\n");
+  const at = lines.findIndex((l) => /^([A-Za-z]*Error|Uncaught|\[)/.test(l));
+  return (at === -1 ? lines.slice(-6) : lines.slice(at, at + 4)).join("\n");
 }
 
 export function median(xs: number[]): number {

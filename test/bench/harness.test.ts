@@ -54,7 +54,7 @@ test("a quick run of spawn and switch: every runtime gives the expected result, 
   }
 });
 
-test("a runtime whose result disagrees with tasklet's fails the run and is named, not shown as a time", () => {
+test("a runtime whose result disagrees with tasklet's, or that crashes, fails the run and is named, not shown as a time", () => {
   const dir = mkdtempSync(join(tmpdir(), "bench-wrong-"));
   try {
     const cases = join(dir, "cases", "sum");
@@ -64,12 +64,14 @@ test("a runtime whose result disagrees with tasklet's fails the run and is named
     writeFileSync(join(cases, "tasklet.js"), line(45));
     writeFileSync(join(cases, "async.js"), line(45));
     writeFileSync(join(cases, "liar.js"), line(44));
+    writeFileSync(join(cases, "crash.js"), 'throw new Error("out of luck");\n');
     const out = join(dir, "results");
     const r = harness(["--reps", "2", "--cases", join(dir, "cases"), "--out", out]);
     assert.equal(r.status, 1, r.out);
     assert.match(r.out, /sum\/liar: WRONG RESULT at n=null: 44, but tasklet gave 45/);
     const md = readFileSync(join(out, "latest.md"), "utf8");
-    assert.match(md, /\| sum \| 1 \| 1 \| WRONG \|/);
+    assert.match(r.out, /sum\/crash: exit 1: Error: out of luck/);
+    assert.match(md, /\| sum \| 1 \| 1 \| FAILED \| WRONG \|/);
     assert.ok(existsSync(join(out, "latest.json")));
   } finally {
     rmSync(dir, { recursive: true, force: true });
