@@ -82,7 +82,6 @@ const report: Report = {
   reps,
   quick: values.quick,
   benches: [],
-  runtimes: [],
   cells: [],
   failures,
   notes,
@@ -153,12 +152,6 @@ for (const [bench, cases] of found) {
   report.cells.push(...cells);
 }
 
-const runtimes = new Set(report.cells.map((c) => c.runtime));
-if (m.go === null) {
-  runtimes.add("go-1");
-  runtimes.add("go");
-}
-report.runtimes = sortRuntimes([...runtimes].map((runtime) => ({ runtime }))).map((r) => r.runtime);
 const loadEnd = loadavg()
   .map((x) => x.toFixed(1))
   .join(" ");

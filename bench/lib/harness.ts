@@ -2,8 +2,9 @@
  * The harness's machinery: find the cases, build the Go programs, run one
  * case as its own process, and check that the runtimes agree.
  *
- * A case is `dist/bench/cases/<benchmark>/<runtime>.js` (report.ts states the
- * protocol); files whose name starts with `_` and `meta.js` are not cases.
+ * A case is `dist/bench/cases/<benchmark>/<runtime>.js` that imports
+ * bench/lib/report.js (report.ts states the protocol); other files beside it
+ * (helpers, a load generator), files named `_*` and `meta.js` are not cases.
  * A Go program `bench/go/<benchmark>.go` becomes the runtimes `go-1`
  * (GOMAXPROCS=1, the fair match for one JavaScript thread) and `go` (every
  * core) when `go` is on the PATH.
@@ -29,6 +30,8 @@ export interface Run {
   ms: number;
   result: unknown;
   rssMB: number;
+  /** Other numeric fields of the report line (latency percentiles, throughput). */
+  extra?: Record<string, number>;
 }
 
 /** One benchmark × runtime: every repetition and what came of them. */
@@ -43,12 +46,16 @@ export interface Cell {
   maxMs: number;
   /** Peak RSS over the repetitions. */
   rssMB: number;
+  /** The median of each extra field over the repetitions. */
+  extra?: Record<string, number>;
   /** Set when a run crashed, timed out, or its result disagrees. */
   error?: string;
 }
 
 /** Node's flags for every case: room for a million of the slowest peers' objects. */
 const NODE_FLAGS = ["--max-old-space-size=8192"];
+
+const REPORTS = /from\s*["'][^"']*\blib\/report\.js["']/;
 
 /** Every case under `root` (dist/bench/cases), by benchmark, in table order. */
 export function discoverCases(root: string): Map<string, Case[]> {
@@ -63,6 +70,8 @@ export function discoverCases(root: string): Map<string, Case[]> {
     const cases: Case[] = [];
     for (const file of readdirSync(dir)) {
       if (!file.endsWith(".js") || file.startsWith("_") || file === "meta.js") continue;
+      // A case reports through bench/lib/report.js; anything else beside it is a helper.
+      if (!REPORTS.test(readFileSync(join(dir, file), "utf8"))) continue;
       const runtime = basename(file, ".js");
       cases.push({ bench, runtime, cmd: process.execPath, args: [...NODE_FLAGS, join(dir, file)] });
     }
@@ -74,19 +83,20 @@ export function discoverCases(root: string): Map<string, Case[]> {
 export function sortRuntimes<T extends { runtime: string }>(xs: T[]): T[] {
   const rank = (r: string): number => {
     const i = RUNTIME_ORDER.indexOf(r);
-    return i === -1 ? RUNTIME_ORDER.indexOf("go-1") - 0.5 : i; // new runtimes go before Go's columns
+    if (i !== -1) return i;
+    // other tasklet-* cases right after tasklet's; other new runtimes before Go's columns
+    return r.startsWith(`${BASE}-`) ? 1.5 : RUNTIME_ORDER.indexOf("go-1") - 0.5;
   };
   return xs.sort((a, b) => rank(a.runtime) - rank(b.runtime) || a.runtime.localeCompare(b.runtime));
 }
 
-/** The spec of a benchmark: the table in benchmarks.ts, or the case directory's meta.js. */
+/** The spec of a benchmark: the table in benchmarks.ts, overridden field by field by the case directory's meta.js. */
 export async function specOf(root: string, bench: string): Promise<Partial<BenchSpec>> {
-  const known = BENCHMARKS[bench];
-  if (known !== undefined) return known;
+  const known = BENCHMARKS[bench] ?? {};
   const meta = join(root, bench, "meta.js");
-  if (!existsSync(meta)) return {};
+  if (!existsSync(meta)) return known;
   const mod = (await import(pathToFileURL(meta).href)) as { spec?: Partial<BenchSpec> };
-  return mod.spec ?? {};
+  return { ...known, ...mod.spec };
 }
 
 /** `go version`, or null when Go is not on the PATH. */
@@ -150,7 +160,13 @@ export function runOnce(c: Case, n: number | null, timeoutMs: number): Run {
   if (typeof p.ms !== "number" || typeof p.rssMB !== "number" || !("result" in p)) {
     throw new Error(`${where}: the report lacks ms, rssMB or result: ${line.slice(0, 200)}`);
   }
-  return { ms: p.ms, result: p.result, rssMB: p.rssMB };
+  const run: Run = { ms: p.ms, result: p.result, rssMB: p.rssMB };
+  for (const [k, v] of Object.entries(p)) {
+    if (k === "ms" || k === "result" || k === "rssMB" || typeof v !== "number") continue;
+    run.extra ??= {};
+    run.extra[k] = v;
+  }
+  return run;
 }
 
 /** The error's own lines of a crashed case's stderr (its message and first frames), else its end. */
@@ -174,6 +190,19 @@ export function summarize(cell: Cell): void {
   cell.minMs = Math.min(...ms);
   cell.maxMs = Math.max(...ms);
   cell.rssMB = Math.max(...cell.runs.map((r) => r.rssMB));
+  const keys = new Set(cell.runs.flatMap((r) => Object.keys(r.extra ?? {})));
+  for (const k of keys) {
+    cell.extra ??= {};
+    cell.extra[k] = median(cell.runs.map((r) => r.extra?.[k]).filter((v): v is number => v !== undefined));
+  }
+}
+
+/**
+ * The runtime a benchmark's ratios and result checks are taken against:
+ * tasklet, else the first other tasklet-* case (threads-cpu has tasklet-1).
+ */
+export function baseOf<T extends { runtime: string }>(cells: T[]): T | undefined {
+  return cells.find((c) => c.runtime === BASE) ?? cells.find((c) => c.runtime.startsWith(`${BASE}-`));
 }
 
 const key = (v: unknown): string => JSON.stringify(v);
@@ -207,7 +236,7 @@ export function checkResults(cells: Cell[], check: (n: number | null) => unknown
   for (const [n, group] of bySize) {
     let expected: string;
     let from: string;
-    const ref = group.find((c) => c.runtime === BASE) ?? group.find((c) => c.runtime === SECOND);
+    const ref = baseOf(group) ?? group.find((c) => c.runtime === SECOND);
     if (ref !== undefined) {
       expected = key(ref.runs[0]?.result);
       from = ref.runtime;

@@ -8,8 +8,8 @@
  * operation (ms / n), which assumes the cost grows linearly with n.
  */
 
-import { BASE, SECOND } from "./benchmarks.js";
-import type { Cell, Machine } from "./harness.js";
+import { BASE, RUNTIME_ORDER, SECOND } from "./benchmarks.js";
+import { baseOf, type Cell, type Machine } from "./harness.js";
 
 export interface Report {
   machine: Machine;
@@ -17,7 +17,6 @@ export interface Report {
   quick: boolean;
   /** Benchmark → its full size (null: the cases' default) and what it measures. */
   benches: { name: string; n: number | null; measures: string; does: string; floorMs?: number }[];
-  runtimes: string[];
   cells: Cell[];
   failures: string[];
   notes: string[];
@@ -42,10 +41,22 @@ function perOp(c: Cell, floorMs: number): number {
   return c.n === null ? ms : ms / c.n;
 }
 
-function ratio(c: Cell, base: Cell | undefined, floorMs: number): string {
-  if (base === undefined || base.error !== undefined || base.runs.length === 0) return "";
-  if ((c.n === null) !== (base.n === null)) return "";
-  return `${num(perOp(c, floorMs) / perOp(base, floorMs))}×`;
+type Bench = Report["benches"][number];
+
+function ok(c: Cell | undefined): boolean {
+  return c !== undefined && c.error === undefined && c.runs.length > 0;
+}
+
+/** "1.9×": c's time per operation over base's; "" when there is nothing to compare. */
+function ratio(c: Cell, base: Cell | undefined, bench: Bench): string {
+  if (base === undefined || !ok(base) || (c.n === null) !== (base.n === null)) return "";
+  if (c === base) return "1";
+  const floor = bench.floorMs ?? 0;
+  return `${num(perOp(c, floor) / perOp(base, floor))}×`;
+}
+
+function at(c: Cell, b: Bench): string {
+  return c.n !== null && c.n !== b.n ? ` @ ${short(c.n)}` : "";
 }
 
 interface Grid {
@@ -53,42 +64,82 @@ interface Grid {
   rows: string[][];
 }
 
-function grid(r: Report, cell: (c: Cell, bench: Report["benches"][number]) => string, missing: string): Grid {
-  const head = ["benchmark", ...r.runtimes];
-  const rows = r.benches.map((b) => {
-    const label = b.n === null ? b.name : `${b.name} ${short(b.n)}`;
-    return [
-      label,
-      ...r.runtimes.map((rt) => {
+/** Benchmarks whose runtimes are all the usual peers go in the matrices; the others get a table each. */
+function inMatrix(r: Report, b: Bench): boolean {
+  const cells = r.cells.filter((c) => c.bench === b.name);
+  return cells.every((c) => RUNTIME_ORDER.includes(c.runtime) && c.extra === undefined);
+}
+
+function matrixRuntimes(r: Report): string[] {
+  const used = new Set(r.cells.filter((c) => RUNTIME_ORDER.includes(c.runtime)).map((c) => c.runtime));
+  if (r.machine.go === null) {
+    used.add("go-1");
+    used.add("go");
+  }
+  return RUNTIME_ORDER.filter((rt) => used.has(rt));
+}
+
+function grid(r: Report, cell: (c: Cell, b: Bench) => string): Grid {
+  const runtimes = matrixRuntimes(r);
+  const rows = r.benches
+    .filter((b) => inMatrix(r, b))
+    .map((b) => [
+      b.n === null ? b.name : `${b.name} ${short(b.n)}`,
+      ...runtimes.map((rt) => {
         const c = r.cells.find((x) => x.bench === b.name && x.runtime === rt);
-        if (c === undefined) return rt.startsWith("go") && r.machine.go === null ? "no go" : missing;
-        if (c.error !== undefined) return c.error.startsWith("WRONG") ? "WRONG" : "FAILED";
+        if (c === undefined) return rt.startsWith("go") && r.machine.go === null ? "no go" : "–";
+        if (c.error !== undefined) return c.error.includes("WRONG") ? "WRONG" : "FAILED";
         return cell(c, b);
       }),
+    ]);
+  return { head: ["benchmark", ...runtimes], rows };
+}
+
+function ratios(r: Report): (c: Cell, b: Bench) => string {
+  return (c, b) => {
+    const cells = r.cells.filter((x) => x.bench === b.name);
+    const vsBase = ratio(c, baseOf(cells), b) || "–";
+    const vsSecond = ratio(
+      c,
+      cells.find((x) => x.runtime === SECOND),
+      b,
+    );
+    return vsSecond === "" ? vsBase : `${vsBase} (${vsSecond})`;
+  };
+}
+
+/** The table of one benchmark that does not fit the matrices: a row per runtime, with its extra figures. */
+function own(r: Report, b: Bench): Grid {
+  const cells = r.cells.filter((c) => c.bench === b.name);
+  const base = baseOf(cells);
+  const extras = [...new Set(cells.flatMap((c) => Object.keys(c.extra ?? {})))];
+  const head = ["runtime", "n", "ms", `÷ ${base?.runtime ?? BASE}`, "peak RSS MB", ...extras];
+  const rows = cells.map((c) => {
+    if (!ok(c)) return [c.runtime, String(c.n ?? "default"), c.error?.includes("WRONG") ? "WRONG" : "FAILED"];
+    return [
+      c.runtime,
+      c.n === null ? "default" : short(c.n),
+      num(c.medianMs),
+      ratio(c, base, b) || "–",
+      num(c.rssMB),
+      ...extras.map((k) => (c.extra?.[k] === undefined ? "–" : num(c.extra[k]))),
     ];
   });
   return { head, rows };
 }
 
-function timeCell(c: Cell, b: Report["benches"][number]): string {
-  const at = c.n !== null && c.n !== b.n ? ` @ ${short(c.n)}` : "";
-  return `${num(c.medianMs)}${at}`;
-}
-
-function ratioCell(r: Report): (c: Cell, bench: Report["benches"][number]) => string {
-  return (c, bench) => {
-    const floor = bench.floorMs ?? 0;
-    const base = r.cells.find((x) => x.bench === c.bench && x.runtime === BASE);
-    const second = r.cells.find((x) => x.bench === c.bench && x.runtime === SECOND);
-    const a = c.runtime === BASE ? "1" : ratio(c, base, floor);
-    const b = c.runtime === SECOND ? "1" : ratio(c, second, floor);
-    return b === "" ? a || "–" : `${a || "–"} (${b})`;
-  };
-}
-
-function memCell(c: Cell, b: Report["benches"][number]): string {
-  const at = c.n !== null && c.n !== b.n ? ` @ ${short(c.n)}` : "";
-  return `${num(c.rssMB)}${at}`;
+function sections(r: Report): [string, Grid][] {
+  const out: [string, Grid][] = [
+    [`Time, ms (median of ${r.reps})`, grid(r, (c, b) => `${num(c.medianMs)}${at(c, b)}`)],
+    [`Time per operation ÷ ${BASE}'s (÷ ${SECOND}'s in brackets); > 1 means slower`, grid(r, ratios(r))],
+    ["Peak RSS, MB (the largest of the runs)", grid(r, (c, b) => `${num(c.rssMB)}${at(c, b)}`)],
+  ];
+  if (out[0]?.[1].rows.length === 0) out.length = 0;
+  for (const b of r.benches) {
+    if (!inMatrix(r, b))
+      out.push([`${b.name}${b.n === null ? "" : ` ${short(b.n)}`} (median of ${r.reps})`, own(r, b)]);
+  }
+  return out;
 }
 
 function text(g: Grid): string {
@@ -103,14 +154,6 @@ function markdown(g: Grid): string {
   const line = (row: string[]): string => `| ${row.join(" | ")} |`;
   const rule = `| ${g.head.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`;
   return [line(g.head), rule, ...g.rows.map(line)].join("\n");
-}
-
-function sections(r: Report): [string, Grid][] {
-  return [
-    [`Time, ms (median of ${r.reps})`, grid(r, timeCell, "–")],
-    [`Time per operation ÷ ${BASE}'s (÷ ${SECOND}'s in brackets); > 1 means slower`, grid(r, ratioCell(r), "–")],
-    ["Peak RSS, MB (the largest of the runs)", grid(r, memCell, "–")],
-  ];
 }
 
 function machineLine(m: Machine): string {

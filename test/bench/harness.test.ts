@@ -54,24 +54,31 @@ test("a quick run of spawn and switch: every runtime gives the expected result, 
   }
 });
 
-test("a runtime whose result disagrees with tasklet's, or that crashes, fails the run and is named, not shown as a time", () => {
+test("a runtime whose result disagrees with tasklet's, or that crashes, fails the run and is named; a file that does not report is no case", () => {
   const dir = mkdtempSync(join(tmpdir(), "bench-wrong-"));
   try {
     const cases = join(dir, "cases", "sum");
     mkdirSync(cases, { recursive: true });
+    const reportJs = JSON.stringify(new URL("../../bench/lib/report.js", import.meta.url).href);
     const line = (result: number): string =>
-      `process.stdout.write(JSON.stringify({ ms: 1, result: ${result}, rssMB: 1 }) + "\\n");\n`;
+      `import { report } from ${reportJs};\nreport(performance.now(), ${result});\n`;
+    writeFileSync(join(dir, "cases", "package.json"), '{ "type": "module" }\n');
     writeFileSync(join(cases, "tasklet.js"), line(45));
     writeFileSync(join(cases, "async.js"), line(45));
     writeFileSync(join(cases, "liar.js"), line(44));
-    writeFileSync(join(cases, "crash.js"), 'throw new Error("out of luck");\n');
+    writeFileSync(join(cases, "crash.js"), `import { report } from ${reportJs};\nthrow new Error("out of luck");\n`);
+    // not a case: it does not report (a helper or load generator beside the cases)
+    writeFileSync(join(cases, "helper.js"), 'throw new Error("a helper must not be run");\n');
     const out = join(dir, "results");
     const r = harness(["--reps", "2", "--cases", join(dir, "cases"), "--out", out]);
     assert.equal(r.status, 1, r.out);
     assert.match(r.out, /sum\/liar: WRONG RESULT at n=null: 44, but tasklet gave 45/);
     const md = readFileSync(join(out, "latest.md"), "utf8");
     assert.match(r.out, /sum\/crash: exit 1: Error: out of luck/);
-    assert.match(md, /\| sum \| 1 \| 1 \| FAILED \| WRONG \|/);
+    assert.match(md, /\| crash \| default \| FAILED \|/);
+    assert.match(md, /\| liar \| default \| WRONG \|/);
+    assert.match(md, /\| tasklet \| default \| [\d.]+ \| 1 \|/);
+    assert.doesNotMatch(r.out, /helper/);
     assert.ok(existsSync(join(out, "latest.json")));
   } finally {
     rmSync(dir, { recursive: true, force: true });
