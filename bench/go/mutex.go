@@ -1,4 +1,4 @@
-// mutex: 100 goroutines each lock a sync.Mutex n/100 times, increment a counter and yield inside.
+// mutex: n goroutines each lock a sync.Mutex 1000 times; inside, they yield and increment a counter.
 package main
 
 import (
@@ -32,21 +32,21 @@ func report(start time.Time, result int64) {
 	fmt.Printf("{\"ms\":%.1f,\"result\":%d,\"rssMB\":%d}\n", ms, result, ru.Maxrss/1024)
 }
 
-const workers = 100
+const rounds = 1000
 
 func main() {
-	n := size(1000000)
+	n := size(1000)
 	start := time.Now()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	counter := 0
-	wg.Add(workers)
-	for w := 0; w < workers; w++ {
+	wg.Add(n)
+	for w := 0; w < n; w++ {
 		go func() {
-			for k := 0; k < n/workers; k++ {
+			for i := 0; i < rounds; i++ {
 				mu.Lock()
-				counter++
 				runtime.Gosched()
+				counter++
 				mu.Unlock()
 			}
 			wg.Done()

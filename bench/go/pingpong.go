@@ -1,4 +1,4 @@
-// pingpong: ping sends 0..n-1 on unbuffered channel a, pong sends each back on b.
+// pingpong: ping sends 0..n-1 on unbuffered channel a, pong sends each + 1 back on b.
 package main
 
 import (
@@ -32,7 +32,7 @@ func report(start time.Time, result int64) {
 
 func pong(a <-chan int, b chan<- int, n int) {
 	for i := 0; i < n; i++ {
-		b <- <-a
+		b <- <-a + 1
 	}
 }
 

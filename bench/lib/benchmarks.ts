@@ -61,8 +61,8 @@ export const BENCHMARKS: Record<string, BenchSpec> = {
   },
   pingpong: {
     measures: "a round trip over two rendezvous channels (2 switches, 2 hand-offs)",
-    does: "ping sends 0..n-1 on channel a; pong receives each and sends it back on channel b; ping receives it",
-    result: "sum of the values ping received back = n(n-1)/2",
+    does: "ping sends 0..n-1 on channel a; pong receives each and sends it + 1 back on channel b; ping receives it",
+    result: "sum of the values ping received back = n(n+1)/2",
     n: 1_000_000,
     quick: 1_000,
     smaller: { effect: 100_000, effection: 100_000, jscsp: 100_000 },
@@ -85,11 +85,11 @@ export const BENCHMARKS: Record<string, BenchSpec> = {
   },
   mutex: {
     measures: "a contended lock: FIFO hand-off between waiting tasklets",
-    does: "100 tasklets each take the lock n/100 times; inside it they increment a counter and yield once",
-    result: "the counter = n (n a multiple of 100)",
-    n: 1_000_000,
-    quick: 1_000,
-    smaller: { effect: 100_000, effection: 100_000, jscsp: 100_000 },
+    does: "n tasklets each take the lock 1000 times; inside it they yield once and increment a counter",
+    result: "the counter = n × 1000",
+    n: 1_000,
+    quick: 2,
+    smaller: { effect: 100, effection: 100, jscsp: 100 },
   },
 };
 

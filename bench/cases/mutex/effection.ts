@@ -1,7 +1,7 @@
 // mutex with Effection, which has no lock: the minimal FIFO lock written with action() (as the
-// async/await peer writes its own); unlock hands the lock to the first waiter. 100 tasks each
-// take it n/100 times, increment a counter and yield once inside (an action resolved at once,
-// as in bench/cases/switch/effection.ts).
+// async/await peer writes its own); unlock hands the lock to the first waiter. n tasks each
+// take it 1000 times; inside, they yield once (an action resolved at once, as in
+// bench/cases/switch/effection.ts) and increment a counter.
 import { action, type Operation, run, spawn, type Task } from "effection";
 import { report, size } from "../../lib/report.js";
 
@@ -35,17 +35,16 @@ class Lock {
   }
 }
 
-const WORKERS = 100;
-const n = size(1_000_000);
-const each = Math.floor(n / WORKERS);
+const ROUNDS = 1000;
+const n = size(1000);
 let counter = 0;
 
 function* worker(lock: Lock): Operation<void> {
-  for (let k = 0; k < each; k++) {
+  for (let i = 0; i < ROUNDS; i++) {
     yield* lock.lock();
     try {
-      counter++;
       yield* yieldNow();
+      counter++;
     } finally {
       lock.unlock();
     }
@@ -56,7 +55,7 @@ const start = performance.now();
 await run(function* () {
   const lock = new Lock();
   const tasks: Task<void>[] = [];
-  for (let w = 0; w < WORKERS; w++) tasks.push(yield* spawn(() => worker(lock)));
+  for (let w = 0; w < n; w++) tasks.push(yield* spawn(() => worker(lock)));
   for (const t of tasks) yield* t;
 });
 report(start, counter);

@@ -10,7 +10,7 @@ const program = Effect.gen(function* () {
   const b = yield* Queue.bounded<number>(1);
   const pong = yield* Effect.forkChild(
     Effect.gen(function* () {
-      for (let i = 0; i < n; i++) yield* Queue.offer(b, yield* Queue.take(a));
+      for (let i = 0; i < n; i++) yield* Queue.offer(b, (yield* Queue.take(a)) + 1);
     }),
   );
   let sum = 0;

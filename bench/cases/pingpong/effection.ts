@@ -16,7 +16,7 @@ const sum = await run(function* (): Operation<number> {
     pongSubscribed.resolve();
     for (let i = 0; i < n; i++) {
       const r = yield* requests.next();
-      yield* b.send(r.value as number);
+      yield* b.send((r.value as number) + 1);
     }
   });
   yield* pongSubscribed.operation;

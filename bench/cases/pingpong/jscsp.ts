@@ -3,7 +3,7 @@ import csp, { type Chan } from "js-csp";
 import { report, size } from "../../lib/report.js";
 
 function* pong(a: Chan<number>, b: Chan<number>, n: number): Generator<unknown, void, unknown> {
-  for (let i = 0; i < n; i++) yield csp.put(b, (yield csp.take(a)) as number);
+  for (let i = 0; i < n; i++) yield csp.put(b, ((yield csp.take(a)) as number) + 1);
 }
 
 function* ping(n: number, done: (sum: number) => void): Generator<unknown, void, unknown> {
