@@ -91,6 +91,13 @@ export const BENCHMARKS: Record<string, BenchSpec> = {
     quick: 2,
     smaller: { effect: 100, effection: 100, jscsp: 100 },
   },
+  "tcp-echo": {
+    measures: "an echo server on loopback: one tasklet per connection against a plain Node net server",
+    does: "100 connections (a load generator in another process) each send n 32-byte messages, one at a time, waiting for each echo",
+    result: "messages echoed = 100 × n",
+    n: 2_000,
+    quick: 20,
+  },
 };
 
 /** The runtime every ratio is taken against first; then the second. */
