@@ -8,7 +8,8 @@
  * Flags: --quick (tiny sizes: checks results, times mean nothing),
  * --reps N (default 3), --only a,b (benchmarks), --out DIR (default
  * bench/results), --timeout S (per run; default 300), --cases DIR (default
- * dist/bench/cases; the tests point it elsewhere). Exits 1 when a case
+ * dist/bench/cases; the tests point it elsewhere), --note TEXT (a line for
+ * the Notes, e.g. which branches were merged). Exits 1 when a case
  * failed or a result disagreed.
  */
 
@@ -16,7 +17,9 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { SECOND } from "./lib/benchmarks.js";
 import {
+  baseOf,
   buildGo,
   type Case,
   type Cell,
@@ -40,6 +43,7 @@ const { values } = parseArgs({
     out: { type: "string", default: "bench/results" },
     timeout: { type: "string", default: "300" },
     cases: { type: "string", default: "dist/bench/cases" },
+    note: { type: "string", multiple: true, default: [] },
   },
 });
 const CASES = values.cases;
@@ -65,7 +69,7 @@ if (only !== undefined) {
 }
 
 const m = machine();
-const notes: string[] = [];
+const notes: string[] = [...values.note];
 const failures: string[] = [];
 if (m.go !== null) {
   const go = buildGo(GO_DIR, [...found.keys()]);
@@ -133,9 +137,7 @@ for (const [bench, cases] of found) {
   // A size that only one runtime ran at is checked against the reference run once at that size.
   const reference = (n: number | null): unknown => {
     const ref: Case | undefined =
-      cases.find((c) => c.runtime === "tasklet") ??
-      cases.find((c) => c.runtime === "async") ??
-      cases.find((c) => sizeOf(c.runtime) === full);
+      baseOf(cases) ?? cases.find((c) => c.runtime === SECOND) ?? cases.find((c) => sizeOf(c.runtime) === full);
     if (ref === undefined) return undefined;
     console.error(`${bench}: checking the result at n=${n} with ${ref.runtime}`);
     try {
