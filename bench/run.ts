@@ -102,6 +102,7 @@ for (const [bench, cases] of found) {
     n: full,
     measures: spec.measures ?? "(no description)",
     does: spec.does ?? "see its cases",
+    result: spec.result ?? "see its cases",
     ...(spec.floorMs === undefined || values.quick ? {} : { floorMs: spec.floorMs }),
   });
   const sizeOf = (runtime: string): number | null => {

@@ -16,7 +16,7 @@ export interface Report {
   reps: number;
   quick: boolean;
   /** Benchmark → its full size (null: the cases' default) and what it measures. */
-  benches: { name: string; n: number | null; measures: string; does: string; floorMs?: number }[];
+  benches: { name: string; n: number | null; measures: string; does: string; result: string; floorMs?: number }[];
   cells: Cell[];
   failures: string[];
   notes: string[];
@@ -190,7 +190,7 @@ export function toMarkdown(r: Report): string {
   ];
   for (const [title, g] of sections(r)) out.push(`## ${title}`, "", markdown(g), "");
   out.push("## What each benchmark does", "");
-  for (const b of r.benches) out.push(`- **${b.name}**: ${b.measures}. ${b.does}.`);
+  for (const b of r.benches) out.push(`- **${b.name}**: ${b.measures}. ${b.does}; result: ${b.result}.`);
   out.push("");
   if (r.notes.length > 0) out.push("## Notes", "", ...r.notes.map((n) => `- ${n}`), "");
   if (r.failures.length > 0) out.push("## FAILURES", "", ...r.failures.map((f) => `- ${f}`), "");
