@@ -4,10 +4,10 @@
  *
  * Every case of a benchmark (bench/cases/<name>/<runtime>.ts) implements
  * the `does` line and prints the `result` line's value, so that the harness
- * can check one against the other. A benchmark that has no entry here
- * (written later by another issue) runs at its case's default size; its
- * directory may hold a `meta.ts` exporting `spec: Partial<BenchSpec>` to
- * give its sizes and text.
+ * can check one against the other. A case directory may hold a `meta.ts`
+ * exporting `spec: Partial<BenchSpec>`, whose fields override this table's
+ * (exec, fileread and threads-* give theirs so). A benchmark with neither
+ * runs at its cases' default size.
  */
 
 export interface BenchSpec {
