@@ -1,4 +1,4 @@
-// fanin: P = min(1000, n) producers send n/P values each into one channel of capacity 1024.
+// fanin: n producers each send 0..999 into one channel of capacity 1024; one consumer sums them.
 package main
 
 import (
@@ -30,23 +30,19 @@ func report(start time.Time, result int64) {
 	fmt.Printf("{\"ms\":%.1f,\"result\":%d,\"rssMB\":%d}\n", ms, result, ru.Maxrss/1024)
 }
 
-func producer(ch chan<- int, from, count int) {
+func producer(ch chan<- int, count int) {
 	for k := 0; k < count; k++ {
-		ch <- from + k
+		ch <- k
 	}
 }
 
 func main() {
-	n := size(1000000)
-	producers := n
-	if producers > 1000 {
-		producers = 1000
-	}
-	each := n / producers
+	producers := size(1000)
+	each := 1000
 	start := time.Now()
 	ch := make(chan int, 1024)
 	for p := 0; p < producers; p++ {
-		go producer(ch, p*each, each)
+		go producer(ch, each)
 	}
 	var sum int64
 	for k := 0; k < producers*each; k++ {

@@ -1,5 +1,5 @@
 // fanin with plain async/await and a hand-written buffered channel (bench/lib/benchmarks.ts):
-// P producers send into one channel of capacity 1024, one consumer receives all.
+// n producers each send 0..999 into one channel of capacity 1024, one consumer receives all.
 // The channel is the usual minimal one: a ring of values, FIFO queues of waiting senders and
 // receivers, a promise only when a side must wait.
 import { report, size } from "../../lib/report.js";
@@ -64,17 +64,17 @@ class Channel<T> {
   }
 }
 
-async function producer(ch: Channel<number>, from: number, count: number): Promise<void> {
-  for (let k = 0; k < count; k++) await ch.send(from + k);
+async function producer(ch: Channel<number>, count: number): Promise<void> {
+  for (let k = 0; k < count; k++) await ch.send(k);
 }
 
-const n = size(1_000_000);
-const producers = Math.min(1000, n);
-const each = Math.floor(n / producers);
+const VALUES = 1000; // each producer sends 0..999, as bench/cases/fanin/tasklet.ts
+const producers = size(1000);
+const each = VALUES;
 const start = performance.now();
 const ch = new Channel<number>(1024);
 const done = [];
-for (let p = 0; p < producers; p++) done.push(producer(ch, p * each, each));
+for (let p = 0; p < producers; p++) done.push(producer(ch, each));
 let sum = 0;
 for (let k = 0; k < producers * each; k++) sum += await ch.recv();
 await Promise.all(done);
