@@ -1,88 +1,21 @@
 /**
- * Waiting on a socket: the machinery shared by TCP and UDP.
+ * What TCP and UDP share beside the common wait machinery: `HostWait`, the
+ * single wait of a parked tasklet on a host callback (connect, listen,
+ * sendto) that is not a select case, and the checks of arguments.
  *
- * A socket keeps one `HostQueue` per direction (readers, writers, acceptors).
- * A tasklet that cannot complete at once puts a `WaitNode` on it; the
+ * The operations that are select cases (recv, accept, recvfrom) are
+ * `WaitOp`s (core/wait-op.ts) whose nodes live on a socket's `HeldQueue`s
+ * (held-queue.ts): one per direction (readers, writers, acceptors). The
  * socket's host callback ('data', 'drain', 'connection', 'message') takes
  * the first node off and ends its wait through `rt.wakeNode`, so the same
- * code serves a single wait and a case of a select (wait.ts).
+ * code serves a single wait and a case of a select (core/wait.ts).
  *
- * Deadlock detection: every node on a HostQueue counts once in `rt.holds`
- * (runtime.ts) for as long as it is queued: a tasklet blocked in accept() or
- * recv() waits on the outside world, which may still wake it, so it is not
- * a deadlock. The count is taken in `push` and given back by whoever takes
- * the node off (`shift`, `remove`, `failAll`), exactly once.
- *
- * `NetOp` is the base of an operation that is also a `Waitable`: `start`
- * polls, and parks the tasklet on its own reusable node otherwise; a kill or
- * a timeout withdraws the node without side effects (nothing consumed).
+ * Deadlock detection: a HostWait counts once in `rt.holds` (runtime.ts)
+ * from its making until it is woken or withdrawn, whichever comes first.
  */
 
-import { IOError } from "../core/errors.js";
-import { Op, PARK, type Park } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
-import { type Blocker, NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
-
-/** A FIFO of waiting nodes, each counted in its runtime's `holds`. */
-export class HostQueue {
-  private readonly q = new WaitQueue();
-
-  get length(): number {
-    return this.q.length;
-  }
-
-  push(n: WaitNode): void {
-    this.q.pushBack(n);
-    (n.t as Tasklet).rt.holds++;
-  }
-
-  first(): WaitNode | null {
-    return this.q.first();
-  }
-
-  /** Takes the first node off (its hold given back), or null. */
-  shift(): WaitNode | null {
-    const n = this.q.shift();
-    if (n !== null) (n.t as Tasklet).rt.holds--;
-    return n;
-  }
-
-  /** Takes `n` off if it is on this queue (a withdrawal). */
-  remove(n: WaitNode): void {
-    if (n.queue !== this.q) return;
-    n.unlink();
-    (n.t as Tasklet).rt.holds--;
-  }
-
-  /** Ends every wait with `error` (the socket closed or failed). */
-  failAll(error: unknown): void {
-    for (let n = this.shift(); n !== null; n = this.shift()) (n.t as Tasklet).rt.wakeNodeThrow(n, error);
-  }
-}
-
-/**
- * An operation on a socket that is also a `Waitable`, so that select can use
- * it: `poll` completes at once or returns NOT_READY without side effects;
- * `enqueue`/`dequeue` register on the socket's queue.
- */
-export abstract class NetOp<T> extends Op<T> implements Waitable<T>, Blocker {
-  abstract poll(t: Tasklet): T | NotReady;
-  abstract enqueue(n: WaitNode): void;
-  abstract dequeue(n: WaitNode): void;
-  abstract describe(): string;
-
-  start(t: Tasklet): T | Park {
-    const v = this.poll(t);
-    if (v !== NOT_READY) return v;
-    this.enqueue(t.node());
-    t.rt.park(t, this);
-    return PARK;
-  }
-
-  withdraw(t: Tasklet): void {
-    this.dequeue(t.node());
-  }
-}
+import type { Blocker } from "../core/wait.js";
 
 /** A parked tasklet's single wait on a host callback (connect, listen, sendto): not a Waitable. */
 export class HostWait implements Blocker {
@@ -118,15 +51,6 @@ export class HostWait implements Blocker {
   describe(): string {
     return this.what;
   }
-}
-
-/** A Node error (with `code`, `syscall`) as an `IOError` carrying the system code. */
-export function toIOError(e: unknown, what: string): IOError {
-  if (e instanceof IOError) return e;
-  const err = e as NodeJS.ErrnoException;
-  const code = typeof err?.code === "string" ? err.code : undefined;
-  const msg = err instanceof Error ? err.message : String(e);
-  return new IOError(`${what}: ${msg}`, { cause: e, code });
 }
 
 /** Checks a buffer argument: a non-empty Uint8Array. */

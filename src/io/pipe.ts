@@ -19,7 +19,9 @@ import { ClosedError, IOError } from "../core/errors.js";
 import { Op, type Operation, PARK, type Park } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { type Blocker, NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/wait.js";
-import { HeldQueue, ioError, WaitOp } from "./waiting.js";
+import { type WaitOp, waitOn } from "../core/wait-op.js";
+import { HeldQueue } from "./held-queue.js";
+import { ioError } from "./waiting.js";
 
 /**
  * The read end of a child's output pipe.
@@ -193,7 +195,7 @@ export class ProcessInput {
 /** Waits until a writable stream drains (or fails, or closes). */
 class DrainWait implements Waitable<void> {
   private readonly waiters = new HeldQueue();
-  readonly op: WaitOp<void> = new WaitOp(this);
+  readonly op: WaitOp<void> = waitOn(this);
   constructor(
     private readonly stream: Writable,
     private readonly label: string,

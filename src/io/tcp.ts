@@ -16,9 +16,12 @@ import { ClosedError, IOError, TimeoutError } from "../core/errors.js";
 import { Op, type Operation, PARK, type Park } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type WaitNode } from "../core/wait.js";
+import { WaitOp } from "../core/wait-op.js";
 import { timeout } from "../time/timeout.js";
-import { checkPort, HostQueue, HostWait, NetOp, toIOError } from "./net-wait.js";
+import { HeldQueue } from "./held-queue.js";
+import { checkPort, HostWait } from "./net-wait.js";
 import { TcpConn } from "./tcp-conn.js";
+import { ioError } from "./waiting.js";
 
 export interface ListenOptions {
   /** Port to listen on; 0 picks a free one (see `TcpServer.address`). */
@@ -44,7 +47,7 @@ export class TcpServer {
   private readonly pending: TcpConn[] = [];
   private closed = false;
   /** @internal */
-  readonly acceptors = new HostQueue();
+  readonly acceptors = new HeldQueue();
 
   /** @internal Use `listen`. */
   constructor(readonly server: net.Server) {
@@ -101,7 +104,7 @@ export class TcpServer {
   private readonly onError = (e: Error): void => {
     // A listening server fails only in rare cases (EMFILE is retried by Node): end every accept.
     this.closed = true;
-    this.acceptors.failAll(toIOError(e, "accept"));
+    this.acceptors.failAll(ioError("accept", e));
   };
 
   toString(): string {
@@ -111,7 +114,7 @@ export class TcpServer {
 }
 
 /** accept(): a Waitable, so select can use it. */
-export class AcceptOp extends NetOp<TcpConn> {
+export class AcceptOp extends WaitOp<TcpConn> {
   constructor(readonly server: TcpServer) {
     super();
   }
@@ -122,7 +125,7 @@ export class AcceptOp extends NetOp<TcpConn> {
     n.value = this;
     this.server.acceptors.push(n);
   }
-  dequeue(n: WaitNode): void {
+  override dequeue(n: WaitNode): void {
     this.server.acceptors.remove(n);
   }
   describe(): string {
@@ -139,7 +142,7 @@ class ListenOp extends Op<TcpServer> {
     const w = new HostWait(t, `listen on port ${this.options.port}`, () => server.close());
     const onError = (e: Error): void => {
       server.off("listening", onListening);
-      w.wakeThrow(toIOError(e, `listen on ${this.options.host ?? "*"}:${this.options.port}`));
+      w.wakeThrow(ioError(`listen on ${this.options.host ?? "*"}:${this.options.port}`, e));
     };
     const onListening = (): void => {
       server.off("error", onError);
@@ -196,7 +199,7 @@ class ConnectOp extends Op<TcpConn> {
     const onError = (e: Error): void => {
       socket.off("connect", onConnect);
       socket.destroy();
-      w.wakeThrow(toIOError(e, `connect to ${o.host}:${o.port}`));
+      w.wakeThrow(ioError(`connect to ${o.host}:${o.port}`, e));
     };
     const onConnect = (): void => {
       socket.off("error", onError);

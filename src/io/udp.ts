@@ -22,8 +22,11 @@ import { ClosedError, type IOError } from "../core/errors.js";
 import { Op, type Operation, PARK, type Park } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type WaitNode } from "../core/wait.js";
-import { checkBuf, checkPort, HostQueue, HostWait, NetOp, toIOError } from "./net-wait.js";
+import { WaitOp } from "../core/wait-op.js";
+import { HeldQueue } from "./held-queue.js";
+import { checkBuf, checkPort, HostWait } from "./net-wait.js";
 import { closeFd, deviceSocket } from "./udp-fd.js";
+import { ioError } from "./waiting.js";
 
 /** Datagrams kept unread before the socket stops reading (tests read it). */
 export const QUEUE_MAX = 1024;
@@ -75,7 +78,7 @@ export class UdpSocket {
   private error: IOError | null = null;
   private handle: UdpHandle | null = null;
   /** @internal */
-  readonly readers = new HostQueue();
+  readonly readers = new HeldQueue();
   /** @internal sendto waits whose callback has not come: close() ends them. */
   readonly sending = new Set<HostWait>();
 
@@ -190,7 +193,7 @@ export class UdpSocket {
   };
 
   private readonly onError = (e: Error): void => {
-    this.error ??= toIOError(e, "udp");
+    this.error ??= ioError("udp", e);
     this.readers.failAll(this.error);
   };
 
@@ -219,7 +222,7 @@ function deliver(data: Buffer, ip: string, port: number, buf: Uint8Array): Datag
 }
 
 /** recvfrom(buf): a Waitable, so select can use it. */
-export class RecvfromOp extends NetOp<Datagram> {
+export class RecvfromOp extends WaitOp<Datagram> {
   constructor(
     readonly sock: UdpSocket,
     readonly buf: Uint8Array,
@@ -233,7 +236,7 @@ export class RecvfromOp extends NetOp<Datagram> {
     n.value = this;
     this.sock.readers.push(n);
   }
-  dequeue(n: WaitNode): void {
+  override dequeue(n: WaitNode): void {
     this.sock.readers.remove(n);
   }
   describe(): string {
@@ -257,7 +260,7 @@ class SendtoOp extends Op<void> {
     sending.add(w);
     this.sock.socket.send(this.data, this.port, this.ip, (e) => {
       sending.delete(w);
-      if (e) w.wakeThrow(toIOError(e, `sendto ${this.ip}:${this.port}`));
+      if (e) w.wakeThrow(ioError(`sendto ${this.ip}:${this.port}`, e));
       else w.wake(undefined);
     });
     t.rt.park(t, w);
@@ -294,7 +297,7 @@ class BindOp extends Op<UdpSocket> {
         socket.bind({ fd }); // adopts the bound fd at once (dgram's startListening is synchronous)
       } catch (e) {
         closeFd(fd);
-        throw toIOError(e, "udp: adopting the socket");
+        throw ioError("udp: adopting the socket", e);
       }
       return new UdpSocket(socket, o.device);
     }
@@ -302,7 +305,7 @@ class BindOp extends Op<UdpSocket> {
     const onError = (e: Error): void => {
       socket.off("listening", onListening);
       socket.close();
-      w.wakeThrow(toIOError(e, `udp: bind ${address}:${o.port}`));
+      w.wakeThrow(ioError(`udp: bind ${address}:${o.port}`, e));
     };
     const onListening = (): void => {
       socket.off("error", onError);
