@@ -318,3 +318,24 @@ test("a process's exit and a signal as cases: each loses to a receive, then wins
     }
   });
 });
+
+test("a child's stdout recv as a case: when it loses, the bytes written later are still read; it wins when they come", async () => {
+  await run(function* () {
+    const p = spawnProcess(["cat"], { stderr: "ignore" });
+    try {
+      const out = p.stdout as NonNullable<typeof p.stdout>;
+      const input = p.stdin as NonNullable<typeof p.stdin>;
+      const buf = Buffer.alloc(8);
+      yield* losesToRecv(out.recv(buf));
+      yield* input.send(Buffer.from("a"));
+      assert.equal(yield* timeout(GIVE_UP_MS, out.recv(buf)), 1);
+      assert.equal(buf.toString("utf8", 0, 1), "a", "the withdrawn case took nothing");
+      yield* input.send(Buffer.from("b"));
+      const r = yield* timeout(GIVE_UP_MS, select(out.recv(buf), channel<void>().recv()));
+      assert.equal(r.index, 0);
+      assert.equal(buf.toString("utf8", 0, r.value as number), "b");
+    } finally {
+      p.kill();
+    }
+  });
+});
