@@ -19,14 +19,14 @@
 
 import * as dgram from "node:dgram";
 import { ClosedError, type IOError } from "../core/errors.js";
-import { Op, type Operation, PARK, type Park } from "../core/op.js";
+import type { Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type WaitNode } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
 import { HeldQueue } from "./held-queue.js";
-import { checkBuf, checkPort, HostWait } from "./net-wait.js";
+import { checkBuf, checkPort } from "./net-wait.js";
 import { closeFd, deviceSocket } from "./udp-fd.js";
-import { ioError } from "./waiting.js";
+import { type Done, HostOp, ioError } from "./waiting.js";
 
 /** Datagrams kept unread before the socket stops reading (tests read it). */
 export const QUEUE_MAX = 1024;
@@ -80,7 +80,7 @@ export class UdpSocket {
   /** @internal */
   readonly readers = new HeldQueue();
   /** @internal sendto waits whose callback has not come: close() ends them. */
-  readonly sending = new Set<HostWait>();
+  readonly sending = new Set<SendtoOp>();
 
   /** @internal Use `bindUdp`. */
   constructor(
@@ -141,7 +141,7 @@ export class UdpSocket {
   }
 
   private failSends(): void {
-    for (const w of this.sending) w.wakeThrow(new ClosedError("sendto: the socket was closed"));
+    for (const op of this.sending) op.closed();
     this.sending.clear();
   }
 
@@ -244,7 +244,7 @@ export class RecvfromOp extends WaitOp<Datagram> {
   }
 }
 
-class SendtoOp extends Op<void> {
+class SendtoOp extends HostOp<void, void> {
   constructor(
     private readonly sock: UdpSocket,
     private readonly data: Buffer,
@@ -253,18 +253,28 @@ class SendtoOp extends Op<void> {
   ) {
     super();
   }
-  start(t: Tasklet): Park {
+  protected begin(done: Done<void>): void {
     if (this.sock.isClosed) throw new ClosedError("sendto: the socket was closed");
     const sending = this.sock.sending;
-    const w = new HostWait(t, `sendto ${this.ip}:${this.port} on ${this.sock}`, () => sending.delete(w));
-    sending.add(w);
+    sending.add(this);
     this.sock.socket.send(this.data, this.port, this.ip, (e) => {
-      sending.delete(w);
-      if (e) w.wakeThrow(ioError(`sendto ${this.ip}:${this.port}`, e));
-      else w.wake(undefined);
+      sending.delete(this);
+      done(e ?? null);
     });
-    t.rt.park(t, w);
-    return PARK;
+  }
+  /** The socket closed under the wait (UdpSocket.close). */
+  closed(): void {
+    this.done(new ClosedError("sendto: the socket was closed") as NodeJS.ErrnoException);
+  }
+  protected finish(error: NodeJS.ErrnoException | null): void {
+    if (error instanceof ClosedError) throw error;
+    if (error !== null) throw ioError(`sendto ${this.ip}:${this.port}`, error);
+  }
+  protected override withdrawn(): void {
+    this.sock.sending.delete(this);
+  }
+  describe(): string {
+    return `sendto ${this.ip}:${this.port} on ${this.sock}`;
   }
 }
 
@@ -281,11 +291,13 @@ export interface UdpOptions {
   reuseAddr?: boolean;
 }
 
-class BindOp extends Op<UdpSocket> {
+class BindOp extends HostOp<dgram.Socket, UdpSocket> {
+  private socket: dgram.Socket | null = null;
   constructor(private readonly o: UdpOptions) {
     super();
   }
-  start(t: Tasklet): UdpSocket | Park {
+  /** With a device, the socket is made and bound at once, and `done` is called before begin returns (no suspension). */
+  protected begin(done: Done<dgram.Socket>): void {
     const o = this.o;
     const address = o.address ?? "0.0.0.0";
     const reuseAddr = o.reuseAddr ?? true;
@@ -299,25 +311,33 @@ class BindOp extends Op<UdpSocket> {
         closeFd(fd);
         throw ioError("udp: adopting the socket", e);
       }
-      return new UdpSocket(socket, o.device);
+      done(null, socket);
+      return;
     }
-    const w = new HostWait(t, `bind udp ${address}:${o.port}`, () => socket.close());
+    this.socket = socket;
     const onError = (e: Error): void => {
       socket.off("listening", onListening);
       socket.close();
-      w.wakeThrow(ioError(`udp: bind ${address}:${o.port}`, e));
+      done(e);
     };
     const onListening = (): void => {
       socket.off("error", onError);
       if (broadcast) socket.setBroadcast(true);
-      const s = new UdpSocket(socket, undefined);
-      if (!w.wake(s)) s.close();
+      done(null, socket);
     };
     socket.once("error", onError);
     socket.once("listening", onListening);
     socket.bind({ port: o.port, address });
-    t.rt.park(t, w);
-    return PARK;
+  }
+  protected finish(error: NodeJS.ErrnoException | null, socket: dgram.Socket | undefined): UdpSocket {
+    if (error !== null) throw ioError(`udp: bind ${this.o.address ?? "0.0.0.0"}:${this.o.port}`, error);
+    return new UdpSocket(socket as dgram.Socket, this.o.device);
+  }
+  protected override withdrawn(): void {
+    this.socket?.close();
+  }
+  describe(): string {
+    return `bind udp ${this.o.address ?? "0.0.0.0"}:${this.o.port}`;
   }
 }
 

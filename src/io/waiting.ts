@@ -111,7 +111,8 @@ export abstract class HostOp<R, T> extends Op<T> implements Blocker {
     return PARK;
   }
 
-  private readonly done: Done<R> = (error, result) => {
+  /** Ends the call (Node's callback); a subclass may also call it to end the wait early (a close). */
+  protected readonly done: Done<R> = (error, result) => {
     if (!this.live) {
       this.late(error, result);
       return;
