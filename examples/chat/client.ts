@@ -13,7 +13,7 @@
  */
 
 import { type Channel, type Operation, sleep } from "../../src/index.js";
-import type { TcpConn } from "./net.js";
+import type { TcpConn } from "../../src/io/index.js";
 import type { Stats } from "./stats.js";
 
 export interface ClientPlan {

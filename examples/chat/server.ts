@@ -27,7 +27,7 @@ import {
   type Tasklet,
   timeout,
 } from "../../src/index.js";
-import type { TcpConn, TcpServer } from "./net.js";
+import type { TcpConn, TcpServer } from "../../src/io/index.js";
 import type { Stats } from "./stats.js";
 
 /** What the hub receives. */

@@ -11,8 +11,8 @@
  */
 
 import { channel, type Operation, sleep, spawn, type Tasklet, tasklets, timeout } from "../../src/index.js";
+import { connect, listen, type TcpConn } from "../../src/io/index.js";
 import { type ClientResult, client, type Race } from "./client.js";
-import { connect, listen, type TcpConn } from "./net.js";
 import { startServer } from "./server.js";
 import { Stats } from "./stats.js";
 
