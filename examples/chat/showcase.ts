@@ -12,7 +12,7 @@
 
 import { channel, type Operation, sleep, spawn, type Tasklet, tasklets, timeout } from "../../src/index.js";
 import { connect, listen, type TcpConn } from "../../src/io/index.js";
-import { type ClientResult, client, type Race } from "./client.js";
+import { type ClientPlan, type ClientResult, client, type Race } from "./client.js";
 import { startServer } from "./server.js";
 import { Stats } from "./stats.js";
 
@@ -92,7 +92,7 @@ export function* chat(options: ChatOptions): Operation<ChatSummary> {
     };
     players.push(spawn(player(plan), { name: `client-${id}` }));
   }
-  function* player(plan: Parameters<typeof client>[1]): Operation<ClientResult> {
+  function* player(plan: ClientPlan): Operation<ClientResult> {
     yield* slots.send(true);
     let conn: TcpConn;
     try {
@@ -107,6 +107,9 @@ export function* chat(options: ChatOptions): Operation<ChatSummary> {
     stats.connected++;
     try {
       return yield* client(conn, plan, race, stats);
+    } catch (e) {
+      stats.errors++;
+      throw e;
     } finally {
       conn.close();
     }
@@ -152,7 +155,7 @@ export function* chat(options: ChatOptions): Operation<ChatSummary> {
         sentBy[id] = r.sent;
         readByClients += r.read;
       } catch {
-        // counted in stats.errors
+        // counted in stats.errors by the player
       }
     }
   }
