@@ -10,7 +10,16 @@
  * deliveries = Σ over rooms of (messages sent in the room × its size).
  */
 
-import { channel, type Operation, sleep, spawn, type Tasklet, tasklets, timeout } from "../../src/index.js";
+import {
+  channel,
+  type Operation,
+  sleep,
+  spawn,
+  type Tasklet,
+  TimeoutError,
+  tasklets,
+  timeout,
+} from "../../src/index.js";
 import { connect, listen, type TcpConn } from "../../src/io/index.js";
 import { type ClientPlan, type ClientResult, client, type Race } from "./client.js";
 import { startServer } from "./server.js";
@@ -147,7 +156,14 @@ export function* chat(options: ChatOptions): Operation<ChatSummary> {
   // Wind-down: every client says bye and reads its room's byes.
   let readByClients = 0;
   const sentBy = new Array<number>(n).fill(0);
-  yield* timeout(WIND_DOWN_MS, collect());
+  try {
+    yield* timeout(WIND_DOWN_MS, collect());
+  } catch (e) {
+    if (!(e instanceof TimeoutError)) throw e;
+    // A room waits for a bye that will not come (a client failed): stop, and let the summary say so.
+    stats.errors++;
+    for (const p of players) p.kill();
+  }
   function* collect(): Operation<void> {
     for (let id = 0; id < n; id++) {
       try {
