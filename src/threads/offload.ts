@@ -1,11 +1,12 @@
 /**
  * offload(): move a blocking or CPU-heavy plain function off this thread,
- * on a pool shared by the thread (created on first use, sized to the cores;
- * its idle workers never keep the process alive).
+ * on a pool shared by the thread (created on first use, sized to the cores,
+ * or to TASKLET_WORKERS when set, as `tasklet run --workers N` does; its idle
+ * workers never keep the process alive).
  */
 
 import type { Operation } from "../core/op.js";
-import { WorkerPool } from "./pool.js";
+import { WorkerPool, type WorkerPoolOptions } from "./pool.js";
 
 let shared: WorkerPool | null = null;
 
@@ -16,8 +17,19 @@ let shared: WorkerPool | null = null;
  * const t = defaultPool().spawn(new URL("./jobs.js", import.meta.url), "crunch", 7);
  */
 export function defaultPool(): WorkerPool {
-  shared ??= new WorkerPool({ name: "tasklet-offload" });
+  shared ??= new WorkerPool(defaultOptions());
   return shared;
+}
+
+/** The default pool's options: TASKLET_WORKERS (set by `tasklet run --workers N`) is its size. */
+function defaultOptions(): WorkerPoolOptions {
+  const env = process.env["TASKLET_WORKERS"]?.trim();
+  if (env === undefined || env === "") return { name: "tasklet-offload" };
+  const size = Number(env);
+  if (!Number.isInteger(size) || size < 1) {
+    throw new RangeError(`TASKLET_WORKERS must be a whole number >= 1, got ${JSON.stringify(env)}`);
+  }
+  return { name: "tasklet-offload", size };
 }
 
 /**

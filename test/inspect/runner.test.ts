@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parseArgs } from "../../src/inspect/cli.js";
@@ -86,6 +87,31 @@ test("tasklet run runs a TypeScript module's default export under main(), with -
     );
   } finally {
     child.kill();
+    fx.cleanup();
+  }
+});
+
+test("tasklet run --workers N sizes the threads layer's default pool (TASKLET_WORKERS)", async () => {
+  const threads = LIB.replace(/index\.js$/, "threads/index.js");
+  const fx = fixtureDir({
+    "pool.mjs": `import { defaultPool } from ${JSON.stringify(threads)};
+export default function* () { console.log(defaultPool().size); }
+`,
+  });
+  try {
+    for (const [flags, want] of [
+      [["--workers", "3"], "3"],
+      [[], String(availableParallelism())],
+    ] as const) {
+      const child = new Child([CLI, "run", "pool.mjs", ...flags], { cwd: fx.dir, env: { TASKLET_WORKERS: "" } });
+      try {
+        assert.equal(await child.exit(), 0, child.stderr);
+        assert.equal(child.stdout.trim(), want);
+      } finally {
+        child.kill();
+      }
+    }
+  } finally {
     fx.cleanup();
   }
 });
