@@ -95,7 +95,7 @@ export class Runtime {
   holds = 0;
   /** Seeded schedules: picks the index among `n` ready tasklets; null = FIFO. */
   chooser: ((n: number) => number) | null = null;
-  /** Record the stack of every spawn() for dumps (about 5 µs a spawn; off by default, TASKLET_TRACE=1). */
+  /** Record the stack of every spawn() for dumps (5–10 µs a spawn; off by default, TASKLET_TRACE=1). */
   recordSites = false;
   /** Called when a run is deadlocked, before the roots are failed (dumps). */
   onDeadlock: ((error: DeadlockError) => void) | null = null;

@@ -18,7 +18,7 @@
  *
  * `--workers N` sets `TASKLET_WORKERS=N`, which the threads layer reads for
  * the size of its default pool (`offload`, `defaultPool()`); `--trace` sets `TASKLET_TRACE=1` (spawn sites
- * in dumps, about 5 µs a spawn); `--dump-on-exit` prints the dump when the
+ * in dumps, 5–10 µs a spawn); `--dump-on-exit` prints the dump when the
  * main tasklet ends, showing what it leaves behind.
  */
 

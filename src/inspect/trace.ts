@@ -4,7 +4,7 @@
  * Where a tasklet is suspended costs nothing until a dump asks (the probe
  * of core/op.ts). Where it was spawned is gone by then, so the runtime
  * captures a stack at every spawn() when `Runtime.recordSites` is on: about
- * 5 µs a spawn on the project machine (spawn+join costs under 1 µs without),
+ * 5–10 µs a spawn on the project machine (spawn+join costs about 1 µs without),
  * and the captured frames are kept alive with the tasklet. Off by default;
  * `TASKLET_TRACE=1` in the environment turns it on for the thread's runtime
  * when the package loads (worker threads inherit the environment).
@@ -15,7 +15,7 @@ import { type Runtime, runtime } from "../core/runtime.js";
 /**
  * Turns the recording of spawn sites on or off for this thread's runtime (or
  * `rt`); tasklets spawned from then on show in dumps where they were spawned.
- * Costs about 5 µs a spawn while on. Returns the previous setting.
+ * Costs 5–10 µs a spawn while on. Returns the previous setting.
  *
  * @example
  * trace(true); // or run the program with TASKLET_TRACE=1
