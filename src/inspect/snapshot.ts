@@ -9,7 +9,7 @@
 
 import { current, probeSuspension } from "../core/op.js";
 import { type Runtime, runtime } from "../core/runtime.js";
-import { BLOCKED, NEW, type Priority, RUNNING, type Tasklet } from "../core/tasklet.js";
+import { BLOCKED, NEW, type Priority, RUNNING, type Tasklet, Tasklet as TaskletClass } from "../core/tasklet.js";
 import { userFrames } from "./stack.js";
 
 /** The state of a live tasklet, as a snapshot reports it. */
@@ -26,7 +26,11 @@ export interface TaskletInfo {
   /** kill() was called: it is running its cleanup, or will at its next suspension. */
   readonly killed: boolean;
   readonly priority: Priority;
-  /** While blocked: what it waits on (the channel, lock, socket, timer and until when). */
+  /**
+   * While blocked: what it waits on (the channel, lock, socket, timer), with
+   * the time left on each timer that will end the wait: `recv on channel#3
+   * (capacity 0), under timeout() (480 ms left)`.
+   */
   readonly waitsOn: string | null;
   /** The tasklet that spawned it, or null for a root or a spawn from outside any tasklet. */
   readonly parentId: number | null;
@@ -71,10 +75,63 @@ export function tasklets(options?: SnapshotOptions): TaskletInfo[] {
   const stacks = options?.stacks ?? true;
   const now = rt.host.now();
   const here = stacks ? new Error("snapshot") : null;
-  return rt.live().map((t) => info(t, now, stacks, here));
+  const deadlines = deadlinesOf(rt, now);
+  return rt.live().map((t) => info(t, now, stacks, here, deadlines));
 }
 
-function info(t: Tasklet, now: number, stacks: boolean, here: Error | null): TaskletInfo {
+/** A timer of the heap as a dump reads it: its deadline and what it is for. */
+interface HeapTimer {
+  readonly at: number;
+  readonly idx: number;
+  describe(): string;
+  /** timeout(): the tasklet it interrupts. */
+  readonly t?: unknown;
+  /** A select's after() case: its wait node. */
+  readonly n?: { readonly t?: unknown };
+}
+
+/**
+ * The timers that will end a tasklet's wait without being its blocker
+ * (a `timeout()` around it, an `after()` case of its select), by tasklet,
+ * as `, under timeout() (12 ms left)`.
+ */
+function deadlinesOf(rt: Runtime, now: number): Map<Tasklet, string> {
+  const out = new Map<Tasklet, string>();
+  const heap = rt.timers as { entries?: () => readonly unknown[] } | null;
+  if (heap === null || typeof heap.entries !== "function") return out;
+  for (const e of heap.entries() as readonly HeapTimer[]) {
+    const direct = e.t instanceof TaskletClass ? e.t : null;
+    const t = direct ?? (e.n?.t instanceof TaskletClass ? e.n.t : null);
+    if (t === null || t.blocker === (e as unknown)) continue;
+    const what = direct !== null ? "under timeout()" : e.describe();
+    out.set(t, `${out.get(t) ?? ""}, ${what} (${left(e.at, now)} ms left)`);
+  }
+  return out;
+}
+
+function left(at: number, now: number): number {
+  return Math.max(0, Math.round(at - now));
+}
+
+/** What `t` waits on: its blocker's description, with the time left when the blocker is a timer that does not say it. */
+function waitOf(t: Tasklet, now: number, deadlines: Map<Tasklet, string>): string | null {
+  const b = t.blocker;
+  if (t.state !== BLOCKED || b === null) return null;
+  let s = b.describe(t);
+  const timer = b as unknown as Partial<HeapTimer>;
+  if (typeof timer.at === "number" && timer.idx !== undefined && timer.idx >= 0 && !/\bleft\)/.test(s)) {
+    s += ` (${left(timer.at, now)} ms left)`;
+  }
+  return s + (deadlines.get(t) ?? "");
+}
+
+function info(
+  t: Tasklet,
+  now: number,
+  stacks: boolean,
+  here: Error | null,
+  deadlines: Map<Tasklet, string>,
+): TaskletInfo {
   const state = t.state;
   const running = state === RUNNING && t === current;
   let suspendedAt: readonly string[] | null = null;
@@ -89,7 +146,7 @@ function info(t: Tasklet, now: number, stacks: boolean, here: Error | null): Tas
     started: state !== NEW,
     killed: t.isKilled(),
     priority: PRIORITIES[t.level] ?? "normal",
-    waitsOn: state === BLOCKED && t.blocker !== null ? t.blocker.describe(t) : null,
+    waitsOn: waitOf(t, now, deadlines),
     parentId: t.parentId === 0 ? null : t.parentId,
     spawnedAt: stacks && site !== undefined ? userFrames(site) : null,
     suspendedAt,

@@ -118,6 +118,11 @@ test("tasklets() lists each live tasklet: state, what it waits on, parent, where
 
           assert.equal(by("waiter").waitsOn, "a promise (call)");
           assert.match(by("waiter").suspendedAt?.[0] ?? "", frameRe("waiter", "@waiter"));
+          // Until when: every timer that will end the wait, with its time left.
+          assert.match(
+            by("timed").waitsOn ?? "",
+            /^sleep\(50000\) \(\d+ ms left\), under timeout\(\) \(\d+ ms left\)$/,
+          );
           // timeout()'s own frame is the library's: the user's frames remain, innermost first.
           assert.deepEqual(
             by("timed")
@@ -282,6 +287,10 @@ test("probing tasklets blocked on channel receives, sends and selects leaves eac
       new RegExp(`blocked on [^\n]*channel#${a.id}[^\n]*: 3 tasklets|blocked on [^\n]*channel#${a.id}`),
     );
     assert.match(text, new RegExp(`blocked on [^\n]*channel#${b.id}`));
+    assert.match(
+      text,
+      /: select\(recv on channel#\d+ \(capacity 0\), after\(60000\)\), after\(\) case \(\d+ ms left\)\n/,
+    );
     for (let i = 0; i < 3; i++) {
       dump();
       yield* schedule();
