@@ -88,16 +88,17 @@ export function* chat(options: ChatOptions): Operation<ChatSummary> {
   // Room r gets clients r, r + rooms, r + 2·rooms, …: sizes differ by one at most.
   const sizeOf = (room: number): number => Math.floor(n / rooms) + (room < n % rooms ? 1 : 0);
   const slots = channel<true>(CONNECTING);
+  const spread = Math.max(1, Math.min(START_SPREAD_MS, Math.floor((options.seconds * 1000) / 4)));
   const players: Tasklet<ClientResult>[] = [];
   for (let id = 0; id < n; id++) {
     const room = id % rooms;
-    // The first messages are spread over START_SPREAD_MS, not all sent at once.
+    // The first messages are spread over START_SPREAD_MS (or a quarter of a short run), not sent all at once.
     const plan = {
       id,
       room,
       roomSize: sizeOf(room),
       thinkMs: options.thinkMs,
-      startDelayMs: (id * 7) % START_SPREAD_MS,
+      startDelayMs: (id * 7) % spread,
     };
     players.push(spawn(player(plan), { name: `client-${id}` }));
   }

@@ -15,7 +15,7 @@ test("showcase: every message reaches every member of its room (deliveries = sen
   assert.equal(s.rooms, 3);
   assert.equal(s.accepted, 30);
   assert.equal(s.errors, 0);
-  assert.ok(s.sent >= 30, `every client sent at least once (sent ${s.sent})`);
+  assert.ok(s.sent >= 30, `the clients sent (sent ${s.sent})`);
   assert.equal(s.delivered, s.sent * 10);
   assert.equal(s.expected, s.delivered);
   assert.equal(s.readByClients, s.delivered);
@@ -45,7 +45,7 @@ test("npm start's program: a line of progress a second when not on a terminal, t
     const lines = child.stdout.trim().split("\n");
     assert.match(lines[0] ?? "", /^tasklet chat showcase: 20 clients, 1\.2 s \(pid \d+: kill -QUIT \d+ prints a dump/);
     assert.ok(
-      lines.some((l) => /^ +1\.\d\/1\.2 s \| tasklets [\d,]+ \| clients 20\/20 /.test(l)),
+      lines.some((l) => /^ +[\d.]+\/1\.2 s \| tasklets [\d,]+ \| clients 20\/20 /.test(l)),
       child.stdout,
     );
     assert.doesNotMatch(child.stdout, /\r/);
