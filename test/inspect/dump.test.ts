@@ -332,7 +332,7 @@ function checkGroups(text: string, sid: number): void {
   const g = lines.indexOf(`blocked on join of #${sid} target: 14 tasklets`);
   assert.ok(g > 0, text);
   assert.ok(g < lines.indexOf("blocked on sleep(60000): 1 tasklet"), "bigger group first");
-  assert.match(lines[g + 1] ?? "", new RegExp(`^ {2}#${sid + 1} j0, age \\d+ ms, 1 switch, parent #\\d+$`));
+  assert.match(lines[g + 1] ?? "", new RegExp(`^ {2}#${sid + 1} j0, age [\\d.]+ m?s, 1 switch, parent #\\d+$`));
   assert.match(lines[g + 11] ?? "", /^ {2}… and 4 more: #\d+ #\d+ #\d+ #\d+$/);
   assert.match(lines[g + 12] ?? "", /^ {4}at joiner \(.*dump\.test\.js:\d+:\d+\)$/);
   assert.equal(text.split("at joiner (").length - 1, 1, "the joiners' stack is printed once");
@@ -383,7 +383,7 @@ test("main() on a deadlock prints the dump of the blocked tasklets, with their l
   assert.match(err, /\n {2}#\d+ main: waits on join of #\d+ a\n/, "the deadlock's own lines come first");
   assert.match(err, /\n\ntasklet dump: 3 tasklets \(3 blocked\)/);
   assert.match(err, /blocked on join of #\d+ a: 2 tasklets\n {2}#\d+ main, /);
-  assert.match(err, /\n {2}#\d+ b, age \d+ ms, 1 switch, parent #\d+\n/);
+  assert.match(err, /\n {2}#\d+ b, age [\d.]+ m?s, 1 switch, parent #\d+\n/);
   assert.match(err, new RegExp(`dump\\.test\\.js:${lineOf("@main-join")}:\\d+\\)\n`));
   assert.match(err, new RegExp(`at joiner \\(.*dump\\.test\\.js:${lineOf("@joiner")}:\\d+\\)\n`));
   assert.match(

@@ -31,7 +31,7 @@ test("SIGQUIT makes a program under main() print the dump and go on; SIGTERM the
     await child.waitFor("stderr", /spawned at .*stuck\.mjs:6:\d+\n/);
     const err = child.stderr;
     assert.match(err, /^SIGQUIT: tasklet dump: 4 tasklets \(4 blocked\), pid \d+, up /);
-    assert.match(err, /\n {2}#\d+ stuck-0, age \d+ ms, 1 switch, parent #\d+: sleep\(600000\) \(\d+ ms left\)\n/);
+    assert.match(err, /\n {2}#\d+ stuck-0, age [\d.]+ m?s, 1 switch, parent #\d+: sleep\(600000\) \(\d+ ms left\)\n/);
     assert.match(err, /\nblocked on sleep\(600000\): 4 tasklets\n {2}#1 main, [^\n]*\n {4}at .*stuck\.mjs:10:\d+\n/);
     assert.match(err, /\n {4}at stuck \(.*stuck\.mjs:3:\d+\)\n {4}spawned at .*stuck\.mjs:6:\d+\n/);
     assert.doesNotMatch(err, /TASKLET_TRACE=1 to see/, "spawn sites are recorded");
