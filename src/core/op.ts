@@ -44,7 +44,7 @@
  * holds each frame at its suspended `yield*` line) and returns `SUSPENDED`
  * again, so every frame re-suspends where it stood and no user code runs.
  * This holds because every suspension bottoms out in ITER (ops subclass
- * `Op`); test/inspect/probe.test.ts checks each kind of op.
+ * `Op`); test/inspect/dump.test.ts probes each kind of wait.
  */
 
 import { TaskletError } from "./errors.js";
