@@ -29,4 +29,4 @@ export {
   type SimNetworkOptions,
   type SimStats,
 } from "./simnet.js";
-export { createTaskletSystem, type TaskletSystemOptions } from "./system.js";
+export { createTaskletSystem, realNetworkAvailable, type TaskletSystemOptions } from "./system.js";

@@ -163,6 +163,9 @@ class CheckedDatagramClient implements IClientDatagramSocket {
   }
 }
 
+/** Whether this build has real sockets (src/io's TCP and UDP bound to a device) for the default network. */
+export const realNetworkAvailable = false;
+
 /** What a system without a network does with a socket call. */
 const NO_NETWORK: Network = {
   listen: () => noNetwork(),
