@@ -2,6 +2,7 @@
 // a test turns (drops, seeded losses, links and devices down).
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import { type Operation, run, TimeoutError, timeout } from "../../src/index.js";
 import { createTaskletSystem, type IOError, type ITasklet, SimNetwork } from "../../src/system/index.js";
 
@@ -132,4 +133,54 @@ test("losses drawn with a drop probability are the same for the same seed, and d
   assert.notEqual(await pattern(43), p1);
   const n = p1.split(",").length;
   assert.ok(n > 10 && n < 54, `${n} of 64 delivered with p = 0.5`);
+});
+
+test("a simulated stream delivers every byte once, in order, whatever the sizes of sends and recvs (property)", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.uint8Array({ minLength: 1, maxLength: 40 }), { maxLength: 20 }),
+      fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 10 }),
+      async (chunks, sizes) => {
+        const { sys } = lan();
+        const [a, b] = sys as [ITasklet, ITasklet];
+        const got = await run(function* () {
+          const server = yield* b.getServerStreamSocket(1);
+          const client = yield* a.getClientStreamSocket("10.0.0.2", 1);
+          const conn = yield* server.accept();
+          const writer = a.spawn(
+            {
+              *func() {
+                for (const c of chunks) {
+                  yield* client.send(c);
+                  yield* a.schedule();
+                }
+                client.close();
+              },
+            },
+            true,
+          );
+          const out: number[] = [];
+          for (let i = 0; ; i++) {
+            const buf = new Uint8Array(sizes[i % sizes.length] as number);
+            try {
+              const n = yield* conn.recv(buf);
+              assert.ok(n >= 1 && n <= buf.length);
+              out.push(...buf.subarray(0, n));
+            } catch (e) {
+              assert.equal((e as Error).name, "ClosedError");
+              break;
+            }
+          }
+          yield* writer.join();
+          server.close();
+          return out;
+        });
+        assert.deepEqual(
+          got,
+          chunks.flatMap((c) => [...c]),
+        );
+      },
+    ),
+    { numRuns: 100 },
+  );
 });
