@@ -1,0 +1,405 @@
+/**
+ * Files: libwire's wire_io list (`open`, `read`, `write`, `pread`, `pwrite`,
+ * `fstat`, `ftruncate`, `fsync`, `close`) as operations on a `File`, over
+ * Node's callback `fs` API (libuv runs each call on its thread pool, as
+ * wire_io runs blocking calls on its threads).
+ *
+ * A `File` owns one descriptor and runs its calls one at a time, in the
+ * order they were made (its chain): libuv could otherwise run two reads of
+ * one descriptor at once and race on the file position. A class rather than
+ * functions of an fd, because the chain and the kept bytes below are state
+ * of the descriptor; `File.fromFd(fd)` adopts a raw one (seed 001's
+ * `read(fd, …)`).
+ *
+ * Withdrawal (kill, timeout) of an operation on a File:
+ *   - still queued behind another call: it is taken off the chain and never
+ *     runs; nothing happened;
+ *   - already running on the pool (libuv cannot stop it): it completes in the
+ *     background, and the next call of the chain starts after it. A sequential
+ *     `read` reads into the File's own buffer, never the caller's, so a late
+ *     completion cannot scribble on a buffer the caller reuses; its bytes are
+ *     kept and returned first by the next `read` (the file position has moved
+ *     past them, so dropping them would lose data). A late `pread` is
+ *     discarded (it moved nothing). A `write`/`pwrite` copied its bytes at the
+ *     call and finishes writing them; if that background write fails, the
+ *     error is thrown by the File's next call. `close` is never withdrawn: a
+ *     close that was asked for always happens.
+ *
+ * Invariants: `busy` is true while a call of the chain is on the pool;
+ * `queue` holds the calls waiting behind it, in order; `leftover` is non-null
+ * only between a late sequential read and the next `read`, which consumes it
+ * before touching the descriptor.
+ */
+
+import * as fs from "node:fs";
+import { ClosedError, IOError } from "../core/errors.js";
+import type { Operation, Park } from "../core/op.js";
+import type { Tasklet } from "../core/tasklet.js";
+import { type Done, HostOp, ioError } from "./waiting.js";
+
+/** A position in the file: a byte offset (number or bigint). */
+export type Position = number | bigint;
+
+/** A queued call of a File's chain. */
+interface Pending {
+  op: FileOp<unknown, unknown>;
+  done: Done<unknown>;
+}
+
+/**
+ * An open file descriptor whose operations block only the calling tasklet.
+ * Create one with `open(path)`, or wrap a descriptor opened elsewhere with
+ * `File.fromFd(fd)` (once per descriptor: two Files on one descriptor would
+ * each run their own chain).
+ *
+ * @example
+ * const f = yield* open("/tmp/log", "a");
+ * try { yield* f.write(Buffer.from("hello\n")); } finally { yield* f.close(); }
+ */
+export class File {
+  /** Bytes of a sequential read that completed after its caller stopped waiting. */
+  leftover: Buffer | null = null;
+  /** An error of a background write, thrown by the next call. */
+  lateError: IOError | null = null;
+  busy = false;
+  /** True once close() was called: every later call throws EBADF. */
+  closing = false;
+  private readonly queue: Pending[] = [];
+  private scratch: Buffer | null = null;
+
+  private constructor(
+    readonly fd: number,
+    /** The path it was opened with, for messages (`fd N` for fromFd). */
+    readonly path: string,
+  ) {}
+
+  /** Wraps a descriptor opened elsewhere (the File owns it from now on: close() closes it). */
+  static fromFd(fd: number): File {
+    if (!Number.isInteger(fd) || fd < 0) throw new RangeError(`File.fromFd: fd must be an integer >= 0, got ${fd}`);
+    return new File(fd, `fd ${fd}`);
+  }
+
+  /** @internal open() makes Files this way. */
+  static opened(fd: number, path: string): File {
+    return new File(fd, path);
+  }
+
+  /**
+   * Reads up to `length` bytes at the current position into `buf` at
+   * `offset`: the count read, always > 0. Throws `ClosedError` at end of file.
+   *
+   * @example
+   * const n = yield* f.read(buf);
+   */
+  read(buf: Uint8Array, offset = 0, length?: number): Operation<number> {
+    const len = checkRange("read", buf, offset, length);
+    if (len === 0) throw new RangeError("read: length must be > 0 (a read returns a positive count)");
+    return new ReadOp(this, buf, offset, len, null);
+  }
+
+  /** As read, at `position` (the file position does not move). */
+  pread(buf: Uint8Array, position: Position, offset = 0, length?: number): Operation<number> {
+    const len = checkRange("pread", buf, offset, length);
+    if (len === 0) throw new RangeError("pread: length must be > 0 (a read returns a positive count)");
+    return new ReadOp(this, buf, offset, len, checkPosition("pread", position));
+  }
+
+  /**
+   * Writes all of `buf[offset, offset + length)` at the current position
+   * (short writes are continued) and returns the count. The bytes are copied
+   * at the call, so `buf` may be reused at once.
+   */
+  write(buf: Uint8Array, offset = 0, length?: number): Operation<number> {
+    const len = checkRange("write", buf, offset, length);
+    return new WriteOp(this, Buffer.from(buf.subarray(offset, offset + len)), null);
+  }
+
+  /** As write, at `position` (the file position does not move). */
+  pwrite(buf: Uint8Array, position: Position, offset = 0, length?: number): Operation<number> {
+    const len = checkRange("pwrite", buf, offset, length);
+    return new WriteOp(this, Buffer.from(buf.subarray(offset, offset + len)), checkPosition("pwrite", position));
+  }
+
+  /** The descriptor's `fs.Stats`. */
+  fstat(): Operation<fs.Stats> {
+    return new CallOp<fs.Stats>(this, "fstat", (fd, cb) => fs.fstat(fd, cb));
+  }
+
+  /** Cuts or extends the file to `length` bytes. */
+  ftruncate(length = 0): Operation<void> {
+    if (!Number.isInteger(length) || length < 0) {
+      throw new RangeError(`ftruncate: length must be an integer >= 0, got ${length}`);
+    }
+    return new CallOp<void>(this, "ftruncate", (fd, cb) => fs.ftruncate(fd, length, cb));
+  }
+
+  /** Flushes the file's data and metadata to the device. */
+  fsync(): Operation<void> {
+    return new CallOp<void>(this, "fsync", (fd, cb) => fs.fsync(fd, cb));
+  }
+
+  /**
+   * Closes the descriptor after every call already made on it. Later calls
+   * throw `IOError` (`EBADF`); a second close returns at once. A close is
+   * never withdrawn: a kill while it waits leaves it to finish.
+   */
+  close(): Operation<void> {
+    if (this.closing) return new CallOp<void>(this, "close", null);
+    this.closing = true;
+    return new CallOp<void>(this, "close", (fd, cb) => fs.close(fd, cb));
+  }
+
+  // ---- the chain ---------------------------------------------------------------
+
+  /** Runs `op` now if the chain is idle, else after the calls before it. */
+  submit(op: FileOp<unknown, unknown>, done: Done<unknown>): void {
+    if (this.busy) {
+      this.queue.push({ op, done });
+      return;
+    }
+    this.busy = true;
+    op.perform(this.chained(done));
+  }
+
+  /** Takes a call that has not started off the chain; returns whether it was there. */
+  unqueue(op: FileOp<unknown, unknown>): boolean {
+    const i = this.queue.findIndex((p) => p.op === op);
+    if (i < 0) return false;
+    this.queue.splice(i, 1);
+    return true;
+  }
+
+  private chained(done: Done<unknown>): Done<unknown> {
+    return (error, result) => {
+      try {
+        done(error, result);
+      } finally {
+        const next = this.queue.shift();
+        if (next === undefined) this.busy = false;
+        else next.op.perform(this.chained(next.done));
+      }
+    };
+  }
+
+  /** The File's own read buffer, at least `n` bytes (reused: calls of a chain never overlap). */
+  scratchOf(n: number): Buffer {
+    let s = this.scratch;
+    if (s === null || s.length < n) {
+      s = Buffer.allocUnsafe(Math.max(n, 16 * 1024));
+      this.scratch = s;
+    }
+    return s;
+  }
+
+  toString(): string {
+    return `File(${this.path})`;
+  }
+}
+
+/** A call of a File's chain. */
+abstract class FileOp<R, T> extends HostOp<R, T> {
+  constructor(
+    readonly file: File,
+    readonly what: string,
+  ) {
+    super();
+  }
+  override start(t: Tasklet): T | Park {
+    const f = this.file;
+    if (f.closing && this.what !== "close") {
+      throw new IOError(`${this.what}: ${f.path} is closed`, { code: "EBADF" });
+    }
+    const late = f.lateError;
+    if (late !== null && this.what !== "close") {
+      f.lateError = null;
+      throw late;
+    }
+    return super.start(t);
+  }
+  protected begin(done: Done<R>): void {
+    this.file.submit(this as FileOp<unknown, unknown>, done as Done<unknown>);
+  }
+  protected override withdrawn(): void {
+    this.file.unqueue(this as FileOp<unknown, unknown>);
+  }
+  /** Starts the host call (the chain reached it). `done` may be called synchronously here. */
+  abstract perform(done: Done<R>): void;
+  describe(): string {
+    return `${this.what} on ${this.file.path}`;
+  }
+}
+
+class ReadOp extends FileOp<number, number> {
+  constructor(
+    file: File,
+    private readonly buf: Uint8Array,
+    private readonly offset: number,
+    private readonly length: number,
+    private readonly position: Position | null,
+  ) {
+    super(file, position === null ? "read" : "pread");
+  }
+  override start(t: Tasklet): number | Park {
+    // Bytes kept from a withdrawn read come first, at once, if nothing is queued before us.
+    if (this.position === null && this.file.leftover !== null && !this.file.busy) {
+      if (this.file.closing) throw new IOError(`read: ${this.file.path} is closed`, { code: "EBADF" });
+      return this.takeLeftover();
+    }
+    return super.start(t);
+  }
+  private takeLeftover(): number {
+    const left = this.file.leftover as Buffer;
+    const n = Math.min(left.length, this.length);
+    left.copy(this.buf, this.offset, 0, n);
+    this.file.leftover = n === left.length ? null : left.subarray(n);
+    return n;
+  }
+  perform(done: Done<number>): void {
+    if (this.position === null && this.file.leftover !== null) {
+      done(null, -1); // finish() takes the leftover
+      return;
+    }
+    fs.read(this.file.fd, this.file.scratchOf(this.length), 0, this.length, this.position, done);
+  }
+  protected finish(error: NodeJS.ErrnoException | null, n: number | undefined): number {
+    if (error !== null) throw ioError(`${this.what} ${this.file.path}`, error);
+    if (n === -1) return this.takeLeftover();
+    if (n === 0 || n === undefined)
+      throw new ClosedError(`${this.what}: end of file ${this.file.path}`, { code: "EOF" });
+    this.file.scratchOf(n).copy(this.buf, this.offset, 0, n);
+    return n;
+  }
+  protected override late(_error: NodeJS.ErrnoException | null, n: number | undefined): void {
+    // A sequential read moved the file position: keep its bytes for the next read.
+    if (this.position === null && n !== undefined && n > 0) {
+      this.file.leftover = Buffer.from(this.file.scratchOf(n).subarray(0, n));
+    }
+  }
+}
+
+class WriteOp extends FileOp<number, number> {
+  constructor(
+    file: File,
+    private readonly data: Buffer,
+    private readonly position: Position | null,
+  ) {
+    super(file, position === null ? "write" : "pwrite");
+  }
+  override start(t: Tasklet): number | Park {
+    // Nothing to write: no host call.
+    if (this.data.length === 0) {
+      if (this.file.closing) throw new IOError(`${this.what}: ${this.file.path} is closed`, { code: "EBADF" });
+      return 0;
+    }
+    return super.start(t);
+  }
+  perform(done: Done<number>): void {
+    const { data } = this;
+    const fd = this.file.fd;
+    let written = 0;
+    const step = (): void => {
+      // fs.write takes a number position (exact below 2^53 bytes).
+      const pos = this.position === null ? null : Number(this.position) + written;
+      fs.write(fd, data, written, data.length - written, pos, (err, n) => {
+        if (err !== null) return done(err);
+        written += n;
+        if (written < data.length && n > 0) step();
+        else done(null, written);
+      });
+    };
+    step();
+  }
+  protected finish(error: NodeJS.ErrnoException | null, n: number | undefined): number {
+    if (error !== null) throw ioError(`${this.what} ${this.file.path}`, error);
+    return n ?? 0;
+  }
+  protected override late(error: NodeJS.ErrnoException | null): void {
+    if (error !== null) this.file.lateError = ioError(`${this.what} ${this.file.path} (in the background)`, error);
+  }
+}
+
+/** fstat, ftruncate, fsync, close: one host call on the descriptor. */
+class CallOp<T> extends FileOp<T, T> {
+  constructor(
+    file: File,
+    what: string,
+    private readonly call: ((fd: number, cb: Done<T>) => void) | null,
+  ) {
+    super(file, what);
+  }
+  override start(t: Tasklet): T | Park {
+    if (this.call === null) return undefined as T; // a second close
+    return super.start(t);
+  }
+  perform(done: Done<T>): void {
+    (this.call as (fd: number, cb: Done<T>) => void)(this.file.fd, done);
+  }
+  protected finish(error: NodeJS.ErrnoException | null, result: T | undefined): T {
+    if (error !== null) throw ioError(`${this.what} ${this.file.path}`, error);
+    return result as T;
+  }
+  protected override withdrawn(): void {
+    // A close that was asked for stays on the chain.
+    if (this.what !== "close") super.withdrawn();
+  }
+}
+
+class OpenOp extends HostOp<number, File> {
+  constructor(
+    private readonly path: string,
+    private readonly flags: fs.OpenMode,
+    private readonly mode: fs.Mode,
+  ) {
+    super();
+  }
+  protected begin(done: Done<number>): void {
+    fs.open(this.path, this.flags, this.mode, done);
+  }
+  protected finish(error: NodeJS.ErrnoException | null, fd: number | undefined): File {
+    if (error !== null) throw ioError(`open ${this.path}`, error);
+    return File.opened(fd as number, this.path);
+  }
+  protected override late(error: NodeJS.ErrnoException | null, fd: number | undefined): void {
+    // Nobody will own this descriptor: close it.
+    if (error === null && fd !== undefined) fs.close(fd, () => {});
+  }
+  describe(): string {
+    return `open ${this.path}`;
+  }
+}
+
+/**
+ * Opens `path` (flags as Node's: `"r"`, `"w"`, `"a+"`, or a number; mode
+ * for a created file, default 0o666 before the umask).
+ *
+ * @example
+ * const f = yield* open("data.bin", "r");
+ */
+export function open(path: string, flags: fs.OpenMode = "r", mode: fs.Mode = 0o666): Operation<File> {
+  if (typeof path !== "string" || path === "")
+    throw new TypeError(`open: path must be a non-empty string, got ${String(path)}`);
+  if (typeof flags !== "string" && typeof flags !== "number") {
+    throw new TypeError(`open: flags must be a string or a number, got ${typeof flags}`);
+  }
+  return new OpenOp(path, flags, mode);
+}
+
+function checkRange(what: string, buf: Uint8Array, offset: number, length: number | undefined): number {
+  if (!(buf instanceof Uint8Array))
+    throw new TypeError(`${what}: buf must be a Uint8Array (Buffer), got ${typeof buf}`);
+  if (!Number.isInteger(offset) || offset < 0 || offset > buf.length) {
+    throw new RangeError(`${what}: offset must be an integer in [0, ${buf.length}], got ${offset}`);
+  }
+  const len = length ?? buf.length - offset;
+  if (!Number.isInteger(len) || len < 0 || offset + len > buf.length) {
+    throw new RangeError(`${what}: length must be an integer in [0, ${buf.length - offset}], got ${length}`);
+  }
+  return len;
+}
+
+function checkPosition(what: string, position: Position): Position {
+  if (typeof position === "bigint" ? position < 0n : !Number.isInteger(position) || position < 0) {
+    throw new RangeError(`${what}: position must be an integer >= 0, got ${String(position)}`);
+  }
+  return position;
+}

@@ -1,0 +1,41 @@
+/**
+ * tasklet/io: I/O that blocks only the calling tasklet.
+ * Errors are `IOError`s (`ClosedError` at end of stream), from the main package.
+ */
+
+// ---- system: files, subprocesses, DNS, signals (io-sys) ----
+// What each call costs (HACKING: suspends the tasklet / blocks the event loop / holds a pool thread):
+//   File calls, open, readFile, writeFile  yes / no / yes, one of libuv's 4 while it runs (a read of an
+//                                          empty FIFO or tty holds one until data comes)
+//   spawnProcess, exec (the start)         no / yes, the fork+exec (~2 ms) / no
+//   exec, wait, recv, send                 yes / no / no
+//   DNS lookups                            yes / no (c-ares sockets; resolv.conf re-read after a change:
+//                                          one small synchronous read) / no
+//   waitSignal, SignalSet.recv             yes / no / no
+export {
+  createResolver,
+  DEFAULT_RESOLV_CONF,
+  defaultResolver,
+  parseResolvConf,
+  type ResolvConf,
+  Resolver,
+  type ResolverOptions,
+  resolve4,
+  resolve6,
+  resolveTxt,
+  reverse,
+} from "./dns.js";
+export { type ExecOptions, type ExecResult, exec, OutputLimitError } from "./exec.js";
+export { File, open, type Position } from "./file.js";
+export { ProcessInput, ProcessOutput } from "./pipe.js";
+export {
+  exitStatusOf,
+  type SpawnProcessOptions,
+  type StdioMode,
+  Subprocess,
+  spawnProcess,
+  withProcess,
+} from "./process.js";
+export { type SignalName, SignalSet, signalWaitable, waitSignal, watchSignals } from "./signal.js";
+export { readFile, writeFile } from "./whole-file.js";
+// ---- end of system ----

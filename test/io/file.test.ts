@@ -1,0 +1,283 @@
+import assert from "node:assert/strict";
+import { execFileSync, spawn as spawnChild } from "node:child_process";
+import * as fs from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import {
+  ClosedError,
+  IOError,
+  type Operation,
+  run,
+  schedule,
+  sleep,
+  spawn,
+  TimeoutError,
+  timeout,
+} from "../../src/index.js";
+import { type File, open } from "../../src/io/file.js";
+import { readFile, writeFile } from "../../src/io/whole-file.js";
+import { eventually } from "./helpers.js";
+
+/** A wait that should end at once is given this long before the test calls it lost (no hang on failure). */
+const GIVE_UP_MS = 5000;
+
+function tempDir(): string {
+  return fs.mkdtempSync(join(tmpdir(), "tasklet-file-"));
+}
+
+/** A FIFO opened read-write (so open does not block): reads block on the pool until someone writes. */
+function fifo(dir: string): string {
+  const p = join(dir, "fifo");
+  execFileSync("mkfifo", [p]);
+  return p;
+}
+
+test("open, write, read, pread, pwrite, fstat, ftruncate, fsync and close work on one descriptor", async () => {
+  const dir = tempDir();
+  try {
+    await run(function* () {
+      const f = yield* open(join(dir, "a"), "w+");
+      try {
+        assert.equal(yield* f.write(Buffer.alloc(0)), 0, "an empty write returns at once");
+        assert.equal(yield* f.write(Buffer.from("hello world")), 11);
+        assert.equal(yield* f.pwrite(Buffer.from("HELLO"), 0), 5);
+        const buf = Buffer.alloc(5);
+        assert.equal(yield* f.pread(buf, 6), 5);
+        assert.equal(buf.toString(), "world");
+        assert.equal((yield* f.fstat()).size, 11);
+        yield* f.ftruncate(5);
+        yield* f.fsync();
+        assert.equal((yield* f.fstat()).size, 5);
+        const big = Buffer.alloc(100);
+        const n = yield* f.pread(big, 0);
+        assert.equal(big.subarray(0, n).toString(), "HELLO");
+      } finally {
+        yield* f.close();
+      }
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("read returns a positive count and throws ClosedError at end of file", async () => {
+  const dir = tempDir();
+  try {
+    fs.writeFileSync(join(dir, "b"), "abcdef");
+    await run(function* () {
+      const f = yield* open(join(dir, "b"));
+      const buf = Buffer.alloc(4);
+      const got: string[] = [];
+      try {
+        for (;;) {
+          const n = yield* f.read(buf);
+          assert.ok(n > 0);
+          got.push(buf.subarray(0, n).toString());
+        }
+      } catch (e) {
+        assert.ok(e instanceof ClosedError, String(e));
+        assert.ok(e instanceof IOError);
+      } finally {
+        yield* f.close();
+      }
+      assert.deepEqual(got, ["abcd", "ef"]);
+      // pread past the end is end of file too.
+      const g = yield* open(join(dir, "b"));
+      yield* assertThrows(g.pread(buf, 100), ClosedError);
+      yield* g.close();
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a read blocks only its tasklet: others run while it waits on the thread pool", async () => {
+  const dir = tempDir();
+  const path = fifo(dir);
+  try {
+    await run(function* () {
+      const f = yield* open(path, "r+");
+      try {
+        const log: string[] = [];
+        const reader = spawn(function* (): Operation<string> {
+          const buf = Buffer.alloc(16);
+          const n = yield* f.read(buf);
+          log.push("read");
+          return buf.subarray(0, n).toString();
+        });
+        for (let i = 0; i < 3; i++) {
+          yield* sleep(5);
+          log.push(`tick ${i}`);
+        }
+        fs.writeFileSync(path, "ping");
+        assert.equal(yield* reader.join(), "ping");
+        assert.deepEqual(log, ["tick 0", "tick 1", "tick 2", "read"]);
+      } finally {
+        yield* f.close();
+      }
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a killed read that completes later keeps its bytes for the next read and leaves the caller's buffer alone", async () => {
+  const dir = tempDir();
+  const path = fifo(dir);
+  try {
+    await run(function* () {
+      const f = yield* open(path, "r+");
+      try {
+        const callerBuf = Buffer.alloc(16);
+        const t = spawn(function* (): Operation<number> {
+          return yield* f.read(callerBuf);
+        });
+        yield* schedule(); // t is now blocked in read, on the pool
+        t.kill();
+        fs.writeFileSync(path, "first"); // the withdrawn read completes now, in the background
+        const buf = Buffer.alloc(16);
+        // Bounded: were the bytes lost, this read would wait for ever.
+        const n = yield* timeout(GIVE_UP_MS, f.read(buf));
+        assert.equal(buf.subarray(0, n).toString(), "first", "the bytes of the killed read were kept");
+        assert.ok(
+          callerBuf.every((b) => b === 0),
+          "the killed caller's buffer was not written",
+        );
+        // And the descriptor goes on as usual.
+        fs.writeFileSync(path, "second");
+        const m = yield* f.read(buf);
+        assert.equal(buf.subarray(0, m).toString(), "second");
+      } finally {
+        yield* f.close();
+      }
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a read under timeout() throws TimeoutError, and the bytes that arrive later are not lost", async () => {
+  const dir = tempDir();
+  const path = fifo(dir);
+  try {
+    await run(function* () {
+      const f = yield* open(path, "r+");
+      try {
+        const buf = Buffer.alloc(8);
+        yield* assertThrows(timeout(20, f.read(buf)), TimeoutError);
+        fs.writeFileSync(path, "late");
+        const n = yield* timeout(GIVE_UP_MS, f.read(buf));
+        assert.equal(buf.subarray(0, n).toString(), "late");
+      } finally {
+        yield* f.close();
+      }
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an open withdrawn while it blocks closes the descriptor it gets later", async () => {
+  const dir = tempDir();
+  const path = fifo(dir);
+  try {
+    await run(function* () {
+      // Opening a FIFO for reading blocks (on the pool) until a writer opens it.
+      yield* assertThrows(timeout(30, open(path, "r")), TimeoutError);
+      const w = fs.openSync(path, "w"); // now the withdrawn open completes, in the background
+      try {
+        // Once the late open's descriptor is closed, the FIFO has no reader: a write fails with EPIPE.
+        const readerClosed = (): boolean => {
+          try {
+            fs.writeSync(w, "x");
+            return false;
+          } catch (e) {
+            return (e as NodeJS.ErrnoException).code === "EPIPE";
+          }
+        };
+        assert.ok(yield* eventually(readerClosed), "the descriptor of the withdrawn open was closed");
+      } finally {
+        fs.closeSync(w);
+      }
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a tasklet waiting on a read is not a deadlock: the pending host call holds the runtime", async () => {
+  const dir = tempDir();
+  const path = fifo(dir);
+  const writer = spawnChild("sh", ["-c", `sleep 0.2; printf from-child > '${path}'`], { stdio: "ignore" });
+  try {
+    const text = await run(function* () {
+      const f = yield* open(path, "r+");
+      try {
+        const buf = Buffer.alloc(32);
+        const n = yield* f.read(buf);
+        return buf.subarray(0, n).toString();
+      } finally {
+        yield* f.close();
+      }
+    });
+    assert.equal(text, "from-child");
+  } finally {
+    writer.kill("SIGKILL");
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("errors are IOErrors with the system's code; a closed File refuses calls", async () => {
+  const dir = tempDir();
+  try {
+    await run(function* () {
+      const e = yield* assertThrows(open(join(dir, "missing")), IOError);
+      assert.equal(e.code, "ENOENT");
+      const f: File = yield* open(join(dir, "c"), "w");
+      yield* f.close();
+      yield* f.close(); // a second close is harmless
+      const closed = yield* assertThrows(f.write(Buffer.from("x")), IOError);
+      assert.equal(closed.code, "EBADF");
+      const g = yield* open(join(dir, "c"), "r");
+      const ro = yield* assertThrows(g.write(Buffer.from("x")), IOError);
+      assert.equal(ro.code, "EBADF");
+      yield* g.close();
+      assert.throws(() => g.read(Buffer.alloc(0)), /read: length must be > 0/);
+      assert.throws(() => g.pread(Buffer.alloc(4), -1), /pread: position must be an integer >= 0/);
+      assert.throws(() => g.read(Buffer.alloc(4), 5), /read: offset must be an integer in \[0, 4\]/);
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("readFile and writeFile move whole files, larger than one read", async () => {
+  const dir = tempDir();
+  try {
+    const data = Buffer.alloc(300_000);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
+    await run(function* () {
+      yield* writeFile(join(dir, "big"), data);
+      const back = yield* readFile(join(dir, "big"));
+      assert.ok(back.equals(data));
+      yield* writeFile(join(dir, "t"), "one ");
+      yield* writeFile(join(dir, "t"), "two", { flag: "a" });
+      assert.equal((yield* readFile(join(dir, "t"))).toString(), "one two");
+      // /proc files report size 0 but have content.
+      assert.match((yield* readFile("/proc/self/status")).toString(), /^Name:/);
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function* assertThrows<E>(op: Operation<unknown>, cls: new (...args: never[]) => E): Operation<E> {
+  try {
+    yield* op;
+  } catch (e) {
+    assert.ok(e instanceof cls, `expected ${cls.name}, got ${String(e)}`);
+    return e;
+  }
+  assert.fail(`expected ${cls.name}`);
+}
