@@ -28,8 +28,10 @@ import { TaskletError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
 import { exit, schedule } from "../core/ops.js";
 import { spawn } from "../core/spawn.js";
+import { exec } from "../io/exec.js";
 import { Dispatcher } from "../sync/dispatcher.js";
 import { sleep } from "../time/sleep.js";
+import { Descriptors } from "./descriptors.js";
 import type {
   DispatchableTasklet,
   IChannel,
@@ -178,6 +180,7 @@ function noNetwork(): never {
 }
 
 class TaskletSystem implements ITasklet {
+  private readonly fds = new Descriptors();
   constructor(private readonly net: Network) {}
 
   schedule(): Operation<void> {
@@ -204,20 +207,17 @@ class TaskletSystem implements ITasklet {
   }
 
   execCommand(cmdline: string): Operation<TaskletCommandResult> {
-    checkString("ITasklet.execCommand", "cmdline", cmdline);
-    throw new TaskletError("ITasklet.execCommand: not available yet (waits for src/io)");
+    return exec(checkString("ITasklet.execCommand", "cmdline", cmdline));
   }
 
   read(fd: number, b: Uint8Array, maxlen?: number): Operation<number> {
     checkFd("ITasklet.read", fd);
-    checkBuffer("ITasklet.read", "maxlen", b, maxlen);
-    throw new TaskletError("ITasklet.read: not available yet (waits for src/io)");
+    return this.fds.read(fd, b, checkBuffer("ITasklet.read", "maxlen", b, maxlen));
   }
 
   write(fd: number, b: Uint8Array, count?: number): Operation<number> {
     checkFd("ITasklet.write", fd);
-    checkBuffer("ITasklet.write", "count", b, count);
-    throw new TaskletError("ITasklet.write: not available yet (waits for src/io)");
+    return this.fds.write(fd, b, checkBuffer("ITasklet.write", "count", b, count));
   }
 
   getServerStreamSocket(port: number, myAddr?: string | null): Operation<IServerStreamSocket> {

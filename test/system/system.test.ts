@@ -1,9 +1,13 @@
 // Seed 001's sentences, one by one, against createTaskletSystem() over the
 // real runtime.
 import assert from "node:assert/strict";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { KilledError, NotJoinableError, run, TimeoutError, timeout } from "../../src/index.js";
 import {
+  ClosedError,
   createTaskletSystem,
   type ITaskletSpawnable,
   type Operation,
@@ -316,3 +320,65 @@ function* assertTimesOut(op: Operation<unknown>): Operation<void> {
     assert.ok(e instanceof TimeoutError, String(e));
   }
 }
+
+// ---- exec, read, write: real processes and files ------------------------------------------
+
+test("execCommand gives stdout, stderr and the exit code, blocking only the calling tasklet", async () => {
+  const log: string[] = [];
+  await run(function* () {
+    const other = sys.spawn(new Step(log, "other", 2), true);
+    const r = yield* sys.execCommand("echo out; echo err >&2; exit 3");
+    log.push("exec done");
+    yield* other.join();
+    assert.deepEqual(r, { stdout: "out\n", stderr: "err\n", exitStatus: 3 });
+  });
+  assert.deepEqual(log, ["other started", "other ended", "exec done"]);
+});
+
+test("execCommand: a process ended by a signal has exitStatus 128 + the signal number", async () => {
+  await run(function* () {
+    assert.equal((yield* sys.execCommand("kill -TERM $$")).exitStatus, 128 + 15);
+    assert.equal((yield* sys.execCommand("kill -KILL $$")).exitStatus, 128 + 9);
+  });
+});
+
+test("read returns positive counts from a descriptor and throws ClosedError at end of file; write returns the count", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tasklet-system-"));
+  const path = join(dir, "f");
+  const wfd = openSync(path, "w");
+  const rfd = openSync(path, "r");
+  try {
+    await run(function* () {
+      const data = new TextEncoder().encode("0123456789");
+      assert.equal(yield* sys.write(wfd, data), 10);
+      assert.equal(yield* sys.write(wfd, data, 4), 4);
+      const buf = new Uint8Array(16);
+      const counts: number[] = [];
+      let text = "";
+      for (;;) {
+        let n: number;
+        try {
+          n = yield* sys.read(rfd, buf, 3);
+        } catch (e) {
+          assert.ok(e instanceof ClosedError, String(e));
+          break;
+        }
+        counts.push(n);
+        text += new TextDecoder().decode(buf.subarray(0, n));
+      }
+      assert.equal(text, "01234567890123");
+      assert.ok(
+        counts.every((n) => n >= 1 && n <= 3),
+        String(counts),
+      );
+      assert.throws(() => sys.read(rfd, buf, 0), /maxlen must be an integer in \[1/);
+      assert.throws(() => sys.write(wfd, buf, 0), /count must be an integer in \[1/);
+      assert.throws(() => sys.read(-1, buf), /fd must be an integer >= 0/);
+    });
+    assert.equal(readFileSync(path, "utf8"), "01234567890123");
+  } finally {
+    closeSync(wfd);
+    closeSync(rfd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
