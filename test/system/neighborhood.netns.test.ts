@@ -1,6 +1,6 @@
 // The neighbourhood daemon for real: one process per network namespace,
-// the namespaces joined by a veth pair, real UDP broadcast bound to the veth
-// device and real TCP. Skips, saying why, where namespaces are refused (not
+// each joined by a veth pair to a bridge (in a namespace of its own), real
+// UDP broadcast bound to the veth device and real TCP. Skips, saying why, where namespaces are refused (not
 // root, no CAP_SYS_ADMIN) or where this build has no real network.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -100,56 +100,81 @@ const has = (d: Daemon, event: string, id: string, extra?: (e: Record<string, un
 
 const reason = skipReason();
 
-test("two daemons in two network namespaces joined by veth find each other, say hello over TCP, and drop each other when the link goes down", {
+/** The namespaces of one run: a bridge in `br`, and one host namespace per name, each joined to it by veth. */
+function makeLan(
+  tag: string,
+  names: readonly string[],
+): { br: string; hosts: { ns: string; dev: string; addr: string }[] } {
+  const br = `tsk-br-${tag}`;
+  must("netns", "add", br);
+  must("-n", br, "link", "add", "br0", "type", "bridge");
+  must("-n", br, "link", "set", "br0", "up");
+  const hosts = names.map((name, i) => {
+    const ns = `tsk-${name}-${tag}`;
+    const dev = `tsk${name}${tag}`;
+    must("netns", "add", ns);
+    must("link", "add", dev, "type", "veth", "peer", "name", `p${dev}`);
+    must("link", "set", dev, "netns", ns);
+    must("link", "set", `p${dev}`, "netns", br);
+    must("-n", br, "link", "set", `p${dev}`, "master", "br0");
+    must("-n", br, "link", "set", `p${dev}`, "up");
+    const addr = `10.231.0.${i + 1}`;
+    must("-n", ns, "addr", "add", `${addr}/24`, "dev", dev);
+    must("-n", ns, "link", "set", dev, "up");
+    must("-n", ns, "link", "set", "lo", "up");
+    return { ns, dev, addr };
+  });
+  return { br, hosts };
+}
+
+test("three daemons in three network namespaces (veth to one bridge) find each other, say hello over TCP, and drop the one whose link went down", {
   skip: reason ?? false,
   timeout: 60_000,
 }, async () => {
   const tag = randomBytes(3).toString("hex");
-  const nsA = `tsk-a-${tag}`;
-  const nsB = `tsk-b-${tag}`;
+  const names = ["a", "b", "c"] as const;
+  const spaces = [`tsk-br-${tag}`, ...names.map((n) => `tsk-${n}-${tag}`)];
   const daemons: Daemon[] = [];
   try {
-    must("netns", "add", nsA);
-    must("netns", "add", nsB);
-    must("link", "add", `tska${tag}`, "type", "veth", "peer", "name", `tskb${tag}`);
-    must("link", "set", `tska${tag}`, "netns", nsA);
-    must("link", "set", `tskb${tag}`, "netns", nsB);
-    for (const [ns, dev, addr] of [
-      [nsA, `tska${tag}`, "10.231.0.1/24"],
-      [nsB, `tskb${tag}`, "10.231.0.2/24"],
-    ] as const) {
-      must("-n", ns, "addr", "add", addr, "dev", dev);
-      must("-n", ns, "link", "set", dev, "up");
-      must("-n", ns, "link", "set", "lo", "up");
-    }
-    const a = startDaemon(nsA, "a", `tska${tag}`, "10.231.0.1", 60_000);
-    const b = startDaemon(nsB, "b", `tskb${tag}`, "10.231.0.2", 60_000);
-    daemons.push(a, b);
-    const failed = (): boolean => a.child.exitCode !== null || b.child.exitCode !== null;
+    const { hosts } = makeLan(tag, names);
+    for (const [i, h] of hosts.entries()) daemons.push(startDaemon(h.ns, names[i] as string, h.dev, h.addr, 60_000));
+    const [a, b, c] = daemons as [Daemon, Daemon, Daemon];
+    const stderr = (): string => daemons.map((d) => d.stderr).join("\n");
+    const failed = (): boolean => daemons.some((d) => d.child.exitCode !== null);
+    const helloed = (d: Daemon, id: string): boolean => has(d, "hello", id, (e) => e.ok === true);
     await until(
-      "both hellos",
-      () => failed() || (has(a, "hello", "b", (e) => e.ok === true) && has(b, "hello", "a", (e) => e.ok === true)),
+      "every hello",
+      () => failed() || names.every((x, i) => names.every((y) => x === y || helloed(daemons[i] as Daemon, y))),
       20 * T + TOLERANCE_MS,
     );
-    assert.ok(!failed(), `a daemon exited early:\n${a.stderr}\n${b.stderr}`);
+    assert.ok(!failed(), `a daemon exited early:\n${stderr()}`);
     assert.ok(has(a, "up", "b", (e) => e.addr === "10.231.0.2"));
-    assert.ok(has(b, "up", "a", (e) => e.addr === "10.231.0.1"));
+    assert.ok(has(c, "up", "a", (e) => e.addr === "10.231.0.1"));
 
     const cut = Date.now();
-    must("-n", nsB, "link", "set", `tskb${tag}`, "down");
-    await until("both drops", () => has(a, "down", "b") && has(b, "down", "a"), 3 * T + TOLERANCE_MS);
+    const hc = hosts[2] as { ns: string; dev: string };
+    must("-n", hc.ns, "link", "set", hc.dev, "down");
+    await until(
+      "the drops of c",
+      () => has(a, "down", "c") && has(b, "down", "c") && has(c, "down", "a") && has(c, "down", "b"),
+      3 * T + TOLERANCE_MS,
+    );
     assert.ok(Date.now() - cut >= 2 * T, "a neighbour is kept for at least 2·T after its last announcement");
+    // Stay a while: a and b, still linked, keep each other.
+    await new Promise((r) => setTimeout(r, 4 * T));
+    assert.ok(!has(a, "down", "b") && !has(b, "down", "a"), "a and b never dropped each other");
 
     for (const d of daemons) d.child.kill("SIGTERM");
     const codes = await Promise.all(daemons.map((d) => d.exited));
     // main() ends a program stopped by SIGTERM with 128 + 15, after its cleanup ran.
-    assert.deepEqual(codes, [143, 143], `${a.stderr}\n${b.stderr}`);
-    const tables = daemons.map((d) => d.events.find((e) => e.event === "table")?.table);
-    assert.deepEqual(tables, [[], []], "after the drop both tables are empty");
+    assert.deepEqual(codes, [143, 143, 143], stderr());
+    const tables = daemons.map((d) =>
+      ((d.events.find((e) => e.event === "table")?.table ?? []) as { id: string }[]).map((r) => r.id),
+    );
+    assert.deepEqual(tables, [["b"], ["a"], []]);
   } finally {
     for (const d of daemons) killDaemon(d);
     await Promise.all(daemons.map((d) => Promise.race([d.exited, new Promise((r) => setTimeout(r, 2000))])));
-    ip("netns", "del", nsA);
-    ip("netns", "del", nsB);
+    for (const ns of spaces) ip("netns", "del", ns);
   }
 });
