@@ -21,9 +21,13 @@ export function size(fallback: number): number {
   return n;
 }
 
-/** Prints the case's one line. `start` is a `performance.now()` taken before the timed part. */
-export function report(start: number, result: unknown): void {
+/**
+ * Prints the case's one line. `start` is a `performance.now()` taken before the timed part.
+ * `extra` fields (latency percentiles, throughput) are appended to the line.
+ */
+export function report(start: number, result: unknown, extra?: Record<string, number>): void {
   const ms = performance.now() - start;
   const rssMB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`${JSON.stringify({ ms: Math.round(ms * 10) / 10, result, rssMB: Math.round(rssMB) })}\n`);
+  const line = { ms: Math.round(ms * 10) / 10, result, rssMB: Math.round(rssMB), ...extra };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
 }

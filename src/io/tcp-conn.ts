@@ -1,0 +1,456 @@
+/**
+ * A TCP connection whose reads and writes block the calling tasklet only.
+ *
+ * Reads: the socket flows ('data' events). A chunk goes first to the
+ * tasklets waiting in recv(), in FIFO order, each getting as much as its
+ * buffer holds; what is left is kept in `chunks` for the next recv. Nothing
+ * that arrived is ever dropped: a recv that loses (killed, timed out, a
+ * select case that lost) took nothing. When more than READ_HIGH bytes wait
+ * unread the socket is paused (the kernel's window then stops the peer), and
+ * it resumes once a recv brings them below READ_LOW: memory stays bounded.
+ *
+ * Writes: send() copies its bytes into the socket (so the caller may reuse
+ * its buffer at once) and blocks while Node's write buffer is over its
+ * high-water mark (write() returned false) until 'drain'. Senders are served
+ * FIFO; a sender that is withdrawn before its turn wrote nothing.
+ *
+ * End of stream: data that arrived before the peer's FIN (or before a reset)
+ * is delivered first; after it recv throws `ClosedError` (FIN) or the
+ * `IOError` with the system code (ECONNRESET, …).
+ *
+ * Invariants:
+ *   - `chunks` holds bytes only while no reader waits (incoming data serves
+ *     waiting readers first), so `buffered > 0` implies `readers` is empty;
+ *   - `chunks[0]` starts at offset `head`; `buffered` counts unread bytes;
+ *   - `paused` mirrors whether this file paused the socket.
+ */
+
+import type { Socket } from "node:net";
+import { ClosedError, type IOError } from "../core/errors.js";
+import { Op, type Operation, PARK, type Park } from "../core/op.js";
+import type { Tasklet } from "../core/tasklet.js";
+import { type Blocker, NOT_READY, type NotReady, type WaitNode } from "../core/wait.js";
+import { checkBuf, HostQueue, NetOp, toIOError } from "./net-wait.js";
+
+const ONE = new Uint8Array(1);
+
+/** Unread bytes above which the socket stops reading. */
+const READ_HIGH = 64 * 1024;
+/** Unread bytes below which a paused socket reads again. */
+const READ_LOW = 16 * 1024;
+
+/**
+ * A connected TCP socket (from `connect` or `TcpServer.accept`). `recv` and
+ * `send` block the calling tasklet only; `close` and `shutdown` are plain calls.
+ *
+ * @example
+ * const conn = yield* connect({ host: "127.0.0.1", port: 7 });
+ * yield* conn.send(Buffer.from("ping"));
+ * const buf = Buffer.alloc(4);
+ * yield* conn.recvExactly(buf);
+ * conn.close();
+ */
+export class TcpConn {
+  /** The peer's IP address. */
+  readonly peerAddress: string;
+  /** The peer's port. */
+  readonly peerPort: number;
+  /** Our own IP address on this connection (the one the peer reached). */
+  readonly myAddress: string;
+  /** Our own port. */
+  readonly myPort: number;
+
+  private readonly chunks: Buffer[] = [];
+  private head = 0;
+  private buffered = 0;
+  private paused = false;
+  /** The peer sent FIN. */
+  private eof = false;
+  /** The socket failed (reset, …): recv throws it once the buffered bytes are read. */
+  private error: IOError | null = null;
+  /** close() was called. */
+  private closed = false;
+  /** shutdown() or close() was called: no more sends. */
+  private writeEnded = false;
+  private lastRecv: RecvOp | null = null;
+  /** @internal */
+  readonly readers = new HostQueue();
+  /** @internal */
+  readonly writers = new HostQueue();
+
+  /** @internal Wraps a connected socket; use `connect` or `accept`. */
+  constructor(readonly socket: Socket) {
+    this.peerAddress = socket.remoteAddress ?? "";
+    this.peerPort = socket.remotePort ?? 0;
+    this.myAddress = socket.localAddress ?? "";
+    this.myPort = socket.localPort ?? 0;
+    socket.setNoDelay(true);
+    socket.on("data", this.onData);
+    socket.on("end", this.onEnd);
+    socket.on("error", this.onError);
+    socket.on("close", this.onClose);
+    socket.on("drain", this.onDrain);
+  }
+
+  /**
+   * Waits for bytes and copies them into `buf`: returns their count (> 0).
+   * Throws `ClosedError` once the peer closed and every byte before its FIN
+   * was read, or an `IOError` with the system code (ECONNRESET, …). Bytes
+   * not asked for stay for the next recv. The result is a `Waitable`, so
+   * select can wait on it.
+   *
+   * @example
+   * const n = yield* conn.recv(buf);
+   * console.log(buf.subarray(0, n).toString());
+   */
+  recv(buf: Uint8Array): RecvOp {
+    // The op holds no state of its own wait, so a loop that reads into one buffer reuses one op.
+    const last = this.lastRecv;
+    if (last !== null && last.buf === buf) return last;
+    const op = new RecvOp(this, checkBuf("recv", buf));
+    this.lastRecv = op;
+    return op;
+  }
+
+  /**
+   * Fills `buf` completely. Throws `ClosedError` if the stream ends first
+   * (the bytes received until then are in `buf`; use recv to count them).
+   *
+   * @example
+   * const header = Buffer.alloc(4);
+   * yield* conn.recvExactly(header);
+   */
+  *recvExactly(buf: Uint8Array): Operation<void> {
+    checkBuf("recvExactly", buf);
+    for (let got = 0; got < buf.length; ) got += yield* new RecvOp(this, buf.subarray(got));
+  }
+
+  /**
+   * Reads up to and including the next `\n` and returns the line without it
+   * (and without a `\r` before it), decoded as UTF-8. At end of stream a
+   * last line without `\n` is returned; after it `ClosedError` is thrown.
+   * A line longer than `maxBytes` throws `RangeError` (its bytes stay unread).
+   *
+   * @example
+   * const line = yield* conn.readLine();
+   */
+  *readLine(maxBytes = 64 * 1024): Operation<string> {
+    for (let seen = 0; ; ) {
+      const end = this.findNewline(seen);
+      if (end >= 0) {
+        if (end > maxBytes) throw new RangeError(`readLine: line longer than maxBytes (${maxBytes})`);
+        return trimCR(this.take(end + 1), true);
+      }
+      seen = this.buffered;
+      if (seen > maxBytes) throw new RangeError(`readLine: line longer than maxBytes (${maxBytes})`);
+      if (this.ended) {
+        if (seen > 0) return trimCR(this.take(seen), false);
+        this.pollRead(ONE); // throws the end (ClosedError, or the IOError)
+      }
+      yield* new MoreOp(this, seen);
+    }
+  }
+
+  /**
+   * Sends all of `bytes` (copied: the caller may reuse its buffer at once).
+   * Blocks while the socket's write buffer is full, until the peer has read
+   * enough. Throws `ClosedError` after `shutdown` or `close`, or an
+   * `IOError` if the connection failed.
+   *
+   * @example
+   * yield* conn.send(Buffer.from("hello\n"));
+   */
+  send(bytes: Uint8Array | string): SendOp {
+    if (typeof bytes === "string") return new SendOp(this, Buffer.from(bytes));
+    if (!(bytes instanceof Uint8Array)) {
+      throw new TypeError(`send: bytes must be a Uint8Array or a string, got ${typeof bytes}`);
+    }
+    return new SendOp(this, Buffer.from(bytes));
+  }
+
+  /**
+   * Half-close: sends FIN after the bytes already sent; recv still works.
+   * Later sends throw `ClosedError`.
+   */
+  shutdown(): void {
+    if (this.writeEnded) return;
+    this.writeEnded = true;
+    this.writers.failAll(new ClosedError("send: the connection was shut down"));
+    this.socket.end();
+  }
+
+  /**
+   * Closes the connection: bytes already sent are still delivered (FIN after
+   * them), unread bytes are discarded, tasklets blocked in recv or send on it
+   * get `ClosedError`. Idempotent. The socket lives on until the peer has
+   * read what was sent (as the kernel lingers after close(2)); use `abort`
+   * for a peer that may never read.
+   */
+  close(): void {
+    this.closeWith(false);
+  }
+
+  /**
+   * Closes the connection at once, discarding bytes not yet sent (the peer
+   * gets a reset). For peers that stopped reading. Idempotent.
+   */
+  abort(): void {
+    this.closeWith(true);
+  }
+
+  private closeWith(abort: boolean): void {
+    if (abort && !this.socket.destroyed) this.socket.resetAndDestroy();
+    if (this.closed) return;
+    this.closed = true;
+    this.writeEnded = true;
+    this.chunks.length = 0;
+    this.buffered = this.head = 0;
+    const e = new ClosedError("the connection was closed");
+    this.readers.failAll(e);
+    this.writers.failAll(e);
+    if (abort) return;
+    if (this.paused) this.socket.resume();
+    this.socket.destroySoon();
+  }
+
+  /** Whether close() was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  // ---- reads -------------------------------------------------------------
+
+  /** @internal Takes up to `buf.length` buffered bytes into `buf`; NOT_READY if none and the stream goes on. */
+  pollRead(buf: Uint8Array): number | NotReady {
+    if (this.buffered > 0) return this.copyOut(buf);
+    if (this.closed) throw new ClosedError("recv: the connection was closed");
+    if (this.error !== null) throw this.error;
+    if (this.eof) throw new ClosedError("recv: the peer closed the connection");
+    return NOT_READY;
+  }
+
+  private copyOut(buf: Uint8Array): number {
+    let n = 0;
+    const want = buf.length;
+    const chunks = this.chunks;
+    while (n < want && chunks.length > 0) {
+      const c = chunks[0] as Buffer;
+      const k = Math.min(want - n, c.length - this.head);
+      c.copy(buf, n, this.head, this.head + k);
+      n += k;
+      this.head += k;
+      if (this.head === c.length) {
+        chunks.shift();
+        this.head = 0;
+      }
+    }
+    this.buffered -= n;
+    if (this.paused && this.buffered < READ_LOW) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    return n;
+  }
+
+  /** Removes the first `n` buffered bytes and returns them. */
+  private take(n: number): Buffer {
+    const out = Buffer.allocUnsafe(n);
+    this.copyOut(out);
+    return out;
+  }
+
+  /** Index (from the read position) of the first `\n` at or after `from`, or -1. */
+  private findNewline(from: number): number {
+    let base = 0;
+    for (let i = 0; i < this.chunks.length; i++) {
+      const c = this.chunks[i] as Buffer;
+      const start = i === 0 ? this.head : 0;
+      const len = c.length - start;
+      if (from < base + len) {
+        const j = c.indexOf(10, start + Math.max(0, from - base));
+        if (j >= 0) return base + j - start;
+      }
+      base += len;
+    }
+    return -1;
+  }
+
+  /** @internal A reader waits for more bytes than are buffered (readLine): read even above READ_HIGH. */
+  unpause(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.socket.resume();
+  }
+
+  /** @internal Bytes available to read without waiting. */
+  get available(): number {
+    return this.buffered;
+  }
+
+  /** @internal Whether the stream has ended one way or another (recv would not wait). */
+  get ended(): boolean {
+    return this.eof || this.error !== null || this.closed;
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.closed) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.readers.length > 0) this.serveReaders();
+    if (!this.paused && this.buffered >= READ_HIGH) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  };
+
+  /** Hands buffered bytes to waiting readers, FIFO, until one of the two runs out. */
+  private serveReaders(): void {
+    const readers = this.readers;
+    for (let n = readers.first(); n !== null && this.buffered > 0; n = readers.first()) {
+      readers.shift();
+      const op = n.value;
+      // A readLine waiting for more bytes consumes nothing: it wakes and scans.
+      (n.t as Tasklet).rt.wakeNode(n, op instanceof RecvOp ? this.copyOut(op.buf) : undefined);
+    }
+  }
+
+  /** The stream ended with `e`: recv waiters get it, readLine waiters wake to take the last line. */
+  private endReaders(e: IOError): void {
+    const readers = this.readers;
+    for (let n = readers.shift(); n !== null; n = readers.shift()) {
+      const rt = (n.t as Tasklet).rt;
+      if (n.value instanceof MoreOp) rt.wakeNode(n, undefined);
+      else rt.wakeNodeThrow(n, e);
+    }
+  }
+
+  private readonly onEnd = (): void => {
+    this.eof = true;
+    this.endReaders(new ClosedError("recv: the peer closed the connection"));
+  };
+
+  private readonly onError = (e: Error): void => {
+    if (this.error === null) this.error = toIOError(e, "tcp");
+    this.endReaders(this.error);
+    this.writers.failAll(this.error);
+  };
+
+  private readonly onClose = (): void => {
+    if (!this.eof && this.error === null) this.eof = true;
+    const e = this.error ?? new ClosedError("the connection was closed");
+    this.endReaders(e);
+    this.writers.failAll(e);
+  };
+
+  // ---- writes ------------------------------------------------------------
+
+  /** @internal Writes for `op` now if it may (FIFO, room in the buffer); true if the sender is done. */
+  startSend(op: SendOp): boolean {
+    if (this.writeEnded) throw new ClosedError("send: the connection was shut down or closed");
+    if (this.error !== null) throw this.error;
+    if (this.socket.destroyed) throw new ClosedError("send: the connection was closed");
+    if (this.writers.length > 0 || this.socket.writableNeedDrain) return false;
+    op.written = true;
+    this.socket.write(op.data);
+    return !this.socket.writableNeedDrain;
+  }
+
+  private readonly onDrain = (): void => {
+    const writers = this.writers;
+    for (let n = writers.first(); n !== null; n = writers.first()) {
+      const op = n.value as SendOp;
+      if (!op.written) {
+        op.written = true;
+        this.socket.write(op.data);
+      }
+      if (this.socket.writableNeedDrain) return;
+      writers.shift();
+      (n.t as Tasklet).rt.wakeNode(n, undefined);
+    }
+  };
+
+  toString(): string {
+    return `tcp ${this.myAddress}:${this.myPort} <-> ${this.peerAddress}:${this.peerPort}`;
+  }
+}
+
+/** recv(buf): a Waitable, so select can use it. */
+export class RecvOp extends NetOp<number> {
+  constructor(
+    readonly conn: TcpConn,
+    readonly buf: Uint8Array,
+  ) {
+    super();
+  }
+  poll(_t: Tasklet): number | NotReady {
+    return this.conn.pollRead(this.buf);
+  }
+  enqueue(n: WaitNode): void {
+    n.value = this;
+    this.conn.readers.push(n);
+  }
+  dequeue(n: WaitNode): void {
+    this.conn.readers.remove(n);
+  }
+  describe(): string {
+    return `recv on ${this.conn}`;
+  }
+}
+
+/** readLine's wait for more bytes than the `seen` ones (or the end). Consumes nothing. */
+class MoreOp extends NetOp<void> {
+  constructor(
+    readonly conn: TcpConn,
+    private readonly seen: number,
+  ) {
+    super();
+  }
+  poll(_t: Tasklet): undefined | NotReady {
+    return this.conn.available > this.seen || this.conn.ended ? undefined : NOT_READY;
+  }
+  enqueue(n: WaitNode): void {
+    n.value = this;
+    this.conn.readers.push(n);
+    // The line is longer than what a paused socket keeps: read on (readLine's maxBytes bounds it).
+    this.conn.unpause();
+  }
+  dequeue(n: WaitNode): void {
+    this.conn.readers.remove(n);
+  }
+  describe(): string {
+    return `readLine on ${this.conn}`;
+  }
+}
+
+/** send(bytes): blocks while the write buffer is full; not a select case (it has a side effect). */
+export class SendOp extends Op<void> implements Blocker {
+  /** The bytes went into the socket (the sender only waits for room now). */
+  written = false;
+  constructor(
+    readonly conn: TcpConn,
+    readonly data: Buffer,
+  ) {
+    super();
+  }
+  start(t: Tasklet): undefined | Park {
+    if (this.conn.startSend(this)) return undefined;
+    const n = t.node();
+    n.value = this;
+    this.conn.writers.push(n);
+    t.rt.park(t, this);
+    return PARK;
+  }
+  withdraw(t: Tasklet): void {
+    this.conn.writers.remove(t.node());
+  }
+  describe(): string {
+    return `send on ${this.conn} (write buffer full)`;
+  }
+}
+
+function trimCR(b: Buffer, hasNewline: boolean): string {
+  let end = b.length;
+  if (hasNewline) end--;
+  if (end > 0 && b[end - 1] === 13) end--;
+  return b.toString("utf8", 0, end);
+}

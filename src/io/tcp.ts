@@ -1,0 +1,257 @@
+/**
+ * TCP: listen, accept, connect. Each blocks the calling tasklet only.
+ *
+ * A server accepts eagerly (Node's 'connection' event): a connection that
+ * arrives while no tasklet waits in accept() is wrapped at once (so its
+ * bytes are kept, with the read backpressure of tcp-conn.ts) and queued
+ * for the next accept(). Sockets are half-open capable (`allowHalfOpen`):
+ * a peer's FIN ends our reads only, and `shutdown()` ends our writes only.
+ *
+ * Invariant: `pending` holds connections only while no tasklet waits in
+ * accept() (a new connection goes to a waiting acceptor first).
+ */
+
+import * as net from "node:net";
+import { ClosedError, IOError, TimeoutError } from "../core/errors.js";
+import { Op, type Operation, PARK, type Park } from "../core/op.js";
+import type { Tasklet } from "../core/tasklet.js";
+import { NOT_READY, type NotReady, type WaitNode } from "../core/wait.js";
+import { timeout } from "../time/timeout.js";
+import { checkPort, HostQueue, HostWait, NetOp, toIOError } from "./net-wait.js";
+import { TcpConn } from "./tcp-conn.js";
+
+export interface ListenOptions {
+  /** Port to listen on; 0 picks a free one (see `TcpServer.address`). */
+  port: number;
+  /** Address to bind (default: every address, as Node's `listen`). */
+  host?: string;
+  /** Length of the kernel's queue of connections not yet accepted (default 511). */
+  backlog?: number;
+}
+
+/**
+ * A listening TCP socket. `accept()` blocks the calling tasklet until a
+ * connection arrives; several tasklets may accept at once (served FIFO).
+ *
+ * @example
+ * const server = yield* listen({ port: 8080 });
+ * for (;;) {
+ *   const conn = yield* server.accept();
+ *   spawn(() => handle(conn));
+ * }
+ */
+export class TcpServer {
+  private readonly pending: TcpConn[] = [];
+  private closed = false;
+  /** @internal */
+  readonly acceptors = new HostQueue();
+
+  /** @internal Use `listen`. */
+  constructor(readonly server: net.Server) {
+    server.on("connection", this.onConnection);
+    server.on("error", this.onError);
+  }
+
+  /** The bound address and port (the port chosen when listening on 0). */
+  get address(): { address: string; port: number; family: string } {
+    const a = this.server.address();
+    if (a === null || typeof a === "string") throw new ClosedError("address: the server is closed");
+    return { address: a.address, port: a.port, family: a.family };
+  }
+
+  /**
+   * Waits for the next connection. Throws `ClosedError` once the server is
+   * closed. The result is a `Waitable`, so select can use it.
+   *
+   * @example
+   * const conn = yield* server.accept();
+   */
+  accept(): AcceptOp {
+    return new AcceptOp(this);
+  }
+
+  /**
+   * Stops listening. Tasklets blocked in accept() get `ClosedError`;
+   * connections that arrived but were not accepted are closed. Connections
+   * already accepted stay open. Idempotent.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.server.close();
+    this.acceptors.failAll(new ClosedError("accept: the server was closed"));
+    for (const c of this.pending.splice(0)) c.close();
+  }
+
+  /** @internal */
+  pollAccept(): TcpConn | NotReady {
+    const c = this.pending.shift();
+    if (c !== undefined) return c;
+    if (this.closed) throw new ClosedError("accept: the server was closed");
+    return NOT_READY;
+  }
+
+  private readonly onConnection = (socket: net.Socket): void => {
+    const conn = new TcpConn(socket);
+    const n = this.acceptors.shift();
+    if (n !== null) (n.t as Tasklet).rt.wakeNode(n, conn);
+    else this.pending.push(conn);
+  };
+
+  private readonly onError = (e: Error): void => {
+    // A listening server fails only in rare cases (EMFILE is retried by Node): end every accept.
+    this.closed = true;
+    this.acceptors.failAll(toIOError(e, "accept"));
+  };
+
+  toString(): string {
+    const a = this.server.address();
+    return a !== null && typeof a === "object" ? `tcp server ${a.address}:${a.port}` : "tcp server";
+  }
+}
+
+/** accept(): a Waitable, so select can use it. */
+export class AcceptOp extends NetOp<TcpConn> {
+  constructor(readonly server: TcpServer) {
+    super();
+  }
+  poll(_t: Tasklet): TcpConn | NotReady {
+    return this.server.pollAccept();
+  }
+  enqueue(n: WaitNode): void {
+    n.value = this;
+    this.server.acceptors.push(n);
+  }
+  dequeue(n: WaitNode): void {
+    this.server.acceptors.remove(n);
+  }
+  describe(): string {
+    return `accept on ${this.server}`;
+  }
+}
+
+class ListenOp extends Op<TcpServer> {
+  constructor(private readonly options: ListenOptions) {
+    super();
+  }
+  start(t: Tasklet): Park {
+    const server = net.createServer({ allowHalfOpen: true });
+    const w = new HostWait(t, `listen on port ${this.options.port}`, () => server.close());
+    const onError = (e: Error): void => {
+      server.off("listening", onListening);
+      w.wakeThrow(toIOError(e, `listen on ${this.options.host ?? "*"}:${this.options.port}`));
+    };
+    const onListening = (): void => {
+      server.off("error", onError);
+      if (!w.wake(new TcpServer(server))) server.close();
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    const o = this.options;
+    server.listen({ port: o.port, ...(o.host !== undefined && { host: o.host }), backlog: o.backlog ?? 511 });
+    t.rt.park(t, w);
+    return PARK;
+  }
+}
+
+/**
+ * Listens on a TCP port. Throws an `IOError` with the system code if the
+ * port cannot be bound (EADDRINUSE, EACCES, …).
+ *
+ * @example
+ * const server = yield* listen({ port: 0, host: "127.0.0.1" });
+ * console.log(server.address.port);
+ */
+export function listen(options: ListenOptions): Operation<TcpServer> {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`listen: options must be an object, got ${String(options)}`);
+  }
+  checkPort("listen", options.port);
+  if (options.host !== undefined && typeof options.host !== "string") {
+    throw new TypeError(`listen: options.host must be a string, got ${typeof options.host}`);
+  }
+  if (options.backlog !== undefined && (!Number.isInteger(options.backlog) || options.backlog < 0)) {
+    throw new RangeError(`listen: options.backlog must be an integer >= 0, got ${String(options.backlog)}`);
+  }
+  return new ListenOp(options);
+}
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  /** Local address to connect from (seed 001's `my_addr`). */
+  localAddress?: string;
+  /** Give up after this many ms with an `IOError` of code `ETIMEDOUT`. */
+  timeout?: number;
+}
+
+class ConnectOp extends Op<TcpConn> {
+  constructor(private readonly options: ConnectOptions) {
+    super();
+  }
+  start(t: Tasklet): Park {
+    const o = this.options;
+    const socket = new net.Socket({ allowHalfOpen: true });
+    const w = new HostWait(t, `connect to ${o.host}:${o.port}`, () => socket.destroy());
+    const onError = (e: Error): void => {
+      socket.off("connect", onConnect);
+      socket.destroy();
+      w.wakeThrow(toIOError(e, `connect to ${o.host}:${o.port}`));
+    };
+    const onConnect = (): void => {
+      socket.off("error", onError);
+      const conn = new TcpConn(socket);
+      if (!w.wake(conn)) conn.close();
+    };
+    socket.once("error", onError);
+    socket.once("connect", onConnect);
+    socket.connect({
+      host: o.host,
+      port: o.port,
+      ...(o.localAddress !== undefined && { localAddress: o.localAddress }),
+    });
+    t.rt.park(t, w);
+    return PARK;
+  }
+}
+
+/**
+ * Connects to a TCP server. Throws an `IOError` with the system code when
+ * the connection fails: `ECONNREFUSED`, `EHOSTUNREACH`, `ENETUNREACH`,
+ * `ETIMEDOUT` (the `timeout` option, or the kernel's), `ENOTFOUND` (a name
+ * that does not resolve). A kill or an outer `timeout()` abandons the attempt.
+ *
+ * @example
+ * const conn = yield* connect({ host: "127.0.0.1", port: 8080, timeout: 2000 });
+ */
+export function connect(options: ConnectOptions): Operation<TcpConn> {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`connect: options must be an object, got ${String(options)}`);
+  }
+  if (typeof options.host !== "string" || options.host === "") {
+    throw new TypeError(`connect: options.host must be a non-empty string, got ${String(options.host)}`);
+  }
+  checkPort("connect", options.port);
+  if (options.port === 0) throw new RangeError("connect: options.port must not be 0");
+  if (options.localAddress !== undefined && typeof options.localAddress !== "string") {
+    throw new TypeError(`connect: options.localAddress must be a string, got ${typeof options.localAddress}`);
+  }
+  const ms = options.timeout;
+  if (ms === undefined) return new ConnectOp(options);
+  if (typeof ms !== "number" || !(ms >= 0) || ms === Number.POSITIVE_INFINITY) {
+    throw new RangeError(`connect: options.timeout must be a finite number >= 0, got ${String(ms)}`);
+  }
+  return connectWithin(ms, options);
+}
+
+function* connectWithin(ms: number, options: ConnectOptions): Operation<TcpConn> {
+  try {
+    return yield* timeout(ms, new ConnectOp(options));
+  } catch (e) {
+    if (!(e instanceof TimeoutError)) throw e;
+    throw new IOError(`connect to ${options.host}:${options.port}: timed out after ${ms} ms`, {
+      cause: e,
+      code: "ETIMEDOUT",
+    });
+  }
+}
