@@ -19,6 +19,7 @@ export type {
   TaskletCommandResult,
 } from "./interfaces.js";
 export type { Network } from "./network.js";
+export { BROADCAST_ADDRESS, realNetwork } from "./real-net.js";
 export { DATAGRAM_QUEUE_LIMIT } from "./sim-sockets.js";
 export {
   mulberry32,
@@ -29,4 +30,4 @@ export {
   type SimNetworkOptions,
   type SimStats,
 } from "./simnet.js";
-export { createTaskletSystem, realNetworkAvailable, type TaskletSystemOptions } from "./system.js";
+export { createTaskletSystem, type TaskletSystemOptions } from "./system.js";

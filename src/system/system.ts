@@ -45,6 +45,7 @@ import type {
   TaskletCommandResult,
 } from "./interfaces.js";
 import type { Network } from "./network.js";
+import { realNetwork } from "./real-net.js";
 
 /** Options of `createTaskletSystem`. */
 export interface TaskletSystemOptions {
@@ -165,20 +166,6 @@ class CheckedDatagramClient implements IClientDatagramSocket {
   }
 }
 
-/** Whether this build has real sockets (src/io's TCP and UDP bound to a device) for the default network. */
-export const realNetworkAvailable = false;
-
-/** What a system without a network does with a socket call. */
-const NO_NETWORK: Network = {
-  listen: () => noNetwork(),
-  connect: () => noNetwork(),
-  udpServer: () => noNetwork(),
-  udpClient: () => noNetwork(),
-};
-function noNetwork(): never {
-  throw new TaskletError("createTaskletSystem: no network (real sockets are not available in this build)");
-}
-
 class TaskletSystem implements ITasklet {
   private readonly fds = new Descriptors();
   constructor(private readonly net: Network) {}
@@ -279,7 +266,7 @@ export function createTaskletSystem(options: TaskletSystemOptions = {}): ITaskle
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`createTaskletSystem: options must be an object, got ${String(options)}`);
   }
-  const net = options.network ?? NO_NETWORK;
+  const net = options.network ?? realNetwork;
   for (const m of ["listen", "connect", "udpServer", "udpClient"] as const) {
     if (typeof net[m] !== "function") {
       throw new TypeError(`createTaskletSystem: options.network must implement ${m}()`);

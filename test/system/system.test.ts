@@ -9,6 +9,8 @@ import { KilledError, NotJoinableError, run, TimeoutError, timeout } from "../..
 import {
   ClosedError,
   createTaskletSystem,
+  IOError,
+  type IServerStreamSocket,
   type ITaskletSpawnable,
   type Operation,
   SimNetwork,
@@ -381,4 +383,81 @@ test("read returns positive counts from a descriptor and throws ClosedError at e
     closeSync(rfd);
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// ---- real sockets: TCP on loopback ---------------------------------------------------------
+
+/** A listening socket on a free port of 127.0.0.1 (the seed's interface cannot report a port chosen by the kernel). */
+function* listenSomewhere(): Operation<{ server: IServerStreamSocket; port: number }> {
+  for (let tries = 0; ; tries++) {
+    const port = 20_000 + Math.floor(Math.random() * 40_000);
+    try {
+      return { server: yield* sys.getServerStreamSocket(port, "127.0.0.1"), port };
+    } catch (e) {
+      if (!(e instanceof IOError && e.code === "EADDRINUSE") || tries > 20) throw e;
+    }
+  }
+}
+
+test("real TCP on loopback: addresses, positive recv counts, send blocking only its tasklet, ClosedError after the peer closed", async () => {
+  await run(function* () {
+    const { server, port } = yield* listenSomewhere();
+    const accepted = sys.spawn(
+      {
+        *func() {
+          return yield* server.accept();
+        },
+      },
+      true,
+    );
+    const client = yield* sys.getClientStreamSocket("127.0.0.1", port, "127.0.0.1");
+    const conn = yield* accepted.join();
+    assert.equal(conn.peerAddress, "127.0.0.1");
+    assert.equal(conn.myAddress, "127.0.0.1");
+    assert.equal(client.peerAddress, "127.0.0.1");
+    const big = new Uint8Array(1 << 20).map((_, i) => i & 0xff);
+    const writer = sys.spawn(
+      {
+        *func() {
+          yield* client.send(big);
+          yield* client.send(big, 10);
+          client.close();
+        },
+      },
+      true,
+    );
+    const buf = new Uint8Array(4096);
+    let total = 0;
+    let ok = true;
+    for (;;) {
+      let n: number;
+      try {
+        n = yield* conn.recv(buf, 1000);
+      } catch (e) {
+        assert.ok(e instanceof ClosedError, String(e));
+        break;
+      }
+      assert.ok(n >= 1 && n <= 1000);
+      for (let i = 0; i < n; i++) if (buf[i] !== ((total + i) % (1 << 20)) % 256) ok = false;
+      total += n;
+    }
+    yield* writer.join();
+    assert.equal(total, (1 << 20) + 10);
+    assert.ok(ok, "bytes arrive in order");
+    conn.close();
+    server.close();
+  });
+});
+
+test("real TCP: connecting to a port nobody listens on throws IOError ECONNREFUSED", async () => {
+  await run(function* () {
+    const { server, port } = yield* listenSomewhere();
+    server.close();
+    try {
+      yield* sys.getClientStreamSocket("127.0.0.1", port);
+      assert.fail("connected");
+    } catch (e) {
+      assert.ok(e instanceof IOError && e.code === "ECONNREFUSED", String(e));
+    }
+  });
 });
