@@ -9,7 +9,7 @@ import { createTaskletSystem, SimNetwork } from "../../src/system/index.js";
 import { now } from "../../src/time/clock.js";
 
 /** T: the period of announcements, in ms. */
-const T = 25;
+const T = 50;
 
 /** Whether `sim` runs under virtual time (the deterministic runtime). */
 const VIRTUAL = false;
