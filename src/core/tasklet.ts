@@ -23,7 +23,7 @@
 import { type DeadlockError, KilledError, NotJoinableError, TaskletError, type UncaughtError } from "./errors.js";
 import { Op, type Operation, PARK, type Park } from "./op.js";
 import type { Runtime } from "./runtime.js";
-import { type Blocker, WaitNode, WaitQueue } from "./wait.js";
+import { type Blocker, NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue } from "./wait.js";
 
 export * from "./flags.js";
 
@@ -179,7 +179,7 @@ export class Tasklet<T = unknown> {
    * `KilledError` if it was killed, `NotJoinableError` if it was spawned
    * with `joinable: false`.
    */
-  join(): Operation<T> {
+  join(): Operation<T> & Waitable<T> {
     if ((this.flags & F_JOINABLE) === 0) {
       throw new NotJoinableError(`${this.describe()} was spawned with joinable: false`);
     }
@@ -235,9 +235,10 @@ export class Tasklet<T = unknown> {
 
 /**
  * join(), and the runtime's own wait for an end (`withValue` false: any
- * outcome, any joinability). The op is the blocker of its waiter.
+ * outcome, any joinability). The op is the blocker of its waiter, and a
+ * `Waitable`, so that a select can wait for a tasklet's end.
  */
-export class JoinOp<T> extends Op<T> implements Blocker {
+export class JoinOp<T> extends Op<T> implements Blocker, Waitable<T> {
   constructor(
     private readonly target: Tasklet<T>,
     private readonly withValue: boolean,
@@ -245,15 +246,28 @@ export class JoinOp<T> extends Op<T> implements Blocker {
     super();
   }
   start(t: Tasklet): T | Park {
+    const v = this.poll(t);
+    if (v !== NOT_READY) return v;
+    const n = t.node();
+    n.sel = null;
+    this.enqueue(n);
+    t.rt.park(t, this);
+    return PARK;
+  }
+  poll(t: Tasklet): T | NotReady {
     const target = this.target;
     if (target.state >= RETURNED) return this.withValue ? target.outcome() : (undefined as T);
     if (target === t) throw new TaskletError(`${t.describe()} cannot join itself`);
+    return NOT_READY;
+  }
+  enqueue(n: WaitNode): void {
+    const target = this.target;
     target.joiners ??= new WaitQueue();
-    const n = t.node();
     n.value = this.withValue;
     target.joiners.pushBack(n);
-    t.rt.park(t, this);
-    return PARK;
+  }
+  dequeue(n: WaitNode): void {
+    n.unlink();
   }
   withdraw(t: Tasklet): void {
     t.node().unlink();

@@ -1,0 +1,248 @@
+/**
+ * select: wait for the first of several sources (Go's select, libwire's
+ * wait lists).
+ *
+ * A case is any `Waitable<T>` (core/wait.ts): `ch.recv()`, `ch.recvOrDone()`,
+ * `ch.send(v)`, `t.join()`, `after(ms)`, and whatever a primitive of another
+ * layer offers (a Mutex's lock case). A primitive offers a case by returning
+ * an object with the four methods of `Waitable`: `poll(t)` completes at once
+ * or returns NOT_READY without side effects; `enqueue(n)` puts node `n` on
+ * the source's wait queue (setting `n.value` to what the case offers, as a
+ * send case's value); the source later takes `n` off its queue and calls
+ * `rt.wakeNode(n, v)` (or `wakeNodeThrow`); `dequeue(n)` takes `n` off
+ * without side effects. Its single-wait op can be the same object.
+ *
+ * How a select runs (one op object per call):
+ *   1. poll every case once, starting at a random index (fair: when several
+ *      are ready, none is always preferred; under a seeded schedule the
+ *      runtime's chooser picks the index, so runs replay). The first ready
+ *      case fires at once, nothing else is touched.
+ *   2. none ready: a `defaultCase()` fires if present. Otherwise one fresh
+ *      node per case (`sel` = this op, `tag` = its index) is enqueued on its
+ *      source and the tasklet parks with the op as its blocker.
+ *   3. the first source to wake a node reaches `win`: every other case is
+ *      dequeued (nothing taken from them) and the tasklet is woken with
+ *      `{ index, value }`, or with the error the source raised.
+ *   4. a kill, timeout or interrupt calls `withdraw`: every case is dequeued.
+ * So exactly one case fires. Sources take a node off their queue and wake it
+ * in one step, and a select is woken once, so `win` runs at most once.
+ *
+ * Errors: a case that fails raises its error from the select: a `recv()`
+ * case on a closed, drained channel raises `ChannelClosedError` (as `recv`
+ * would; use `recvOrDone()` to get `{ done: true }` instead), a `send` case
+ * on a closed channel `ChannelError`, a `join()` case the joined tasklet's
+ * error.
+ */
+
+import { current, Op, type Operation, PARK, type Park } from "../core/op.js";
+import { runtime } from "../core/runtime.js";
+import type { Tasklet } from "../core/tasklet.js";
+import { type Blocker, NOT_READY, type NotReady, type Selector, type Waitable, WaitNode } from "../core/wait.js";
+import { checkMs, Timer, timersOf } from "../time/timers.js";
+
+/** The value type of a case. */
+export type CaseValue<C> = C extends Waitable<infer T> ? T : never;
+
+/**
+ * The outcome of `select(...cases)`: which case fired (`index`, its position
+ * in the argument list) and its value, as a union that `index` narrows.
+ * Over an array of cases (`select(...chans.map((c) => c.recv()))`), `index`
+ * is a number and `value` the union of the cases' values.
+ */
+export type Selected<C extends readonly Waitable<unknown>[]> = number extends C["length"]
+  ? { readonly index: number; readonly value: CaseValue<C[number]> }
+  : {
+      [K in keyof C]: K extends `${infer I extends number}`
+        ? { readonly index: I; readonly value: CaseValue<C[K]> }
+        : never;
+    }[number];
+
+/** The case that fires when no other is ready: it makes a select non-blocking. */
+class DefaultCase implements Waitable<undefined> {
+  poll(): undefined {
+    return undefined;
+  }
+  enqueue(): void {
+    throw new Error("unreachable: a default case is never enqueued");
+  }
+  dequeue(): void {}
+  describe(): string {
+    return "default";
+  }
+}
+const DEFAULT = new DefaultCase();
+
+/**
+ * A case that fires only when no other case of the select is ready at
+ * once, so the select never blocks (Go's `default:`). Its value is undefined.
+ *
+ * @example
+ * const r = yield* select(ch.recv(), defaultCase());
+ * if (r.index === 1) console.log("nothing yet");
+ */
+export function defaultCase(): Waitable<undefined> {
+  return DEFAULT;
+}
+
+/** The timer of one enqueued `after` case: it wakes its node when due. */
+class AfterTimer extends Timer {
+  constructor(private readonly n: WaitNode) {
+    super();
+  }
+  start(): never {
+    throw new Error("an after() timer is not an operation");
+  }
+  fire(): void {
+    const n = this.n;
+    (n.t as Tasklet).rt.wakeNode(n, undefined);
+  }
+  describe(): string {
+    return "after() case";
+  }
+}
+
+class AfterCase implements Waitable<void> {
+  constructor(
+    private readonly at: number,
+    private readonly ms: number,
+  ) {}
+  poll(t: Tasklet): undefined | NotReady {
+    return t.rt.host.now() >= this.at ? undefined : NOT_READY;
+  }
+  enqueue(n: WaitNode): void {
+    const rt = (n.t as Tasklet).rt;
+    const timer = new AfterTimer(n);
+    n.value = timer;
+    timersOf(rt).add(timer, Math.max(0, this.at - rt.host.now()));
+  }
+  dequeue(n: WaitNode): void {
+    const timer = n.value as AfterTimer;
+    n.value = undefined;
+    timersOf((n.t as Tasklet).rt).remove(timer);
+  }
+  describe(): string {
+    return `after(${this.ms})`;
+  }
+}
+
+/**
+ * A case that fires `ms` milliseconds after this call: a deadline, so the
+ * same `after` used by a select in a loop bounds the whole loop (and fires
+ * at once in every select after it passed). Limits: as sleep's (a timer
+ * never fires early; it fires as soon as the event loop gets to it).
+ *
+ * @example
+ * const r = yield* select(ch.recv(), after(100));
+ * if (r.index === 1) throw new Error("no reply within 100 ms");
+ */
+export function after(ms: number): Waitable<void> {
+  checkMs("after", ms);
+  const rt = current?.rt ?? runtime();
+  return new AfterCase(rt.host.now() + ms, ms);
+}
+
+class SelectOp<C extends readonly Waitable<unknown>[]> extends Op<Selected<C>> implements Selector, Blocker {
+  private nodes: WaitNode[] | null = null;
+  constructor(
+    private readonly cases: C,
+    private readonly dflt: number,
+  ) {
+    super();
+  }
+
+  start(t: Tasklet): Selected<C> | Park {
+    const cases = this.cases;
+    const count = cases.length;
+    const rt = t.rt;
+    let i = rt.chooser !== null ? rt.chooser(count) : Math.floor(Math.random() * count);
+    for (let k = 0; k < count; k++, i++) {
+      if (i === count) i = 0;
+      if (i === this.dflt) continue;
+      const v = (cases[i] as Waitable<unknown>).poll(t);
+      if (v !== NOT_READY) return { index: i, value: v } as Selected<C>;
+    }
+    if (this.dflt >= 0) return { index: this.dflt, value: undefined } as Selected<C>;
+    const nodes = new Array<WaitNode>(count);
+    let k = 0;
+    try {
+      for (; k < count; k++) {
+        const n = new WaitNode(t);
+        n.sel = this;
+        n.tag = k;
+        (cases[k] as Waitable<unknown>).enqueue(n);
+        nodes[k] = n;
+      }
+    } catch (e) {
+      for (let j = 0; j < k; j++) (cases[j] as Waitable<unknown>).dequeue(nodes[j] as WaitNode);
+      throw e;
+    }
+    this.nodes = nodes;
+    rt.park(t, this);
+    return PARK;
+  }
+
+  win(n: WaitNode, value: unknown, isError: boolean): void {
+    this.dequeueAll(n);
+    const t = n.t as Tasklet;
+    if (isError) t.rt.wakeThrow(t, value);
+    else t.rt.wake(t, { index: n.tag, value });
+  }
+
+  withdraw(): void {
+    this.dequeueAll(null);
+  }
+
+  private dequeueAll(except: WaitNode | null): void {
+    const nodes = this.nodes as WaitNode[];
+    this.nodes = null;
+    const cases = this.cases;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i] as WaitNode;
+      if (n !== except) (cases[i] as Waitable<unknown>).dequeue(n);
+    }
+  }
+
+  describe(): string {
+    return `select(${this.cases.map((c) => c.describe()).join(", ")})`;
+  }
+}
+
+/**
+ * Waits for the first of several cases and tells which fired: `{ index,
+ * value }`, where `index` is the case's position and narrows `value`'s type.
+ * Exactly one case fires; the others are withdrawn without taking anything.
+ * When several are ready at once, one is picked at random. With a
+ * `defaultCase()`, the select never blocks. A case's error (a closed
+ * channel, a failed join) is raised from the select.
+ *
+ * @example
+ * const r = yield* select(jobs.recv(), results.send(last), after(1000), worker.join());
+ * switch (r.index) {
+ *   case 0: handle(r.value); break;   // r.value: Job
+ *   case 1: last = next(); break;     // the send completed
+ *   case 2: console.log("idle"); break;
+ *   case 3: console.log("worker ended with", r.value);
+ * }
+ */
+export function select<const C extends readonly Waitable<unknown>[]>(...cases: C): Operation<Selected<C>> {
+  if (cases.length === 0) throw new TypeError("select: give at least one case");
+  let dflt = -1;
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[i] as Waitable<unknown> | undefined;
+    if (c === DEFAULT) {
+      if (dflt >= 0) throw new TypeError(`select: cases ${dflt} and ${i} are both defaultCase()`);
+      dflt = i;
+    } else if (
+      typeof c !== "object" ||
+      c === null ||
+      typeof c.poll !== "function" ||
+      typeof c.enqueue !== "function" ||
+      typeof c.dequeue !== "function"
+    ) {
+      throw new TypeError(
+        `select: case ${i} is not a Waitable (ch.recv(), ch.send(v), t.join(), after(ms), defaultCase()), got ${String(c)}`,
+      );
+    }
+  }
+  return new SelectOp(cases, dflt);
+}
