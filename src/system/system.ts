@@ -24,13 +24,13 @@
  *   - `exitStatus` is the exit code, or 128 + the signal number.
  */
 
-import { TaskletError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
 import { exit, schedule } from "../core/ops.js";
 import { spawn } from "../core/spawn.js";
 import { exec } from "../io/exec.js";
 import { Dispatcher } from "../sync/dispatcher.js";
 import { sleep } from "../time/sleep.js";
+import { SystemChannel } from "./channel.js";
 import { Descriptors } from "./descriptors.js";
 import type {
   DispatchableTasklet,
@@ -231,7 +231,7 @@ class TaskletSystem implements ITasklet {
   }
 
   getChannel<T = unknown>(): IChannel<T> {
-    throw new TaskletError("ITasklet.getChannel: not available yet (waits for src/sync/channel)");
+    return new SystemChannel<T>();
   }
 
   createDispatchableTasklet(): DispatchableTasklet {

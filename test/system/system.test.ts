@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { KilledError, NotJoinableError, run, TimeoutError, timeout } from "../../src/index.js";
 import {
+  ChannelError,
   ClosedError,
   createTaskletSystem,
   IOError,
@@ -459,5 +460,98 @@ test("real TCP: connecting to a port nobody listens on throws IOError ECONNREFUS
     } catch (e) {
       assert.ok(e instanceof IOError && e.code === "ECONNREFUSED", String(e));
     }
+  });
+});
+
+// ---- channels ---------------------------------------------------------------------------------
+
+test("channel send blocks the sender until the message was read", async () => {
+  const log: string[] = [];
+  await run(function* () {
+    const ch = sys.getChannel<string>();
+    const sender = sys.spawn(
+      {
+        *func() {
+          log.push("send");
+          yield* ch.send("m");
+          log.push("sent");
+        },
+      },
+      true,
+    );
+    yield* sys.msWait(5);
+    log.push(`balance ${ch.getBalance()}`);
+    log.push(`recv ${yield* ch.recv()}`);
+    yield* sender.join();
+  });
+  assert.deepEqual(log, ["send", "balance 1", "recv m", "sent"]);
+});
+
+test("channel sendAsync neither blocks nor yields; getBalance counts waiting values (+) and waiting receivers (-)", async () => {
+  await run(function* () {
+    const ch = sys.getChannel<number>();
+    let ran = false;
+    sys.spawn({
+      *func() {
+        ran = true;
+      },
+    });
+    ch.sendAsync(1);
+    ch.sendAsync(2);
+    assert.equal(ran, false, "sendAsync did not yield to the spawned tasklet");
+    assert.equal(ch.getBalance(), 2);
+    assert.equal(yield* ch.recv(), 1);
+    assert.equal(yield* ch.recv(), 2);
+    const receivers = [1, 2, 3].map(() =>
+      sys.spawn(
+        {
+          *func() {
+            return yield* ch.recv();
+          },
+        },
+        true,
+      ),
+    );
+    yield* sys.schedule();
+    assert.equal(ch.getBalance(), -3);
+    for (const r of receivers) r.kill();
+    yield* sys.schedule();
+    assert.equal(ch.getBalance(), 0, "killed receivers are no longer waiting");
+  });
+});
+
+test("channel recv respects the order of waiting tasklets: the first to wait gets the first message", async () => {
+  await run(function* () {
+    const ch = sys.getChannel<string>();
+    const got: string[] = [];
+    const receivers = ["r1", "r2", "r3"].map((name) =>
+      sys.spawn(
+        {
+          *func() {
+            got.push(`${name}:${yield* ch.recv()}`);
+          },
+        },
+        true,
+      ),
+    );
+    yield* sys.schedule();
+    for (const m of ["a", "b", "c"]) ch.sendAsync(m);
+    for (const r of receivers) yield* r.join();
+    assert.deepEqual(got, ["r1:a", "r2:b", "r3:c"]);
+  });
+});
+
+test("channel recvWithTimeout throws ChannelError after the timeout, consuming nothing", async () => {
+  await run(function* () {
+    const ch = sys.getChannel<string>();
+    try {
+      yield* ch.recvWithTimeout(5);
+      assert.fail("no timeout");
+    } catch (e) {
+      assert.ok(e instanceof ChannelError, String(e));
+    }
+    ch.sendAsync("late");
+    assert.equal(yield* ch.recvWithTimeout(1000), "late");
+    assert.throws(() => ch.recvWithTimeout(-1), /timeoutMsec/);
   });
 });
