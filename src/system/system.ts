@@ -5,8 +5,8 @@
  * or RangeError naming the argument, at the call) and delegates to the
  * runtime (spawn, schedule, sleep, exit), the sync layer (channels,
  * Dispatcher), the io layer (exec, descriptors) or to the `Network` the
- * system was made with (sockets: real ones by default, a simulated host's in
- * tests). The system holds no tasklet and no per-thread state: its
+ * system was made with (sockets: `realNetwork` over src/io by default,
+ * real-net.ts; a `SimNetwork` host's in tests, simnet.ts). The system holds no tasklet and no per-thread state: its
  * operations run on the runtime of the tasklet that performs them, so the
  * same system serves a real runtime and a virtual-time one.
  *
@@ -21,7 +21,7 @@
  *     neither blocks nor yields, `recv` serves waiting tasklets FIFO
  *     (channel.ts);
  *   - `dispatch(sp, waitEnd, waitStart)` (sync/dispatcher.ts);
- *   - `exitStatus` is the exit code, or 128 + the signal number.
+ *   - `exitStatus` is the exit code, or 128 + the signal number (io/exec.ts).
  */
 
 import type { Operation } from "../core/op.js";
