@@ -388,6 +388,11 @@ export class Runtime {
     }
   };
 
+  /** Whether a tasklet is ready or newly spawned (the threads layer asks before taking more work). */
+  hasReady(): boolean {
+    return this.batchMask !== 0 || this.anyReady();
+  }
+
   private anyReady(): boolean {
     const q = this.queues;
     return (

@@ -1,0 +1,243 @@
+/**
+ * ThreadChannel: a channel whose ends may be on different threads (the
+ * public half; waiters.ts is this thread's machinery, ring.ts the shared
+ * memory).
+ *
+ * The values live in a SharedArrayBuffer ring, the same memory on every
+ * thread. Each thread that holds the channel has one `ThreadChannel` object
+ * for it (a per-thread registry keyed by the ring's random id), so the
+ * thread's waiters share one set of FIFO queues.
+ *
+ * Semantics are those of local channels. A rendezvous hands a value over when
+ * a receiver waits for it (on any thread); if that receiver withdraws (kill,
+ * timeout, a losing select case) before taking it, the value stays for the
+ * next receiver: never lost, never duplicated, never unsent by the sender.
+ */
+
+import { ChannelClosedError, ChannelTimeoutError, TimeoutError } from "../core/errors.js";
+import { Op, type Operation, type Park } from "../core/op.js";
+import type { Tasklet } from "../core/tasklet.js";
+import { NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/wait.js";
+import { timeout } from "../time/timeout.js";
+import {
+  CAPACITY,
+  CLOSED,
+  COUNT,
+  EMPTY,
+  I32,
+  numberTag,
+  RECVD,
+  Ring,
+  SENT,
+  WAITING_RECEIVERS,
+  WAITING_SENDERS,
+} from "./ring.js";
+import { encode, Waiters } from "./waiters.js";
+
+export interface ThreadChannelOptions {
+  /** Size of the shared ring in bytes (default 64 KiB): the largest value it can carry, encoded. */
+  bufferBytes?: number;
+}
+
+const registry = new Map<string, WeakRef<ThreadChannel<unknown>>>();
+const collected = new FinalizationRegistry<string>((key) => {
+  const ref = registry.get(key);
+  if (ref !== undefined && ref.deref() === undefined) registry.delete(key);
+});
+
+/**
+ * A channel that crosses threads: create it on one thread, pass it as an
+ * argument to tasklets spawned on a `WorkerPool` (or in their results), and
+ * use it from all of them at once. Capacity 0 is a rendezvous: `send`
+ * blocks until a receiver waits, and hands the value to it; with capacity n, `send`
+ * blocks while n values wait. After `close()`, values already sent are still
+ * received, then `recv` throws `ChannelClosedError`. Values are delivered
+ * FIFO, each exactly once.
+ *
+ * Int32 numbers, doubles and `Uint8Array`s are copied into the shared ring
+ * as they are; any other value is structured-cloned (`v8.serialize`), so a
+ * received object is a copy. A value larger than the ring (`bufferBytes`)
+ * is refused with a `RangeError`.
+ *
+ * @example
+ * const ch = new ThreadChannel<number>(1024);
+ * const t = pool.spawn(new URL("./sum.js", import.meta.url), "sum", ch);
+ * for (let i = 0; i < 1000; i++) yield* ch.send(i);
+ * ch.close();
+ * const total = yield* t.join();
+ */
+export class ThreadChannel<T = unknown> {
+  /** @internal The shared state. */
+  readonly ring: Ring;
+  private readonly recvOp: RecvOp<T>;
+  /** @internal This thread's waiters (waiters.ts). */
+  readonly w: Waiters;
+
+  constructor(capacity = 0, options?: ThreadChannelOptions) {
+    if (!Number.isInteger(capacity) || capacity < 0 || capacity > 0x7fffffff) {
+      throw new RangeError(`ThreadChannel: capacity must be a non-negative integer, got ${String(capacity)}`);
+    }
+    const bytes = options?.bufferBytes ?? 64 * 1024;
+    if (!Number.isInteger(bytes) || bytes < 64 || bytes % 8 !== 0 || bytes > 2 ** 30) {
+      throw new RangeError(
+        `ThreadChannel: options.bufferBytes must be a multiple of 8 between 64 and 2^30, got ${String(bytes)}`,
+      );
+    }
+    this.ring = (options as { ring?: Ring } | undefined)?.ring ?? Ring.create(capacity, bytes);
+    this.recvOp = new RecvOp(this);
+    this.w = new Waiters(this.ring, `thread channel ${this.ring.key} (capacity ${this.ring.h[CAPACITY]})`);
+    const key = this.ring.key;
+    registry.set(key, new WeakRef(this as ThreadChannel<unknown>));
+    collected.register(this, key);
+  }
+
+  /** @internal This thread's object for a ring that came from another thread. */
+  static fromShared<T>(sab: SharedArrayBuffer): ThreadChannel<T> {
+    const ring = new Ring(sab);
+    const known = registry.get(ring.key)?.deref();
+    if (known !== undefined) return known as ThreadChannel<T>;
+    return new ThreadChannel<T>(ring.h[CAPACITY], { ring } as ThreadChannelOptions);
+  }
+
+  /** Values the channel holds before `send` blocks (0: rendezvous). */
+  get capacity(): number {
+    return this.ring.h[CAPACITY] as number;
+  }
+
+  /** Values waiting (including blocked senders) when > 0; blocked receivers, over all threads, when < 0. */
+  get balance(): number {
+    const h = this.ring.h;
+    return Atomics.load(h, COUNT) + Atomics.load(h, WAITING_SENDERS) - Atomics.load(h, WAITING_RECEIVERS);
+  }
+
+  /** Whether `close()` was called (on any thread). */
+  get closed(): boolean {
+    return Atomics.load(this.ring.h, CLOSED) !== 0;
+  }
+
+  /**
+   * Sends `v`: blocks while the channel is full; on a rendezvous, until a
+   * receiver waits for the value. Also a select case (`Waitable`).
+   */
+  send(v: T): Operation<void> & Waitable<void> {
+    return new SendOp(this, v);
+  }
+
+  /** Receives the next value; throws `ChannelClosedError` once closed and drained. Also a select case. */
+  recv(): Operation<T> & Waitable<T> {
+    return this.recvOp;
+  }
+
+  /** As `recv`, throwing `ChannelTimeoutError` after `ms` without a value. */
+  *recvTimeout(ms: number): Operation<T> {
+    try {
+      return yield* timeout(ms, this.recvOp);
+    } catch (e) {
+      if (e instanceof TimeoutError) throw new ChannelTimeoutError(`recvTimeout: no value in ${ms} ms`);
+      throw e;
+    }
+  }
+
+  /** A value if one waits (and no local receiver is ahead), without blocking. */
+  tryRecv(): { ok: true; value: T } | { ok: false } {
+    if (this.w.hasLocalReceivers()) return { ok: false };
+    const v = this.w.takeOne();
+    return v === EMPTY ? { ok: false } : { ok: true, value: v as T };
+  }
+
+  /** Sends without blocking if there is room (rendezvous: a receiver waits for it); false otherwise. */
+  trySend(v: T): boolean {
+    return this.w.trySend(encode(this.w, v));
+  }
+
+  /** Closes the channel on every thread. Values sent before are still received. Idempotent. */
+  close(): void {
+    const r = this.ring;
+    const h = r.h;
+    r.lock();
+    const was = h[CLOSED];
+    h[CLOSED] = 1;
+    r.unlock();
+    if (was !== 0) return;
+    Atomics.add(h, SENT, 1);
+    Atomics.add(h, RECVD, 1);
+    Atomics.notify(h, SENT);
+    Atomics.notify(h, RECVD);
+  }
+
+  describe(): string {
+    return this.w.label;
+  }
+
+  /** @internal Waits for another thread this thread's object started (tests check that they batch). */
+  get waits(): number {
+    return this.w.waits;
+  }
+}
+
+class RecvOp<T> extends Op<T> implements Waitable<T> {
+  constructor(private readonly ch: ThreadChannel<T>) {
+    super();
+  }
+  start(t: Tasklet): T | Park {
+    const v = this.poll();
+    if (v !== NOT_READY) return v;
+    return this.ch.w.parkReceiver(t);
+  }
+  poll(): T | NotReady {
+    const ch = this.ch;
+    if (ch.w.hasLocalReceivers()) return NOT_READY;
+    const v = ch.w.takeOne();
+    if (v !== EMPTY) return v as T;
+    // CLOSED is set under the lock and nothing is written after it: empty then closed is drained.
+    if (ch.closed) throw new ChannelClosedError(`recv on closed and drained ${ch.describe()}`);
+    return NOT_READY;
+  }
+  enqueue(n: WaitNode): void {
+    this.ch.w.enqueueReceiver(n);
+  }
+  dequeue(n: WaitNode): void {
+    this.ch.w.dequeueNode(n);
+  }
+  describe(): string {
+    return `recv on ${this.ch.describe()}`;
+  }
+}
+
+class SendOp<T> extends Op<void> implements Waitable<void> {
+  constructor(
+    private readonly ch: ThreadChannel<T>,
+    private readonly v: T,
+  ) {
+    super();
+  }
+  start(t: Tasklet): undefined | Park {
+    const w = this.ch.w;
+    const v = this.v;
+    if (typeof v === "number") {
+      // The fast path: no encoding object, no allocation.
+      const tag = numberTag(v);
+      const need = tag === I32 ? 8 : 16;
+      if (w.tryWrite(v, tag, null, need)) return undefined;
+      return w.parkSender(t, { v, tag, bytes: null, need });
+    }
+    const e = encode(w, v);
+    if (w.tryWrite(v, e.tag, e.bytes, e.need)) return undefined;
+    return w.parkSender(t, e);
+  }
+  poll(): undefined | NotReady {
+    const w = this.ch.w;
+    const e = encode(w, this.v);
+    return w.tryWrite(e.v, e.tag, e.bytes, e.need) ? undefined : NOT_READY;
+  }
+  enqueue(n: WaitNode): void {
+    const w = this.ch.w;
+    w.enqueueSender(n, encode(w, this.v));
+  }
+  dequeue(n: WaitNode): void {
+    this.ch.w.dequeueNode(n);
+  }
+  describe(): string {
+    return `send on ${this.ch.describe()}`;
+  }
+}
