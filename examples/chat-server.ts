@@ -5,10 +5,9 @@
 // Run it: npm run build && node dist/examples/chat-server.js [port]
 // Try it: nc 127.0.0.1 7008 in two terminals.
 //
-// TODO(channels): each client's outbox is an array plus an Event; with
-// `channel<string>(OUTBOX_MAX)` from src/sync (being written) it becomes
-// `out.sendAsync(line)` / `yield* out.recv()` (and trySend for the limit).
-import { ClosedError, Event, main, type Operation, spawn } from "../src/index.js";
+// Each client's outbox is a channel with room for OUTBOX_MAX lines: the
+// broadcaster never blocks (trySend), and a full outbox means a slow client.
+import { type Channel, ClosedError, channel, main, type Operation, spawn } from "../src/index.js";
 import { listen, type TcpConn } from "../src/io/index.js";
 
 const OUTBOX_MAX = 100;
@@ -16,8 +15,7 @@ const OUTBOX_MAX = 100;
 interface Client {
   name: string;
   conn: TcpConn;
-  outbox: string[];
-  ready: Event;
+  outbox: Channel<string>;
 }
 
 const clients = new Set<Client>();
@@ -25,33 +23,21 @@ const clients = new Set<Client>();
 function broadcast(from: Client | null, text: string): void {
   for (const c of clients) {
     if (c === from) continue;
-    if (c.outbox.length >= OUTBOX_MAX) {
-      c.conn.abort(); // too slow: drop it at once (its reader and writer end with ClosedError)
-      continue;
-    }
-    c.outbox.push(`${text}\n`);
-    c.ready.set();
+    // A full outbox: too slow, drop it at once (its reader and writer end with ClosedError).
+    if (!c.outbox.trySend(`${text}\n`)) c.conn.abort();
   }
 }
 
 function* writer(c: Client): Operation<void> {
   try {
-    for (;;) {
-      const line = c.outbox.shift();
-      if (line !== undefined) {
-        yield* c.conn.send(line);
-        continue;
-      }
-      c.ready.reset();
-      yield* c.ready.wait();
-    }
+    for (;;) yield* c.conn.send(yield* c.outbox.recv());
   } catch (e) {
     if (!(e instanceof ClosedError)) throw e; // closed under it (client gone, or too slow)
   }
 }
 
 function* session(conn: TcpConn): Operation<void> {
-  const c: Client = { name: `${conn.peerAddress}:${conn.peerPort}`, conn, outbox: [], ready: new Event() };
+  const c: Client = { name: `${conn.peerAddress}:${conn.peerPort}`, conn, outbox: channel<string>(OUTBOX_MAX) };
   const w = spawn(() => writer(c), { name: `writer ${c.name}` });
   clients.add(c);
   broadcast(c, `* ${c.name} joined`);

@@ -21,9 +21,10 @@
  */
 
 import { type DeadlockError, KilledError, NotJoinableError, TaskletError, type UncaughtError } from "./errors.js";
-import { Op, type Operation, PARK, type Park } from "./op.js";
+import type { Operation } from "./op.js";
 import type { Runtime } from "./runtime.js";
 import { type Blocker, NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue } from "./wait.js";
+import { WaitOp } from "./wait-op.js";
 
 export * from "./flags.js";
 
@@ -238,21 +239,12 @@ export class Tasklet<T = unknown> {
  * outcome, any joinability). The op is the blocker of its waiter, and a
  * `Waitable`, so that a select can wait for a tasklet's end.
  */
-export class JoinOp<T> extends Op<T> implements Blocker, Waitable<T> {
+export class JoinOp<T> extends WaitOp<T> {
   constructor(
     private readonly target: Tasklet<T>,
     private readonly withValue: boolean,
   ) {
     super();
-  }
-  start(t: Tasklet): T | Park {
-    const v = this.poll(t);
-    if (v !== NOT_READY) return v;
-    const n = t.node();
-    n.sel = null;
-    this.enqueue(n);
-    t.rt.park(t, this);
-    return PARK;
   }
   poll(t: Tasklet): T | NotReady {
     const target = this.target;
@@ -265,12 +257,6 @@ export class JoinOp<T> extends Op<T> implements Blocker, Waitable<T> {
     target.joiners ??= new WaitQueue();
     n.value = this.withValue;
     target.joiners.pushBack(n);
-  }
-  dequeue(n: WaitNode): void {
-    n.unlink();
-  }
-  withdraw(t: Tasklet): void {
-    t.node().unlink();
   }
   describe(): string {
     return `${this.withValue ? "join" : "the end"} of ${this.target.describe()}`;

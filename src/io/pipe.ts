@@ -16,10 +16,12 @@
 
 import type { Readable, Writable } from "node:stream";
 import { ClosedError, IOError } from "../core/errors.js";
-import { Op, type Operation, PARK, type Park } from "../core/op.js";
+import type { Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
-import { type Blocker, NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/wait.js";
-import { HeldQueue, ioError, WaitOp } from "./waiting.js";
+import { NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/wait.js";
+import { WaitOp, waitOn } from "../core/wait-op.js";
+import { HeldQueue } from "./held-queue.js";
+import { ioError } from "./waiting.js";
 
 /**
  * The read end of a child's output pipe.
@@ -59,7 +61,7 @@ export class ProcessOutput {
    * Throws `ClosedError` once the child (and every process that shares the
    * pipe) closed it and every byte was read.
    */
-  recv(buf: Uint8Array, offset = 0, length?: number): Operation<number> {
+  recv(buf: Uint8Array, offset = 0, length?: number): WaitOp<number> {
     if (!(buf instanceof Uint8Array)) throw new TypeError(`recv: buf must be a Uint8Array, got ${typeof buf}`);
     const len = length ?? buf.length - offset;
     if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(len) || len <= 0 || offset + len > buf.length) {
@@ -109,7 +111,8 @@ export class ProcessOutput {
   };
 }
 
-class RecvOp extends Op<number> implements Blocker {
+/** recv on a pipe: a WaitOp, so also a select case (readers are served FIFO: none barges in). */
+class RecvOp extends WaitOp<number> {
   constructor(
     private readonly out: ProcessOutput,
     readonly buf: Uint8Array,
@@ -118,20 +121,16 @@ class RecvOp extends Op<number> implements Blocker {
   ) {
     super();
   }
-  start(t: Tasklet): number | Park {
-    if (this.out.readers.length === 0) {
-      const r = this.out.take(this.buf, this.offset, this.length);
-      if (r !== NOT_READY) return r;
-    }
-    const n = t.node();
-    n.sel = null;
+  poll(_t: Tasklet): number | NotReady {
+    if (this.out.readers.length !== 0) return NOT_READY;
+    return this.out.take(this.buf, this.offset, this.length);
+  }
+  enqueue(n: WaitNode): void {
     n.value = this;
     this.out.readers.push(n);
-    t.rt.park(t, this);
-    return PARK;
   }
-  withdraw(t: Tasklet): void {
-    this.out.readers.remove(t.node());
+  override dequeue(n: WaitNode): void {
+    this.out.readers.remove(n);
   }
   describe(): string {
     return `recv on ${this.out.label}`;
@@ -193,7 +192,7 @@ export class ProcessInput {
 /** Waits until a writable stream drains (or fails, or closes). */
 class DrainWait implements Waitable<void> {
   private readonly waiters = new HeldQueue();
-  readonly op: WaitOp<void> = new WaitOp(this);
+  readonly op: WaitOp<void> = waitOn(this);
   constructor(
     private readonly stream: Writable,
     private readonly label: string,

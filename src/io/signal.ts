@@ -29,7 +29,8 @@ import { ClosedError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/wait.js";
-import { HeldQueue, WaitOp } from "./waiting.js";
+import { type WaitOp, waitOn } from "../core/wait-op.js";
+import { HeldQueue } from "./held-queue.js";
 
 /** A signal's name, as Node spells it (`"SIGUSR1"`, `"SIGHUP"`, …). */
 export type SignalName = NodeJS.Signals;
@@ -38,7 +39,7 @@ export type SignalName = NodeJS.Signals;
 class Source implements Waitable<SignalName> {
   readonly waiters = new HeldQueue();
   readonly sets = new Set<SignalSet>();
-  readonly op: WaitOp<SignalName> = new WaitOp(this);
+  readonly op: WaitOp<SignalName> = waitOn(this);
   private installed = false;
 
   constructor(readonly name: SignalName) {}
@@ -126,7 +127,7 @@ export function signalWaitable(sig: SignalName): Waitable<SignalName> {
 export class SignalSet implements Waitable<SignalName> {
   private readonly pending: SignalName[] = [];
   private readonly waiters = new HeldQueue();
-  private readonly op: WaitOp<SignalName> = new WaitOp(this);
+  private readonly op: WaitOp<SignalName> = waitOn(this);
   private closed = false;
 
   /** @internal use watchSignals. */

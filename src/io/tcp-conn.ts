@@ -30,7 +30,10 @@ import { ClosedError, type IOError } from "../core/errors.js";
 import { Op, type Operation, PARK, type Park } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { type Blocker, NOT_READY, type NotReady, type WaitNode } from "../core/wait.js";
-import { checkBuf, HostQueue, NetOp, toIOError } from "./net-wait.js";
+import { WaitOp } from "../core/wait-op.js";
+import { HeldQueue } from "./held-queue.js";
+import { checkBuf } from "./net-wait.js";
+import { ioError } from "./waiting.js";
 
 const ONE = new Uint8Array(1);
 
@@ -74,9 +77,9 @@ export class TcpConn {
   private writeEnded = false;
   private lastRecv: RecvOp | null = null;
   /** @internal */
-  readonly readers = new HostQueue();
+  readonly readers = new HeldQueue();
   /** @internal */
-  readonly writers = new HostQueue();
+  readonly writers = new HeldQueue();
 
   /** @internal Wraps a connected socket; use `connect` or `accept`. */
   constructor(readonly socket: Socket) {
@@ -330,7 +333,7 @@ export class TcpConn {
   };
 
   private readonly onError = (e: Error): void => {
-    if (this.error === null) this.error = toIOError(e, "tcp");
+    if (this.error === null) this.error = ioError("tcp", e);
     this.endReaders(this.error);
     this.writers.failAll(this.error);
   };
@@ -375,7 +378,7 @@ export class TcpConn {
 }
 
 /** recv(buf): a Waitable, so select can use it. */
-export class RecvOp extends NetOp<number> {
+export class RecvOp extends WaitOp<number> {
   constructor(
     readonly conn: TcpConn,
     readonly buf: Uint8Array,
@@ -389,7 +392,7 @@ export class RecvOp extends NetOp<number> {
     n.value = this;
     this.conn.readers.push(n);
   }
-  dequeue(n: WaitNode): void {
+  override dequeue(n: WaitNode): void {
     this.conn.readers.remove(n);
   }
   describe(): string {
@@ -398,7 +401,7 @@ export class RecvOp extends NetOp<number> {
 }
 
 /** readLine's wait for more bytes than the `seen` ones (or the end). Consumes nothing. */
-class MoreOp extends NetOp<void> {
+class MoreOp extends WaitOp<void> {
   constructor(
     readonly conn: TcpConn,
     private readonly seen: number,
@@ -414,7 +417,7 @@ class MoreOp extends NetOp<void> {
     // The line is longer than what a paused socket keeps: read on (readLine's maxBytes bounds it).
     this.conn.unpause();
   }
-  dequeue(n: WaitNode): void {
+  override dequeue(n: WaitNode): void {
     this.conn.readers.remove(n);
   }
   describe(): string {

@@ -13,12 +13,15 @@
 
 import * as net from "node:net";
 import { ClosedError, IOError, TimeoutError } from "../core/errors.js";
-import { Op, type Operation, PARK, type Park } from "../core/op.js";
+import type { Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type WaitNode } from "../core/wait.js";
+import { WaitOp } from "../core/wait-op.js";
 import { timeout } from "../time/timeout.js";
-import { checkPort, HostQueue, HostWait, NetOp, toIOError } from "./net-wait.js";
+import { HeldQueue } from "./held-queue.js";
+import { checkPort } from "./net-wait.js";
 import { TcpConn } from "./tcp-conn.js";
+import { type Done, HostOp, ioError } from "./waiting.js";
 
 export interface ListenOptions {
   /** Port to listen on; 0 picks a free one (see `TcpServer.address`). */
@@ -44,7 +47,7 @@ export class TcpServer {
   private readonly pending: TcpConn[] = [];
   private closed = false;
   /** @internal */
-  readonly acceptors = new HostQueue();
+  readonly acceptors = new HeldQueue();
 
   /** @internal Use `listen`. */
   constructor(readonly server: net.Server) {
@@ -101,7 +104,7 @@ export class TcpServer {
   private readonly onError = (e: Error): void => {
     // A listening server fails only in rare cases (EMFILE is retried by Node): end every accept.
     this.closed = true;
-    this.acceptors.failAll(toIOError(e, "accept"));
+    this.acceptors.failAll(ioError("accept", e));
   };
 
   toString(): string {
@@ -111,7 +114,7 @@ export class TcpServer {
 }
 
 /** accept(): a Waitable, so select can use it. */
-export class AcceptOp extends NetOp<TcpConn> {
+export class AcceptOp extends WaitOp<TcpConn> {
   constructor(readonly server: TcpServer) {
     super();
   }
@@ -122,7 +125,7 @@ export class AcceptOp extends NetOp<TcpConn> {
     n.value = this;
     this.server.acceptors.push(n);
   }
-  dequeue(n: WaitNode): void {
+  override dequeue(n: WaitNode): void {
     this.server.acceptors.remove(n);
   }
   describe(): string {
@@ -130,27 +133,39 @@ export class AcceptOp extends NetOp<TcpConn> {
   }
 }
 
-class ListenOp extends Op<TcpServer> {
+class ListenOp extends HostOp<net.Server, TcpServer> {
+  private server: net.Server | null = null;
   constructor(private readonly options: ListenOptions) {
     super();
   }
-  start(t: Tasklet): Park {
+  protected begin(done: Done<net.Server>): void {
     const server = net.createServer({ allowHalfOpen: true });
-    const w = new HostWait(t, `listen on port ${this.options.port}`, () => server.close());
+    this.server = server;
     const onError = (e: Error): void => {
       server.off("listening", onListening);
-      w.wakeThrow(toIOError(e, `listen on ${this.options.host ?? "*"}:${this.options.port}`));
+      done(e);
     };
     const onListening = (): void => {
       server.off("error", onError);
-      if (!w.wake(new TcpServer(server))) server.close();
+      done(null, server);
     };
     server.once("error", onError);
     server.once("listening", onListening);
     const o = this.options;
     server.listen({ port: o.port, ...(o.host !== undefined && { host: o.host }), backlog: o.backlog ?? 511 });
-    t.rt.park(t, w);
-    return PARK;
+  }
+  protected finish(error: NodeJS.ErrnoException | null, server: net.Server | undefined): TcpServer {
+    if (error !== null) throw ioError(`listen on ${this.options.host ?? "*"}:${this.options.port}`, error);
+    return new TcpServer(server as net.Server);
+  }
+  protected override withdrawn(): void {
+    this.server?.close();
+  }
+  protected override late(_error: NodeJS.ErrnoException | null, server: net.Server | undefined): void {
+    server?.close();
+  }
+  describe(): string {
+    return `listen on port ${this.options.port}`;
   }
 }
 
@@ -185,23 +200,23 @@ export interface ConnectOptions {
   timeout?: number;
 }
 
-class ConnectOp extends Op<TcpConn> {
+class ConnectOp extends HostOp<net.Socket, TcpConn> {
+  private socket: net.Socket | null = null;
   constructor(private readonly options: ConnectOptions) {
     super();
   }
-  start(t: Tasklet): Park {
+  protected begin(done: Done<net.Socket>): void {
     const o = this.options;
     const socket = new net.Socket({ allowHalfOpen: true });
-    const w = new HostWait(t, `connect to ${o.host}:${o.port}`, () => socket.destroy());
+    this.socket = socket;
     const onError = (e: Error): void => {
       socket.off("connect", onConnect);
       socket.destroy();
-      w.wakeThrow(toIOError(e, `connect to ${o.host}:${o.port}`));
+      done(e);
     };
     const onConnect = (): void => {
       socket.off("error", onError);
-      const conn = new TcpConn(socket);
-      if (!w.wake(conn)) conn.close();
+      done(null, socket);
     };
     socket.once("error", onError);
     socket.once("connect", onConnect);
@@ -210,8 +225,19 @@ class ConnectOp extends Op<TcpConn> {
       port: o.port,
       ...(o.localAddress !== undefined && { localAddress: o.localAddress }),
     });
-    t.rt.park(t, w);
-    return PARK;
+  }
+  protected finish(error: NodeJS.ErrnoException | null, socket: net.Socket | undefined): TcpConn {
+    if (error !== null) throw ioError(`connect to ${this.options.host}:${this.options.port}`, error);
+    return new TcpConn(socket as net.Socket);
+  }
+  protected override withdrawn(): void {
+    this.socket?.destroy();
+  }
+  protected override late(_error: NodeJS.ErrnoException | null, socket: net.Socket | undefined): void {
+    socket?.destroy();
+  }
+  describe(): string {
+    return `connect to ${this.options.host}:${this.options.port}`;
   }
 }
 

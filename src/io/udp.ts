@@ -19,11 +19,14 @@
 
 import * as dgram from "node:dgram";
 import { ClosedError, type IOError } from "../core/errors.js";
-import { Op, type Operation, PARK, type Park } from "../core/op.js";
+import type { Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type WaitNode } from "../core/wait.js";
-import { checkBuf, checkPort, HostQueue, HostWait, NetOp, toIOError } from "./net-wait.js";
+import { WaitOp } from "../core/wait-op.js";
+import { HeldQueue } from "./held-queue.js";
+import { checkBuf, checkPort } from "./net-wait.js";
 import { closeFd, deviceSocket } from "./udp-fd.js";
+import { type Done, HostOp, ioError } from "./waiting.js";
 
 /** Datagrams kept unread before the socket stops reading (tests read it). */
 export const QUEUE_MAX = 1024;
@@ -75,9 +78,9 @@ export class UdpSocket {
   private error: IOError | null = null;
   private handle: UdpHandle | null = null;
   /** @internal */
-  readonly readers = new HostQueue();
+  readonly readers = new HeldQueue();
   /** @internal sendto waits whose callback has not come: close() ends them. */
-  readonly sending = new Set<HostWait>();
+  readonly sending = new Set<SendtoOp>();
 
   /** @internal Use `bindUdp`. */
   constructor(
@@ -138,7 +141,7 @@ export class UdpSocket {
   }
 
   private failSends(): void {
-    for (const w of this.sending) w.wakeThrow(new ClosedError("sendto: the socket was closed"));
+    for (const op of this.sending) op.closed();
     this.sending.clear();
   }
 
@@ -190,7 +193,7 @@ export class UdpSocket {
   };
 
   private readonly onError = (e: Error): void => {
-    this.error ??= toIOError(e, "udp");
+    this.error ??= ioError("udp", e);
     this.readers.failAll(this.error);
   };
 
@@ -219,7 +222,7 @@ function deliver(data: Buffer, ip: string, port: number, buf: Uint8Array): Datag
 }
 
 /** recvfrom(buf): a Waitable, so select can use it. */
-export class RecvfromOp extends NetOp<Datagram> {
+export class RecvfromOp extends WaitOp<Datagram> {
   constructor(
     readonly sock: UdpSocket,
     readonly buf: Uint8Array,
@@ -233,7 +236,7 @@ export class RecvfromOp extends NetOp<Datagram> {
     n.value = this;
     this.sock.readers.push(n);
   }
-  dequeue(n: WaitNode): void {
+  override dequeue(n: WaitNode): void {
     this.sock.readers.remove(n);
   }
   describe(): string {
@@ -241,7 +244,7 @@ export class RecvfromOp extends NetOp<Datagram> {
   }
 }
 
-class SendtoOp extends Op<void> {
+class SendtoOp extends HostOp<void, void> {
   constructor(
     private readonly sock: UdpSocket,
     private readonly data: Buffer,
@@ -250,18 +253,28 @@ class SendtoOp extends Op<void> {
   ) {
     super();
   }
-  start(t: Tasklet): Park {
+  protected begin(done: Done<void>): void {
     if (this.sock.isClosed) throw new ClosedError("sendto: the socket was closed");
     const sending = this.sock.sending;
-    const w = new HostWait(t, `sendto ${this.ip}:${this.port} on ${this.sock}`, () => sending.delete(w));
-    sending.add(w);
+    sending.add(this);
     this.sock.socket.send(this.data, this.port, this.ip, (e) => {
-      sending.delete(w);
-      if (e) w.wakeThrow(toIOError(e, `sendto ${this.ip}:${this.port}`));
-      else w.wake(undefined);
+      sending.delete(this);
+      done(e ?? null);
     });
-    t.rt.park(t, w);
-    return PARK;
+  }
+  /** The socket closed under the wait (UdpSocket.close). */
+  closed(): void {
+    this.done(new ClosedError("sendto: the socket was closed") as NodeJS.ErrnoException);
+  }
+  protected finish(error: NodeJS.ErrnoException | null): void {
+    if (error instanceof ClosedError) throw error;
+    if (error !== null) throw ioError(`sendto ${this.ip}:${this.port}`, error);
+  }
+  protected override withdrawn(): void {
+    this.sock.sending.delete(this);
+  }
+  describe(): string {
+    return `sendto ${this.ip}:${this.port} on ${this.sock}`;
   }
 }
 
@@ -278,11 +291,13 @@ export interface UdpOptions {
   reuseAddr?: boolean;
 }
 
-class BindOp extends Op<UdpSocket> {
+class BindOp extends HostOp<dgram.Socket, UdpSocket> {
+  private socket: dgram.Socket | null = null;
   constructor(private readonly o: UdpOptions) {
     super();
   }
-  start(t: Tasklet): UdpSocket | Park {
+  /** With a device, the socket is made and bound at once, and `done` is called before begin returns (no suspension). */
+  protected begin(done: Done<dgram.Socket>): void {
     const o = this.o;
     const address = o.address ?? "0.0.0.0";
     const reuseAddr = o.reuseAddr ?? true;
@@ -294,27 +309,35 @@ class BindOp extends Op<UdpSocket> {
         socket.bind({ fd }); // adopts the bound fd at once (dgram's startListening is synchronous)
       } catch (e) {
         closeFd(fd);
-        throw toIOError(e, "udp: adopting the socket");
+        throw ioError("udp: adopting the socket", e);
       }
-      return new UdpSocket(socket, o.device);
+      done(null, socket);
+      return;
     }
-    const w = new HostWait(t, `bind udp ${address}:${o.port}`, () => socket.close());
+    this.socket = socket;
     const onError = (e: Error): void => {
       socket.off("listening", onListening);
       socket.close();
-      w.wakeThrow(toIOError(e, `udp: bind ${address}:${o.port}`));
+      done(e);
     };
     const onListening = (): void => {
       socket.off("error", onError);
       if (broadcast) socket.setBroadcast(true);
-      const s = new UdpSocket(socket, undefined);
-      if (!w.wake(s)) s.close();
+      done(null, socket);
     };
     socket.once("error", onError);
     socket.once("listening", onListening);
     socket.bind({ port: o.port, address });
-    t.rt.park(t, w);
-    return PARK;
+  }
+  protected finish(error: NodeJS.ErrnoException | null, socket: dgram.Socket | undefined): UdpSocket {
+    if (error !== null) throw ioError(`udp: bind ${this.o.address ?? "0.0.0.0"}:${this.o.port}`, error);
+    return new UdpSocket(socket as dgram.Socket, this.o.device);
+  }
+  protected override withdrawn(): void {
+    this.socket?.close();
+  }
+  describe(): string {
+    return `bind udp ${this.o.address ?? "0.0.0.0"}:${this.o.port}`;
   }
 }
 

@@ -1,12 +1,11 @@
 /**
- * The waiting machinery the system half of the I/O layer shares: a single
- * wait on a `Waitable`, a one-shot `Latch`, and `HostOp`, a host call
- * (fs, dns) whose callback may come after its tasklet stopped waiting.
+ * The waiting machinery of the I/O layer beside core/wait-op.ts and
+ * held-queue.ts: a one-shot `Latch`, `HostOp`, a host call (fs, dns) whose
+ * callback may come after its tasklet stopped waiting, and `ioError`.
  *
  * Deadlock detection (runtime.ts) counts `rt.holds`: host operations that
  * may still wake a tasklet. Every source here keeps it exact:
- *   - a `Latch` holds once per registered node: +1 at `enqueue`, -1 when the
- *     node leaves its queue (woken or dequeued);
+ *   - a `Latch` keeps its waiters on a `HeldQueue`: one hold per queued node;
  *   - a `HostOp` holds from `start` until its callback or its withdrawal,
  *     whichever comes first; a late callback no longer counts (nobody waits).
  *
@@ -20,73 +19,9 @@
 import { IOError } from "../core/errors.js";
 import { Op, PARK, type Park } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
-import { type Blocker, NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
-
-/** A single wait on a Waitable: a select of one case. Reusable, and shareable between tasklets. */
-export class WaitOp<T> extends Op<T> implements Blocker {
-  constructor(private readonly w: Waitable<T>) {
-    super();
-  }
-  start(t: Tasklet): T | Park {
-    const v = this.w.poll(t);
-    if (v !== NOT_READY) return v;
-    const n = t.node();
-    n.sel = null;
-    n.value = undefined;
-    this.w.enqueue(n);
-    t.rt.park(t, this);
-    return PARK;
-  }
-  withdraw(t: Tasklet): void {
-    this.w.dequeue(t.node());
-  }
-  describe(): string {
-    return this.w.describe();
-  }
-}
-
-/**
- * A queue of waiters that counts one hold per waiter: the base of every
- * Waitable whose source is outside the runtime (a process, a signal).
- */
-export class HeldQueue {
-  private readonly q = new WaitQueue();
-
-  get length(): number {
-    return this.q.length;
-  }
-  push(n: WaitNode): void {
-    this.q.pushBack(n);
-    (n.t as Tasklet).rt.holds++;
-  }
-  /** The first waiter, or null. */
-  first(): WaitNode | null {
-    return this.q.first();
-  }
-  /** Takes `n` off if it is here (a withdrawal); returns whether it was. */
-  remove(n: WaitNode): boolean {
-    if (n.queue !== this.q) return false;
-    n.unlink();
-    (n.t as Tasklet).rt.holds--;
-    return true;
-  }
-  /** Takes `n` (which is here) off and wakes it with `value` (or throws `error`). */
-  wake(n: WaitNode, value: unknown, isError = false): void {
-    this.remove(n);
-    const rt = (n.t as Tasklet).rt;
-    if (isError) rt.wakeNodeThrow(n, value);
-    else rt.wakeNode(n, value);
-  }
-  /** Wakes every waiter with `value` (or throws `error` in each). */
-  wakeAll(value: unknown, isError = false): void {
-    for (let n = this.q.shift(); n !== null; n = this.q.shift()) {
-      const rt = (n.t as Tasklet).rt;
-      rt.holds--;
-      if (isError) rt.wakeNodeThrow(n, value);
-      else rt.wakeNode(n, value);
-    }
-  }
-}
+import { type Blocker, NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/wait.js";
+import { type WaitOp, waitOn } from "../core/wait-op.js";
+import { HeldQueue } from "./held-queue.js";
 
 /**
  * A one-shot outcome (a process's exit, a spawn's failure): waiters block
@@ -96,7 +31,7 @@ export class Latch<T> implements Waitable<T> {
   private state: 0 | 1 | 2 = 0;
   private outcome: unknown = undefined;
   private readonly waiters = new HeldQueue();
-  readonly op: WaitOp<T> = new WaitOp(this);
+  readonly op: WaitOp<T> = waitOn(this);
 
   constructor(private readonly what: string) {}
 
@@ -176,7 +111,8 @@ export abstract class HostOp<R, T> extends Op<T> implements Blocker {
     return PARK;
   }
 
-  private readonly done: Done<R> = (error, result) => {
+  /** Ends the call (Node's callback); a subclass may also call it to end the wait early (a close). */
+  protected readonly done: Done<R> = (error, result) => {
     if (!this.live) {
       this.late(error, result);
       return;

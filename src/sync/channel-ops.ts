@@ -12,6 +12,7 @@
 import { Op, PARK, type Park } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { type Blocker, NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/wait.js";
+import { WaitOp } from "../core/wait-op.js";
 import type { Channel } from "./channel.js";
 
 /** What `recvOrDone()` gives: a value, or `done` once the channel is closed and drained. */
@@ -36,20 +37,16 @@ export function wakeThrow(n: WaitNode, e: unknown): void {
   (n.t as Tasklet).rt.wakeNodeThrow(n, e);
 }
 
-/** recv(): one per channel; it keeps no per-call state (the waiter is the node's tasklet). */
-export class RecvOp<T> extends Op<T> implements Waitable<T>, Blocker {
+/**
+ * recv(): one per channel; it keeps no per-call state (the waiter is the
+ * node's tasklet). It uses WaitOp.start as every other wait does: a copy of
+ * start specialized for the channel (monomorphic poll/enqueue calls) measured
+ * no faster on ping-pong (medians of 11 alternated runs: 253 ms shared,
+ * 266 ms specialized, 255 ms before the change; the machine's noise is larger).
+ */
+export class RecvOp<T> extends WaitOp<T> {
   constructor(private readonly ch: Channel<T>) {
     super();
-  }
-  start(t: Tasklet): T | Park {
-    const v = this.poll();
-    if (v !== NOT_READY) return v;
-    const n = t.node();
-    n.sel = null;
-    n.value = undefined;
-    this.ch.recvq.pushBack(n);
-    t.rt.park(t, this);
-    return PARK;
   }
   poll(): T | NotReady {
     const ch = this.ch;
@@ -61,30 +58,15 @@ export class RecvOp<T> extends Op<T> implements Waitable<T>, Blocker {
     n.value = undefined;
     this.ch.recvq.pushBack(n);
   }
-  dequeue(n: WaitNode): void {
-    n.unlink();
-  }
-  withdraw(t: Tasklet): void {
-    t.node().unlink();
-  }
   describe(): string {
     return `recv on ${this.ch.describe()}`;
   }
 }
 
 /** recvOrDone(): as RecvOp, but a closed, drained channel gives DONE. */
-export class RecvOrDoneOp<T> extends Op<RecvResult<T>> implements Waitable<RecvResult<T>>, Blocker {
+export class RecvOrDoneOp<T> extends WaitOp<RecvResult<T>> {
   constructor(private readonly ch: Channel<T>) {
     super();
-  }
-  start(t: Tasklet): RecvResult<T> | Park {
-    const v = this.poll();
-    if (v !== NOT_READY) return v;
-    const n = t.node();
-    n.sel = null;
-    this.enqueue(n);
-    t.rt.park(t, this);
-    return PARK;
   }
   poll(): RecvResult<T> | NotReady {
     const ch = this.ch;
@@ -96,12 +78,9 @@ export class RecvOrDoneOp<T> extends Op<RecvResult<T>> implements Waitable<RecvR
     n.value = OR_DONE;
     this.ch.recvq.pushBack(n);
   }
-  dequeue(n: WaitNode): void {
+  override dequeue(n: WaitNode): void {
     n.unlink();
     n.value = undefined;
-  }
-  withdraw(t: Tasklet): void {
-    this.dequeue(t.node());
   }
   describe(): string {
     return `recvOrDone on ${this.ch.describe()}`;

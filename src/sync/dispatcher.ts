@@ -26,7 +26,7 @@ import type { Operation, Park, Suspend } from "../core/op.js";
 import { type Body, spawn, toIterator } from "../core/spawn.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type WaitNode } from "../core/wait.js";
-import { WaitOp } from "./wait-op.js";
+import { WaitOp } from "../core/wait-op.js";
 
 const NEW = 0;
 const QUEUED = 1;

@@ -10,7 +10,7 @@
 import type { Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
-import { WaitOp } from "./wait-op.js";
+import { WaitOp } from "../core/wait-op.js";
 
 class EventWaitOp extends WaitOp<void> {
   constructor(private readonly e: Event) {

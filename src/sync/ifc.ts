@@ -24,7 +24,7 @@ import { TaskletError } from "../core/errors.js";
 import { current, type Operation } from "../core/op.js";
 import type { Posted, Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
-import { WaitOp } from "./wait-op.js";
+import { WaitOp } from "../core/wait-op.js";
 
 const PENDING = 0;
 const RETURNED = 1;

@@ -17,7 +17,7 @@ import type { Operation } from "../core/op.js";
 import { type Body, checkOptions, type SpawnOptions, toIterator } from "../core/spawn.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Selector, type Waitable, WaitNode, WaitQueue } from "../core/wait.js";
-import { WaitOp } from "./wait-op.js";
+import { WaitOp } from "../core/wait-op.js";
 
 /** One spawn into the pool: a wait for a free slot whose result is the new tasklet. */
 class SpawnOp<T> extends WaitOp<Tasklet<T>> {

@@ -28,7 +28,7 @@ import { currentOrThrow, type Operation } from "../core/op.js";
 import { type Body, type SpawnOptions, spawn } from "../core/spawn.js";
 import { FAILED, type Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Selector, WaitNode, WaitQueue } from "../core/wait.js";
-import { WaitOp } from "./wait-op.js";
+import { WaitOp } from "../core/wait-op.js";
 
 /** Raised in the body of a failing scope; caught by that scope's frame only. */
 class ScopeCancelled extends TaskletError {

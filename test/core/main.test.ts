@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn as spawnProcess, spawnSync } from "node:child_process";
 import { test } from "node:test";
-import { type Operation, run, schedule, sleep, spawn } from "../../src/index.js";
+import { call, type Operation, run, schedule, spawn } from "../../src/index.js";
 
 const INDEX = JSON.stringify(new URL("../../src/index.js", import.meta.url).href);
 
@@ -82,15 +82,20 @@ test("main: SIGTERM kills the root, whose cleanup runs (and may block), exit cod
 
 test("run: tasklets spawned without a scope outlive the root, as goroutines do", async () => {
   const log: string[] = [];
+  let open = (): void => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
   let orphan = null as unknown as ReturnType<typeof spawn>;
   await run(function* () {
     orphan = spawn(function* () {
-      yield* sleep(5);
+      yield* call(() => gate); // waits for the test, not for a clock
       log.push("orphan finished");
     });
     log.push("root done");
   });
   assert.equal(orphan.isRunning(), true, "the orphan is still alive when run() resolves");
+  open();
   await run(function* () {
     yield* orphan.join();
   });
