@@ -25,7 +25,7 @@ import { ClosedError, IOError } from "../core/errors.js";
 import { Op, type Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type WaitNode, WaitQueue } from "../core/wait.js";
-import { WaitOp } from "../sync/wait-op.js";
+import { WaitOp } from "../core/wait-op.js";
 import type {
   IClientDatagramSocket,
   IConnectedStreamSocket,
