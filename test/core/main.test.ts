@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { spawn as spawnProcess, spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { type Operation, run, schedule, sleep, spawn } from "../../src/index.js";
+import { createTestRuntime } from "../../src/testing/index.js";
 
 const INDEX = JSON.stringify(new URL("../../src/index.js", import.meta.url).href);
 
@@ -83,17 +84,24 @@ test("main: SIGTERM kills the root, whose cleanup runs (and may block), exit cod
 test("run: tasklets spawned without a scope outlive the root, as goroutines do", async () => {
   const log: string[] = [];
   let orphan = null as unknown as ReturnType<typeof spawn>;
-  await run(function* () {
-    orphan = spawn(function* () {
-      yield* sleep(5);
-      log.push("orphan finished");
-    });
-    log.push("root done");
-  });
+  const runtime = createTestRuntime();
+  await run(
+    function* () {
+      orphan = spawn(function* () {
+        yield* sleep(5);
+        log.push("orphan finished");
+      });
+      log.push("root done");
+    },
+    { runtime },
+  );
   assert.equal(orphan.isRunning(), true, "the orphan is still alive when run() resolves");
-  await run(function* () {
-    yield* orphan.join();
-  });
+  await run(
+    function* () {
+      yield* orphan.join();
+    },
+    { runtime },
+  );
   assert.deepEqual(log, ["root done", "orphan finished"]);
 });
 
