@@ -8,4 +8,4 @@ export { DeadlockError } from "../core/errors.js";
 export { ExploreError, type ExploreOptions, type ExploreResult, explore } from "./explore.js";
 export { describeTasklet, LeakError, runTest, type TestOptions } from "./run-test.js";
 export { createTestRuntime, type TestRuntimeOptions } from "./runtime.js";
-export { HELD_POLL_MS, VirtualHost } from "./virtual-host.js";
+export { VirtualHost } from "./virtual-host.js";

@@ -124,3 +124,38 @@ test("the body's own error wins over a leak", async () => {
     /assertion in the body/,
   );
 });
+
+test("leaked tasklets whose cleanups wait on each other: the leak report says their cleanup deadlocked", async () => {
+  const err = await runTest(function* () {
+    let b = null as unknown as Tasklet<void>;
+    const a = spawn(
+      function* () {
+        try {
+          yield* sleep(60_000);
+        } finally {
+          yield* b.join();
+        }
+      },
+      { name: "a" },
+    );
+    b = spawn(
+      function* () {
+        try {
+          yield* sleep(60_000);
+        } finally {
+          yield* a.join();
+        }
+      },
+      { name: "b" },
+    );
+    yield* schedule();
+  }).catch((e: unknown) => e);
+  assert.ok(err instanceof LeakError, String(err));
+  assert.deepEqual(err.leaked, [
+    "#2 a: waits on sleep(60000) (60000 ms left)",
+    "#3 b: waits on sleep(60000) (60000 ms left)",
+  ]);
+  assert.ok(err.cause instanceof DeadlockError);
+  assert.match(err.message, /their cleanup deadlocked/);
+  assert.match(err.message, /#2 a \(killed, in cleanup\): waits on (join|the end) of #3 b/);
+});

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { call, now, type Operation, run, schedule, sleep, spawn, TimeoutError, timeout } from "../../src/index.js";
-import { createTestRuntime, HELD_POLL_MS, runTest, VirtualHost } from "../../src/testing/index.js";
+import { createTestRuntime, runTest, VirtualHost } from "../../src/testing/index.js";
 
 test("sleep(600000) under virtual time ends at once, and now() reads the virtual clock", async () => {
   const started = performance.now();
@@ -80,25 +80,35 @@ test("equal deadlines wake in the order they were set, earlier deadlines first",
 });
 
 test("time does not jump while a host operation (a promise in call()) is outstanding", async () => {
-  const rt = createTestRuntime();
-  assert.ok(rt.host instanceof VirtualHost);
   const log: string[] = [];
-  await run(
-    function* () {
-      const sleeper = spawn(function* () {
-        yield* sleep(1);
-        log.push(`sleeper woke at ${now()}`);
-      });
-      // A real promise that settles after several real polls of the held clock:
-      // the 1 ms sleeper must not wake before it, since the I/O might have woken someone first.
-      yield* call(() => new Promise<void>((r) => setTimeout(r, HELD_POLL_MS * 4)));
-      log.push(`call settled at ${now()}`);
-      yield* sleeper.join();
-    },
-    { runtime: rt },
-  );
-  (rt.host as VirtualHost).stop();
-  assert.deepEqual(log, ["call settled at 0", "sleeper woke at 1"]);
+  await runTest(function* () {
+    const sleeper = spawn(function* () {
+      yield* sleep(600_000);
+      log.push(`sleeper woke at ${now()}`);
+    });
+    // A real reply in a few real ms must beat a 10-minute virtual sleep: no jump while it is pending.
+    yield* call(() => new Promise<void>((r) => setTimeout(r, 5)));
+    log.push("reply came first");
+    yield* sleeper.join();
+  });
+  assert.deepEqual(log, ["reply came first", "sleeper woke at 600000"]);
+});
+
+test("while a host operation is outstanding the clock follows the real one, so a timeout around it still fires", async () => {
+  const took = await runTest(function* () {
+    const start = now();
+    try {
+      yield* timeout(
+        20,
+        call(() => new Promise(() => {})),
+      );
+      assert.fail("should time out");
+    } catch (e) {
+      assert.ok(e instanceof TimeoutError, String(e));
+    }
+    return now() - start;
+  });
+  assert.ok(took >= 20, `the timeout fired after ${took} virtual ms`);
 });
 
 test("virtualTime: false runs on the real clock", async () => {
@@ -121,4 +131,22 @@ test("bad options are refused at the call, naming the option", () => {
   assert.throws(() => createTestRuntime({ virtualTime: "yes" as unknown as boolean }), /options\.virtualTime/);
   assert.throws(() => runTest(sleep(1), { allowLeaks: 1 as unknown as boolean }), /runTest: options\.allowLeaks/);
   assert.throws(() => runTest(42 as unknown as Operation<void>), /runTest: body must be a generator/);
+});
+
+test("a hold released without waking anyone does not stop the clock for good", async () => {
+  const rt = createTestRuntime();
+  const t = await run(
+    function* () {
+      // Stands for a host operation that ends without a wake-up (a socket closed with no reader).
+      rt.holds++;
+      setTimeout(() => rt.holds--, 5);
+      yield* sleep(20);
+      yield* sleep(600_000); // no hold now: a jump
+      return now();
+    },
+    { runtime: rt },
+  );
+  (rt.host as VirtualHost).stop();
+  assert.ok(t >= 600_020, `now() = ${t}`);
+  assert.ok(t < 700_000, `now() = ${t}`);
 });
