@@ -54,7 +54,7 @@ export function createTestRuntime(options?: TestRuntimeOptions): Runtime {
   const seed = options?.seed;
   if (seed !== undefined) {
     const g = new Xoshiro128(seed);
-    rt.chooser = (n) => g.below(n < CHOICE_WINDOW ? n : CHOICE_WINDOW);
+    rt.chooser = (n) => g.below(Math.min(n, CHOICE_WINDOW));
   }
   return rt;
 }
