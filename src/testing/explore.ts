@@ -15,7 +15,14 @@ import type { Operation } from "../core/op.js";
 import { checkSeed } from "./prng.js";
 import { checkTestOptions, runTest, type TestOptions } from "./run-test.js";
 
-/** A run of `explore` failed; `seed` replays it with `runTest(body, { seed })`. */
+/**
+ * A run of `explore` failed; `seed` replays it with `runTest(body, { seed })`,
+ * and `cause` is the run's own error.
+ *
+ * @example
+ * try { await explore(racy, { runs: 100 }); }
+ * catch (e) { if (e instanceof ExploreError) await runTest(racy, { seed: e.seed }); }
+ */
 export class ExploreError extends TaskletError {
   override name = "ExploreError";
   constructor(

@@ -7,5 +7,5 @@
 export { DeadlockError } from "../core/errors.js";
 export { ExploreError, type ExploreOptions, type ExploreResult, explore } from "./explore.js";
 export { describeTasklet, LeakError, runTest, type TestOptions } from "./run-test.js";
-export { createTestRuntime, type TestRuntimeOptions } from "./runtime.js";
+export { CHOICE_WINDOW, createTestRuntime, type TestRuntimeOptions } from "./runtime.js";
 export { VirtualHost } from "./virtual-host.js";

@@ -37,6 +37,11 @@ import { VirtualHost } from "./virtual-host.js";
 /**
  * Tasklets were still alive when a test's body ended. `leaked` has one line
  * per tasklet: `#id name: waits on …` (or its state if it was not blocked).
+ *
+ * @example
+ * await runTest(function* () { spawn(ticker(), { name: "ticker" }); });
+ * // LeakError: 1 tasklet was still alive when the test's body ended …
+ * //   #2 ticker: waits on sleep(1000) (1000 ms left)
  */
 export class LeakError extends TaskletError {
   override name = "LeakError";
@@ -67,7 +72,12 @@ export interface TestOptions extends TestRuntimeOptions {
   onUncaught?: ((error: UncaughtError) => void) | undefined;
 }
 
-/** `#id name: waits on …`, as the core's deadlock report writes a tasklet. */
+/**
+ * `#id name: waits on …`, as the core's deadlock report writes a tasklet.
+ *
+ * @example
+ * for (const t of rt.live()) console.log(describeTasklet(t)); // "#3 worker: waits on sleep(50) (20 ms left)"
+ */
 export function describeTasklet(t: Tasklet): string {
   const killed = t.isKilled() ? " (killed, in cleanup)" : "";
   const what = t.state === BLOCKED && t.blocker !== null ? `waits on ${t.blocker.describe(t)}` : t.stateName;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Operation, schedule, spawn } from "../../src/index.js";
+import { type Operation, schedule, sleep, spawn } from "../../src/index.js";
 import { ExploreError, explore, runTest } from "../../src/testing/index.js";
 import { Xoshiro128 } from "../../src/testing/prng.js";
 
@@ -116,4 +116,50 @@ test("explore resolves when every schedule passes, and refuses bad arguments", a
   assert.throws(() => explore(fixed, { runs: 0 }), /explore: runs must be an integer >= 1/);
   assert.throws(() => explore(fixed() as unknown as () => Operation<number>), /explore: body must be a function/);
   assert.throws(() => explore(fixed, { seed: -3 }), /explore: seed must be an integer/);
+});
+
+test("a seeded schedule still runs higher priorities first", async () => {
+  for (let seed = 1; seed <= 10; seed++) {
+    const log = await runTest(
+      function* () {
+        const log: string[] = [];
+        const note = function* (name: string): Operation<void> {
+          log.push(name);
+          yield* schedule();
+          log.push(name);
+        };
+        spawn(note("low"), { priority: "low" });
+        spawn(note("n1"));
+        spawn(note("high"), { priority: "high" });
+        spawn(note("n2"));
+        yield* sleep(1);
+        return log;
+      },
+      { seed },
+    );
+    assert.deepEqual(log.slice(0, 2), ["high", "high"], `seed ${seed}`);
+    assert.deepEqual(log.slice(-2), ["low", "low"], `seed ${seed}`);
+  }
+});
+
+test("a seeded schedule also varies the order of sleepers woken by one deadline", async () => {
+  const orders = new Set<string>();
+  for (let seed = 1; seed <= 10; seed++) {
+    orders.add(
+      await runTest(
+        function* () {
+          const log: string[] = [];
+          const nap = function* (name: string): Operation<void> {
+            yield* sleep(100);
+            log.push(name);
+          };
+          const ts = ["a", "b", "c", "d"].map((n) => spawn(nap(n)));
+          for (const t of ts) yield* t.join();
+          return log.join("");
+        },
+        { seed },
+      ),
+    );
+  }
+  assert.ok(orders.size > 1, `always ${[...orders]}`);
 });
