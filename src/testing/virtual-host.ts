@@ -6,7 +6,9 @@
  *
  * The clock starts at 0 and moves only by jumps: it stands still while
  * tasklets run, however long they run in real time, so what a program sees
- * of time depends on its own sleeps and timeouts and nothing else.
+ * of time depends on its own sleeps and timeouts and nothing else. Only the
+ * runtime's clock is virtual (`now()`, sleep, timeout, every timer of the
+ * time layer); `Date.now()` and `performance.now()` stay real.
  *
  * The jump rule. After the run loop drains its ready queues it calls
  * `idle(rt)`; the host then checks on a later turn of the event loop (so

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import { call, now, type Operation, run, schedule, sleep, spawn, TimeoutError, timeout } from "../../src/index.js";
 import { createTestRuntime, runTest, VirtualHost } from "../../src/testing/index.js";
 
@@ -149,4 +150,42 @@ test("a hold released without waking anyone does not stop the clock for good", a
   (rt.host as VirtualHost).stop();
   assert.ok(t >= 600_020, `now() = ${t}`);
   assert.ok(t < 700_000, `now() = ${t}`);
+});
+
+test("property: every sleeper wakes at exactly the sum of its sleeps, in time order, seeded or not", async () => {
+  const program = fc.array(fc.array(fc.integer({ min: 0, max: 5000 }), { minLength: 1, maxLength: 5 }), {
+    minLength: 1,
+    maxLength: 8,
+  });
+  await fc.assert(
+    fc.asyncProperty(
+      program,
+      fc.option(fc.integer({ min: 0, max: 0xffffffff }), { nil: undefined }),
+      async (sleeps, seed) => {
+        const wakes = await runTest(
+          function* () {
+            const log: [number, number, number][] = []; // [tasklet, step, now]
+            const sleeper = function* (k: number, ms: number[]): Operation<void> {
+              for (let i = 0; i < ms.length; i++) {
+                yield* sleep(ms[i] as number);
+                log.push([k, i, now()]);
+              }
+            };
+            const ts = sleeps.map((ms, k) => spawn(sleeper(k, ms)));
+            for (const t of ts) yield* t.join();
+            return log;
+          },
+          { seed },
+        );
+        for (const [k, i, at] of wakes) {
+          const due = (sleeps[k] as number[]).slice(0, i + 1).reduce((a, b) => a + b, 0);
+          assert.equal(at, due, `tasklet ${k} step ${i}`);
+        }
+        for (let j = 1; j < wakes.length; j++)
+          assert.ok(((wakes[j - 1] as number[])[2] as number) <= ((wakes[j] as number[])[2] as number));
+        assert.equal(wakes.length, sleeps.flat().length);
+      },
+    ),
+    { numRuns: 200 },
+  );
 });
