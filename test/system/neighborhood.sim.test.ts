@@ -4,19 +4,21 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { EXPIRY_PERIODS, type NeighborEvent, Neighborhood } from "../../examples/neighborhood/neighborhood.js";
-import { type Operation, run, sleep } from "../../src/index.js";
+import { type Operation, sleep } from "../../src/index.js";
 import { createTaskletSystem, SimNetwork } from "../../src/system/index.js";
+import { explore, runTest } from "../../src/testing/index.js";
 import { now } from "../../src/time/clock.js";
 
-/** T: the period of announcements, in ms. */
-const T = 50;
+/** T: the period of announcements, in ms of virtual time. */
+const T = 1000;
 
-/** Whether `sim` runs under virtual time (the deterministic runtime). */
-const VIRTUAL = false;
-
-/** Runs a scenario on the real runtime (real time: T is small, and a wait may be late). */
+/**
+ * Runs a scenario under the deterministic runtime: virtual time (ten periods
+ * take a few milliseconds), and a failure for any deadlock or any tasklet of
+ * the daemons still alive when the scenario ended (a leak).
+ */
 function sim<R>(body: () => Operation<R>): Promise<R> {
-  return run(body);
+  return runTest(body);
 }
 
 interface Node {
@@ -154,14 +156,12 @@ test("a device that goes down is dropped by its neighbours 3·T after it was las
     "c: down a",
     "c: down b",
   ]);
-  if (VIRTUAL) {
-    // Under virtual time, to the millisecond.
-    assert.deepEqual(
-      downs.map((l) => Number(l.split(" ")[0])),
-      [expected, expected, expected, expected],
-      log.join("\n"),
-    );
-  }
+  // Under virtual time, to the millisecond.
+  assert.deepEqual(
+    downs.map((l) => Number(l.split(" ")[0])),
+    [expected, expected, expected, expected],
+    log.join("\n"),
+  );
 });
 
 /** A whole scenario with seeded losses; returns the log of every node. */
@@ -181,9 +181,7 @@ function* lossyScenario(seed: number): Operation<Log> {
   return log;
 }
 
-test("reproducible: the same seed gives the same events at the same virtual instants, under 30% losses", {
-  skip: VIRTUAL ? false : "needs the deterministic runtime with virtual time (src/testing is not on main yet)",
-}, async () => {
+test("reproducible: the same seed gives the same events at the same virtual instants, under 30% losses", async () => {
   const first = await sim(() => lossyScenario(7));
   const again = await sim(() => lossyScenario(7));
   assert.deepEqual(again, first);
@@ -193,4 +191,33 @@ test("reproducible: the same seed gives the same events at the same virtual inst
   );
   const other = await sim(() => lossyScenario(8));
   assert.notDeepEqual(other, first);
+});
+
+test("under 50 seeded schedules: discovery, one lost announcement kept, a cut device dropped at the exact instant", async () => {
+  await explore(
+    () =>
+      (function* () {
+        const log: Log = [];
+        const net = new SimNetwork();
+        const t0 = now();
+        const nodes = yield* startThree(net, log);
+        try {
+          yield* waitFor("discovery", () => allFound(nodes), 40 * T);
+          net.dropFrom("b", 1);
+          yield* sleep(2.5 * T);
+          assert.ok(allFound(nodes), "a lost announcement dropped nobody");
+          net.setDeviceUp("c", "eth0", false);
+          const expected = Math.floor((now() - t0) / T) * T + EXPIRY_PERIODS * T;
+          yield* sleep(5 * T);
+          const downs = log.filter((l) => l.includes(" down "));
+          assert.deepEqual(
+            downs.map((l) => Number(l.split(" ")[0])),
+            [expected, expected, expected, expected],
+          );
+        } finally {
+          yield* stopAll(nodes);
+        }
+      })(),
+    { runs: 50, seed: 1 },
+  );
 });

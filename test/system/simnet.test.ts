@@ -3,8 +3,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { type Operation, run, TimeoutError, timeout } from "../../src/index.js";
+import { type Operation, TimeoutError, timeout } from "../../src/index.js";
 import { createTaskletSystem, type IOError, type ITasklet, SimNetwork } from "../../src/system/index.js";
+import { runTest } from "../../src/testing/index.js";
 
 function* code(op: Operation<unknown>): Operation<string | undefined> {
   try {
@@ -50,7 +51,7 @@ test("socket factories throw the system's errors: EADDRINUSE, ENODEV, ECONNREFUS
   const { net, sys } = lan();
   const [a, b] = sys as [ITasklet, ITasklet];
   net.host("far").addDevice("eth0", "other", "10.9.9.9");
-  await run(function* () {
+  await runTest(function* () {
     const s = yield* a.getServerStreamSocket(80);
     assert.equal(yield* code(a.getServerStreamSocket(80)), "EADDRINUSE");
     const u = yield* a.getServerDatagramSocket(53, "eth0");
@@ -71,7 +72,7 @@ test("socket factories throw the system's errors: EADDRINUSE, ENODEV, ECONNREFUS
 test("a broadcast reaches every socket on the link, the sender's host included, and no other link", async () => {
   const { net, sys } = lan();
   const far = createTaskletSystem({ network: net.host("far").addDevice("eth0", "other", "10.9.9.9") });
-  await run(function* () {
+  await runTest(function* () {
     const rxs = [];
     for (const s of [...sys, far]) rxs.push(yield* s.getServerDatagramSocket(9, "eth0"));
     const tx = yield* (sys[1] as ITasklet).getClientDatagramSocket(9, "eth0");
@@ -92,7 +93,7 @@ test("a broadcast reaches every socket on the link, the sender's host included, 
 
 test("dropNext, dropFrom, a link or a device down lose datagrams; up again, they flow", async () => {
   const { net, sys } = lan();
-  await run(function* () {
+  await runTest(function* () {
     net.dropNext(3);
     assert.equal(yield* countDelivered(net, sys, 5, 1), 2);
     net.dropNext(1, "lan");
@@ -114,7 +115,7 @@ test("dropNext, dropFrom, a link or a device down lose datagrams; up again, they
 
 test("losses drawn with a drop probability are the same for the same seed, and differ for another", async () => {
   const pattern = (seed: number): Promise<string> =>
-    run(function* () {
+    runTest(function* () {
       const { net, sys } = lan(seed);
       net.dropProbability = 0.5;
       const rx = yield* (sys[1] as ITasklet).getServerDatagramSocket(2, "eth0");
@@ -143,7 +144,7 @@ test("a simulated stream delivers every byte once, in order, whatever the sizes 
       async (chunks, sizes) => {
         const { sys } = lan();
         const [a, b] = sys as [ITasklet, ITasklet];
-        const got = await run(function* () {
+        const got = await runTest(function* () {
           const server = yield* b.getServerStreamSocket(1);
           const client = yield* a.getClientStreamSocket("10.0.0.2", 1);
           const conn = yield* server.accept();
