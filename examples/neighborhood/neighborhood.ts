@@ -20,6 +20,12 @@
  * DispatchableTasklet, so updates never interleave: a `Drop` queued by an
  * Expiry that was overtaken by an announcement finds a newer token and
  * does nothing.
+ *
+ * At the border: two announcements lost in a row make a silence of exactly
+ * 3·T. The Expiry's timer was armed before the announcer's third one, so it
+ * fires first at that instant: the neighbour is dropped and learned again
+ * at once (a "down" and an "up" at the same instant). One lost announcement
+ * never drops a neighbour.
  */
 
 import type {
