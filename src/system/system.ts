@@ -42,6 +42,7 @@ import type {
   ITasklet,
   ITaskletHandle,
   ITaskletSpawnable,
+  RecvFromResult,
   TaskletCommandResult,
 } from "./interfaces.js";
 import type { Network } from "./network.js";
@@ -148,7 +149,7 @@ class CheckedServer implements IServerStreamSocket {
 
 class CheckedDatagramServer implements IServerDatagramSocket {
   constructor(private readonly s: IServerDatagramSocket) {}
-  recvfrom(b: Uint8Array, maxlen?: number) {
+  recvfrom(b: Uint8Array, maxlen?: number): Operation<RecvFromResult> {
     return this.s.recvfrom(b, checkBuffer("IServerDatagramSocket.recvfrom", "maxlen", b, maxlen));
   }
   close(): void {
