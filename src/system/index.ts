@@ -1,8 +1,10 @@
 /**
- * tasklet/system: seed 001's ITasklet interfaces, and their implementation
- * over this runtime.
+ * tasklet/system: seed 001's ITasklet interfaces, their implementation over
+ * this runtime (`createTaskletSystem`), the `Network` it opens sockets on,
+ * and a simulated network for tests (`SimNetwork`).
  */
 export { ChannelError, ChannelTimeoutError, ClosedError, IOError, KilledError, TaskletError } from "../core/errors.js";
+export type { Operation } from "../core/op.js";
 export type {
   DispatchableTasklet,
   IChannel,
@@ -16,3 +18,16 @@ export type {
   RecvFromResult,
   TaskletCommandResult,
 } from "./interfaces.js";
+export type { Network } from "./network.js";
+export { BROADCAST_ADDRESS, realNetwork } from "./real-net.js";
+export { DATAGRAM_QUEUE_LIMIT } from "./sim-sockets.js";
+export {
+  mulberry32,
+  SimDevice,
+  SimHost,
+  SimLink,
+  SimNetwork,
+  type SimNetworkOptions,
+  type SimStats,
+} from "./simnet.js";
+export { createTaskletSystem, type TaskletSystemOptions } from "./system.js";

@@ -10,10 +10,11 @@ import {
   TaskletError,
   UncaughtError,
 } from "../../src/index.js";
+import { runTest } from "../../src/testing/index.js";
 
 test("an error escaping a non-joinable tasklet is reported with its name and id", async () => {
   const reports: UncaughtError[] = [];
-  await run(
+  await runTest(
     function* () {
       const t = spawn(
         function* (): Operation<void> {
@@ -34,7 +35,7 @@ test("an error escaping a non-joinable tasklet is reported with its name and id"
 
 test("an error of a joinable tasklet is not reported while it may still be joined", async () => {
   const reports: unknown[] = [];
-  await run(
+  await runTest(
     function* () {
       const a = spawn(sleep(5));
       const b = spawn(function* (): Operation<void> {
@@ -99,7 +100,7 @@ test("a stack overflow is reported naming the tasklet", async () => {
 });
 
 test("deadlock: run() rejects naming every blocked tasklet and what it waits on", async () => {
-  const err = await run(
+  const err = await runTest(
     function* () {
       const a = spawn(
         function* (): Operation<void> {
@@ -128,7 +129,7 @@ test("deadlock: run() rejects naming every blocked tasklet and what it waits on"
 });
 
 test("no deadlock is reported while a timer or a promise may still wake a tasklet", async () => {
-  const v = await run(function* () {
+  const v = await runTest(function* () {
     const t = spawn(function* () {
       yield* sleep(20);
       return 7;

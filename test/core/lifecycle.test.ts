@@ -13,6 +13,7 @@ import {
   spawn,
   TaskletLocal,
 } from "../../src/index.js";
+import { runTest } from "../../src/testing/index.js";
 
 function* value<T>(v: T): Operation<T> {
   yield* schedule();
@@ -155,7 +156,7 @@ function* assertKilled(op: Operation<unknown>): Operation<void> {
 
 test("a cleanup that blocks runs to its end before join returns", async () => {
   const log: string[] = [];
-  await run(function* () {
+  await runTest(function* () {
     const t = spawn(function* () {
       try {
         yield* sleep(60_000);

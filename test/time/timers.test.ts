@@ -2,16 +2,16 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { runtime } from "../../src/core/runtime.js";
-import { now, type Operation, run, schedule, sleep, spawn, TimeoutError, timeout } from "../../src/index.js";
+import { current, now, type Operation, run, schedule, sleep, spawn, TimeoutError, timeout } from "../../src/index.js";
+import { runTest } from "../../src/testing/index.js";
 import { timersOf } from "../../src/time/timers.js";
 
 /** How late a real timer may fire on a loaded machine before a test calls it wrong. */
 const TIME_PRECISION_MS = 250;
 
-test("sleep waits at least its time; sleepers wake in deadline order, ties in the order set", async () => {
+test("sleepers wake in deadline order, ties in the order set, each at its deadline", async () => {
   const log: string[] = [];
-  await run(function* () {
-    const start = now();
+  await runTest(function* () {
     const ts = [
       spawn(napper(log, "b", 20)),
       spawn(napper(log, "a", 10)),
@@ -19,16 +19,24 @@ test("sleep waits at least its time; sleepers wake in deadline order, ties in th
       spawn(napper(log, "c2", 30)),
     ];
     for (const t of ts) yield* t.join();
+    assert.equal(now(), 30);
+  });
+  assert.deepEqual(log, ["a@10", "b@20", "c1@30", "c2@30"]);
+});
+
+test("on the real clock, a sleep waits at least its time and not much more", async () => {
+  await run(function* () {
+    const start = now();
+    yield* sleep(30);
     const took = now() - start;
     assert.ok(took >= 30, `took ${took} ms`);
     assert.ok(took < 30 + TIME_PRECISION_MS, `took ${took} ms`);
   });
-  assert.deepEqual(log, ["a", "b", "c1", "c2"]);
 });
 
 function* napper(log: string[], name: string, ms: number): Operation<void> {
   yield* sleep(ms);
-  log.push(name);
+  log.push(`${name}@${now()}`);
 }
 
 test("a killed sleep withdraws its timer", async () => {
@@ -56,19 +64,18 @@ test("a killed sleep(60000) does not hold the process", () => {
   assert.ok(Date.now() - started < 15_000, "exited long before the sleep's 60 s");
 });
 
-test("timeout throws TimeoutError, stops the op and runs its cleanup", async () => {
+test("timeout throws TimeoutError at its deadline, stops the op and runs its cleanup", async () => {
   const log: string[] = [];
-  await run(function* () {
-    const start = now();
+  await runTest(function* () {
     try {
       yield* timeout(20, guarded(log));
       assert.fail("should time out");
     } catch (e) {
       assert.ok(e instanceof TimeoutError, String(e));
     }
-    assert.ok(now() - start >= 20);
+    assert.equal(now(), 20);
     assert.deepEqual(log, ["op start", "op cleanup"]);
-    assert.equal(timersOf(runtime()).size, 0, "no timer left behind");
+    assert.equal(timersOf(current().rt).size, 0, "no timer left behind");
   });
 });
 
@@ -84,7 +91,7 @@ function* guarded(log: string[]): Operation<void> {
 }
 
 test("timeout returns the op's value when it finishes in time, and nested timeouts each fire their own", async () => {
-  await run(function* () {
+  await runTest(function* () {
     const v = yield* timeout(
       1000,
       (function* () {

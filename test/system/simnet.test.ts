@@ -1,0 +1,187 @@
+// The simulated network: topology, errors of the socket factories, the knobs
+// a test turns (drops, seeded losses, links and devices down).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import { type Operation, TimeoutError, timeout } from "../../src/index.js";
+import { createTaskletSystem, type IOError, type ITasklet, SimNetwork } from "../../src/system/index.js";
+import { runTest } from "../../src/testing/index.js";
+
+function* code(op: Operation<unknown>): Operation<string | undefined> {
+  try {
+    yield* op;
+  } catch (e) {
+    return (e as IOError).code;
+  }
+  return "no error";
+}
+
+function* timeoutCode(op: Operation<unknown>): Operation<string> {
+  try {
+    yield* timeout(5, op);
+  } catch (e) {
+    if (e instanceof TimeoutError) return "timeout";
+    throw e;
+  }
+  return "no timeout";
+}
+
+function lan(seed = 1): { net: SimNetwork; sys: ITasklet[] } {
+  const net = new SimNetwork({ seed });
+  const sys = ["a", "b", "c"].map((h, i) =>
+    createTaskletSystem({ network: net.host(h).addDevice("eth0", "lan", `10.0.0.${i + 1}`) }),
+  );
+  return { net, sys };
+}
+
+/** Sends `count` datagrams from sys[0] and counts how many sys[1] got. */
+function* countDelivered(net: SimNetwork, sys: ITasklet[], count: number, port: number): Operation<number> {
+  const before = net.stats.delivered;
+  const rx = yield* (sys[1] as ITasklet).getServerDatagramSocket(port, "eth0");
+  const tx = yield* (sys[0] as ITasklet).getClientDatagramSocket(port, "eth0");
+  for (let i = 0; i < count; i++) yield* tx.sendto(new Uint8Array([i]));
+  // Datagrams are delivered within the send: what was not lost waits on rx.
+  const got = net.stats.delivered - before;
+  rx.close();
+  tx.close();
+  return got;
+}
+
+test("socket factories throw the system's errors: EADDRINUSE, ENODEV, ECONNREFUSED, EHOSTUNREACH, EADDRNOTAVAIL", async () => {
+  const { net, sys } = lan();
+  const [a, b] = sys as [ITasklet, ITasklet];
+  net.host("far").addDevice("eth0", "other", "10.9.9.9");
+  await runTest(function* () {
+    const s = yield* a.getServerStreamSocket(80);
+    assert.equal(yield* code(a.getServerStreamSocket(80)), "EADDRINUSE");
+    const u = yield* a.getServerDatagramSocket(53, "eth0");
+    assert.equal(yield* code(a.getServerDatagramSocket(53, "eth0")), "EADDRINUSE");
+    assert.equal(yield* code(a.getServerDatagramSocket(53, "wlan0")), "ENODEV");
+    assert.equal(yield* code(a.getClientDatagramSocket(53, "wlan0")), "ENODEV");
+    assert.equal(yield* code(b.getClientStreamSocket("10.0.0.1", 81)), "ECONNREFUSED");
+    assert.equal(yield* code(b.getClientStreamSocket("10.9.9.9", 80)), "EHOSTUNREACH");
+    assert.equal(yield* code(b.getClientStreamSocket("10.0.0.1", 80, "10.0.0.1")), "EADDRNOTAVAIL");
+    s.close();
+    u.close();
+    // Closing frees the port and the (device, port) pair.
+    (yield* a.getServerStreamSocket(80)).close();
+    (yield* a.getServerDatagramSocket(53, "eth0")).close();
+  });
+});
+
+test("a broadcast reaches every socket on the link, the sender's host included, and no other link", async () => {
+  const { net, sys } = lan();
+  const far = createTaskletSystem({ network: net.host("far").addDevice("eth0", "other", "10.9.9.9") });
+  await runTest(function* () {
+    const rxs = [];
+    for (const s of [...sys, far]) rxs.push(yield* s.getServerDatagramSocket(9, "eth0"));
+    const tx = yield* (sys[1] as ITasklet).getClientDatagramSocket(9, "eth0");
+    yield* tx.sendto(new TextEncoder().encode("hi"));
+    assert.equal(net.stats.delivered, 3);
+    const buf = new Uint8Array(1);
+    for (const rx of rxs.slice(0, 3)) {
+      const r = yield* rx.recvfrom(buf);
+      assert.equal(r.n, 1, "a datagram longer than maxlen is truncated, as UDP does");
+      assert.equal(r.rmtIp, "10.0.0.2");
+    }
+    const farGot = (rxs[3] as (typeof rxs)[0]).recvfrom(buf);
+    assert.equal(yield* timeoutCode(farGot), "timeout");
+    for (const rx of rxs) rx.close();
+    tx.close();
+  });
+});
+
+test("dropNext, dropFrom, a link or a device down lose datagrams; up again, they flow", async () => {
+  const { net, sys } = lan();
+  await runTest(function* () {
+    net.dropNext(3);
+    assert.equal(yield* countDelivered(net, sys, 5, 1), 2);
+    net.dropNext(1, "lan");
+    assert.equal(yield* countDelivered(net, sys, 5, 1), 4);
+    net.dropFrom("b", 5); // b is not the sender here
+    assert.equal(yield* countDelivered(net, sys, 5, 1), 5);
+    net.setLinkUp("lan", false);
+    assert.equal(yield* countDelivered(net, sys, 5, 1), 0);
+    net.setLinkUp("lan", true);
+    net.setDeviceUp("b", "eth0", false);
+    assert.equal(yield* countDelivered(net, sys, 5, 1), 0);
+    net.setDeviceUp("b", "eth0", true);
+    assert.equal(yield* countDelivered(net, sys, 5, 1), 5);
+  });
+  assert.throws(() => net.dropNext(-1), RangeError);
+  assert.throws(() => net.setLinkUp("nope", false), /no link named nope/);
+  assert.throws(() => (net.dropProbability = 2), /dropProbability/);
+});
+
+test("losses drawn with a drop probability are the same for the same seed, and differ for another", async () => {
+  const pattern = (seed: number): Promise<string> =>
+    runTest(function* () {
+      const { net, sys } = lan(seed);
+      net.dropProbability = 0.5;
+      const rx = yield* (sys[1] as ITasklet).getServerDatagramSocket(2, "eth0");
+      const tx = yield* (sys[0] as ITasklet).getClientDatagramSocket(2, "eth0");
+      for (let i = 0; i < 64; i++) yield* tx.sendto(new Uint8Array([i]));
+      const got: number[] = [];
+      const buf = new Uint8Array(1);
+      for (let i = 0; i < net.stats.delivered; i++) {
+        yield* rx.recvfrom(buf);
+        got.push(buf[0] as number);
+      }
+      return got.join(",");
+    });
+  const p1 = await pattern(42);
+  assert.equal(await pattern(42), p1);
+  assert.notEqual(await pattern(43), p1);
+  const n = p1.split(",").length;
+  assert.ok(n > 10 && n < 54, `${n} of 64 delivered with p = 0.5`);
+});
+
+test("a simulated stream delivers every byte once, in order, whatever the sizes of sends and recvs (property)", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.uint8Array({ minLength: 1, maxLength: 40 }), { maxLength: 20 }),
+      fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 10 }),
+      async (chunks, sizes) => {
+        const { sys } = lan();
+        const [a, b] = sys as [ITasklet, ITasklet];
+        const got = await runTest(function* () {
+          const server = yield* b.getServerStreamSocket(1);
+          const client = yield* a.getClientStreamSocket("10.0.0.2", 1);
+          const conn = yield* server.accept();
+          const writer = a.spawn(
+            {
+              *func() {
+                for (const c of chunks) {
+                  yield* client.send(c);
+                  yield* a.schedule();
+                }
+                client.close();
+              },
+            },
+            true,
+          );
+          const out: number[] = [];
+          for (let i = 0; ; i++) {
+            const buf = new Uint8Array(sizes[i % sizes.length] as number);
+            try {
+              const n = yield* conn.recv(buf);
+              assert.ok(n >= 1 && n <= buf.length);
+              out.push(...buf.subarray(0, n));
+            } catch (e) {
+              assert.equal((e as Error).name, "ClosedError");
+              break;
+            }
+          }
+          yield* writer.join();
+          server.close();
+          return out;
+        });
+        assert.deepEqual(
+          got,
+          chunks.flatMap((c) => [...c]),
+        );
+      },
+    ),
+    { numRuns: 100 },
+  );
+});
