@@ -28,6 +28,7 @@
  * The text is for people; `tasklets()` gives the same facts as data.
  */
 
+import { current } from "../core/op.js";
 import { setDumper } from "../core/run.js";
 import { type Runtime, runtime } from "../core/runtime.js";
 import { type TaskletInfo, tasklets } from "./snapshot.js";
@@ -39,7 +40,7 @@ const MAX_LINES = 10;
 const MAX_IDS = 20;
 
 export interface DumpOptions {
-  /** The runtime to dump (the testing layer's); default: this thread's. */
+  /** The runtime to dump; default: the calling tasklet's (a test runtime's, under runTest), else this thread's. */
   runtime?: Runtime;
 }
 
@@ -58,7 +59,7 @@ export function dump(options?: DumpOptions): string {
   if (options !== undefined && (typeof options !== "object" || options === null)) {
     throw new TypeError(`dump: options must be an object, got ${String(options)}`);
   }
-  const rt = options?.runtime ?? runtime();
+  const rt = options?.runtime ?? current?.rt ?? runtime();
   const list = tasklets({ runtime: rt });
   return formatDump(list, { pid: process.pid, uptimeMs: process.uptime() * 1000, traced: rt.recordSites });
 }

@@ -54,7 +54,7 @@ export interface SnapshotOptions {
    * About 5–10 µs a tasklet; turn it off for a cheap count in a loop.
    */
   stacks?: boolean;
-  /** The runtime to look at (the testing layer's); default: this thread's. */
+  /** The runtime to look at; default: the calling tasklet's (a test runtime's, under runTest), else this thread's. */
   runtime?: Runtime;
 }
 
@@ -71,7 +71,7 @@ export function tasklets(options?: SnapshotOptions): TaskletInfo[] {
   if (options !== undefined && (typeof options !== "object" || options === null)) {
     throw new TypeError(`tasklets: options must be an object, got ${String(options)}`);
   }
-  const rt = options?.runtime ?? runtime();
+  const rt = options?.runtime ?? current?.rt ?? runtime();
   const stacks = options?.stacks ?? true;
   const now = rt.host.now();
   const here = stacks ? new Error("snapshot") : null;

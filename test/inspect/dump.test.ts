@@ -28,6 +28,7 @@ import {
   WaitGroup,
 } from "../../src/index.js";
 import { formatDump, waitKey } from "../../src/inspect/dump.js";
+import { runTest } from "../../src/testing/index.js";
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 /** The line of this compiled file that carries `marker` (tsc keeps comments), 1-based. */
@@ -393,4 +394,24 @@ test("main() on a deadlock prints the dump of the blocked tasklets, with their l
     ),
   );
   assert.equal(runtime().onDeadlock, null, "main() restores the deadlock hook");
+});
+
+test("under runTest, dump() shows the test runtime's tasklets, aged in virtual time", async () => {
+  await runTest(function* () {
+    const s = spawn(nested(3_600_000), { name: "hour-sleeper" });
+    yield* sleep(600_000); // ten virtual minutes, at once
+    const text = dump();
+    assert.match(text, /^tasklet dump: 2 tasklets \(1 running, 1 blocked\)/);
+    assert.match(
+      text,
+      /\n {2}#\d+ hour-sleeper, age 10 min, 1 switch, parent #\d+: sleep\(3600000\) \(3000000 ms left\)\n/,
+    );
+    assert.match(text, /\n {4}at sleeper \(.*dump\.test\.js:\d+:\d+\)\n {4}at nested \(/);
+    s.kill();
+    try {
+      yield* s.join();
+    } catch {
+      // KilledError: it has ended, so no leak
+    }
+  });
 });
