@@ -58,8 +58,10 @@ import {
   NEW,
   type Posted,
   READY,
+  RESUME_MASK,
   RESUME_NEXT,
   RESUME_RETURN,
+  RESUME_SHIFT,
   RESUME_THROW,
   RETURNED,
   RUNNING,
@@ -422,14 +424,14 @@ export class Runtime {
     const gen = t.gen as Iterator<unknown, unknown, unknown>;
     setCurrent(t);
     t.state = RUNNING;
-    t.flags &= ~F_YIELDED;
     t.switches++;
     for (;;) {
       let r: IteratorResult<unknown, unknown>;
       try {
-        const kind = t.resumeKind;
+        const f = t.flags;
+        const kind = (f >> RESUME_SHIFT) & 3;
         const v = t.value;
-        t.resumeKind = RESUME_NEXT;
+        t.flags = f & ~(RESUME_MASK | F_YIELDED);
         t.value = undefined;
         if (kind === RESUME_NEXT) {
           setResuming();

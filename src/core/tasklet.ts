@@ -5,9 +5,11 @@
  * nothing else is allocated per tasklet but its generator (PERF-NOTES: a
  * handle with closures, or a WeakMap from handles to records, made spawn
  * several times slower). Methods live on the prototype. The record is kept
- * small because a million of them must fit: booleans share one `flags`
- * word, the outcome is part of `state`, and what few tasklets need (exit
- * value, pending interrupt, root callbacks, spawn site) lives in `ext`.
+ * small because a million of them must fit: booleans and `resumeKind`
+ * share one `flags` word, the outcome is part of `state`, and what few
+ * tasklets need (name, exit value, pending interrupt, root callbacks, spawn
+ * site) lives in `ext`. Every field is initialized in the constructor, in
+ * declaration order, so all tasklets share one hidden class.
  *
  * State machine (field `state`, written by runtime.ts only):
  *
@@ -35,7 +37,8 @@ import {
   KILLED,
   LEVEL_MASK,
   NEW,
-  RESUME_NEXT,
+  RESUME_MASK,
+  RESUME_SHIFT,
   RETURNED,
   STATE_NAMES,
   type State,
@@ -57,6 +60,8 @@ export interface Group {
 
 /** The rarely used part of a tasklet's record. */
 export class TaskletExt {
+  /** The name given at spawn (most tasklets have none: `name` reads `tasklet-<id>`). */
+  name: string | undefined = undefined;
   exitValue: unknown = undefined;
   /** The error an interrupt (a timeout) raises at the next op. */
   interrupt: unknown = undefined;
@@ -82,7 +87,6 @@ export interface Posted {
 export class Tasklet<T = unknown> {
   /** Unique per runtime, counting from 1. */
   readonly id: number;
-  private readonly _name: string | undefined;
   /** The body; null once ended, so the generator's frames can be collected. */
   gen: Iterator<unknown, T, unknown> | null;
   state: State = NEW;
@@ -97,8 +101,6 @@ export class Tasklet<T = unknown> {
   liveNext: Tasklet | null = null;
   livePrev: Tasklet | null = null;
 
-  /** How the next step resumes the generator. */
-  resumeKind = RESUME_NEXT;
   /** While live: what the next step resumes with. Once ended: the value or error. */
   value: unknown = undefined;
   /** The tasklets waiting for its end (lazily made). */
@@ -127,17 +129,25 @@ export class Tasklet<T = unknown> {
     this.rt = rt;
     this.id = id;
     this.gen = gen;
-    this._name = name;
     this.flags = flags;
     this.group = group;
     this.parentId = parent === null ? 0 : parent.id;
     this.locals = parent === null ? null : parent.locals;
     this.born = rt.clock | 0;
+    if (name !== undefined) this.extra().name = name;
   }
 
   /** The name given at spawn, or `tasklet-<id>`. */
   get name(): string {
-    return this._name ?? `tasklet-${this.id}`;
+    return this.ext?.name ?? `tasklet-${this.id}`;
+  }
+
+  /** How the next step resumes the generator (RESUME_*: two bits of `flags`). */
+  get resumeKind(): number {
+    return (this.flags >> RESUME_SHIFT) & 3;
+  }
+  set resumeKind(kind: number) {
+    this.flags = (this.flags & ~RESUME_MASK) | (kind << RESUME_SHIFT);
   }
 
   /** True until the tasklet has ended (its cleanup included). */
