@@ -35,3 +35,6 @@ export const F_AT_NEXT_OP = F_PENDING | F_PENDING_CALL;
 /** Bits 12–13 of `flags` hold `resumeKind` (one word less per tasklet). */
 export const RESUME_SHIFT = 12;
 export const RESUME_MASK = 3 << RESUME_SHIFT;
+/** Bits 14–16 of `flags` hold `state`. */
+export const STATE_SHIFT = 14;
+export const STATE_MASK = 7 << STATE_SHIFT;

@@ -65,6 +65,8 @@ import {
   RESUME_THROW,
   RETURNED,
   RUNNING,
+  STATE_MASK,
+  STATE_SHIFT,
   type State,
   Tasklet,
 } from "./tasklet.js";
@@ -176,14 +178,13 @@ export class Runtime {
 
   /** Parks the running tasklet `t` on `blocker`; the op then returns PARK. */
   park(t: Tasklet, blocker: Blocker): void {
-    t.state = BLOCKED;
+    t.flags = (t.flags & ~STATE_MASK) | (BLOCKED << STATE_SHIFT);
     t.blocker = blocker;
   }
 
   /** Puts the running tasklet `t` at the back of its ready queue (schedule()). */
   requeue(t: Tasklet): void {
-    t.state = READY;
-    t.flags |= F_YIELDED;
+    t.flags = (t.flags & ~STATE_MASK) | (READY << STATE_SHIFT) | F_YIELDED;
     (this.queues[t.flags & LEVEL_MASK] as ReadyQueue).pushBack(t);
   }
 
@@ -207,9 +208,12 @@ export class Runtime {
   /** Ends `t`'s wait with `value`. The caller has taken `t` off its own queues. */
   wake(t: Tasklet, value: unknown): void {
     t.blocker = null;
-    t.resumeKind = RESUME_NEXT;
     t.value = value;
-    this.makeReady(t);
+    // resumeKind RESUME_NEXT (0) and state READY in one write, then as makeReady.
+    const f = (t.flags & ~(RESUME_MASK | STATE_MASK)) | (READY << STATE_SHIFT);
+    t.flags = f;
+    (this.queues[f & LEVEL_MASK] as ReadyQueue).pushBack(t);
+    if (!this.running && !this.scheduled) this.kick();
   }
 
   /** Ends `t`'s wait by raising `error` in it. */
@@ -221,7 +225,7 @@ export class Runtime {
   }
 
   private makeReady(t: Tasklet): void {
-    t.state = READY;
+    t.flags = (t.flags & ~STATE_MASK) | (READY << STATE_SHIFT);
     (this.queues[t.flags & LEVEL_MASK] as ReadyQueue).pushBack(t);
     if (!this.running && !this.scheduled) this.kick();
   }
@@ -423,15 +427,16 @@ export class Runtime {
   private step(t: Tasklet): void {
     const gen = t.gen as Iterator<unknown, unknown, unknown>;
     setCurrent(t);
-    t.state = RUNNING;
     t.switches++;
+    // state RUNNING and F_YIELDED off in one write (flags holds both, and resumeKind).
+    t.flags = (t.flags & ~(STATE_MASK | F_YIELDED)) | (RUNNING << STATE_SHIFT);
     for (;;) {
       let r: IteratorResult<unknown, unknown>;
       try {
         const f = t.flags;
         const kind = (f >> RESUME_SHIFT) & 3;
         const v = t.value;
-        t.flags = f & ~(RESUME_MASK | F_YIELDED);
+        t.flags = f & ~RESUME_MASK;
         t.value = undefined;
         if (kind === RESUME_NEXT) {
           setResuming();
@@ -458,7 +463,7 @@ export class Runtime {
         );
         continue;
       }
-      if (t.state !== RUNNING) break;
+      if ((t.flags & STATE_MASK) !== RUNNING << STATE_SHIFT) break;
       // Still RUNNING: a pending kill, interrupt or exit was turned into a resumption.
     }
     setCurrent(null);
@@ -479,11 +484,11 @@ export class Runtime {
     } else if (outcome === FAILED) {
       value = withTaskletContext(value, t);
     }
+    t.flags = flags & ~F_PENDING;
     t.state = outcome;
     t.gen = null;
     t.blocker = null;
     t.locals = null;
-    t.flags = flags & ~F_PENDING;
     t.value = outcome === KILLED ? undefined : value;
     // Off the live list.
     const prev = t.livePrev;

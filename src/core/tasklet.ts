@@ -5,10 +5,10 @@
  * nothing else is allocated per tasklet but its generator (PERF-NOTES: a
  * handle with closures, or a WeakMap from handles to records, made spawn
  * several times slower). Methods live on the prototype. The record is kept
- * small because a million of them must fit: booleans and `resumeKind`
- * share one `flags` word, the outcome is part of `state`, and what few
- * tasklets need (name, exit value, pending interrupt, root callbacks, spawn
- * site) lives in `ext`. Every field is initialized in the constructor, in
+ * small because a million of them must fit: booleans, `state` and
+ * `resumeKind` share one `flags` word, the outcome is part of `state`, and what few
+ * tasklets need (name, locals, joiners, exit value, pending interrupt,
+ * root callbacks, spawn site) lives in `ext`. Every field is initialized in the constructor, in
  * declaration order, so all tasklets share one hidden class.
  *
  * State machine (field `state`, written by runtime.ts only):
@@ -36,11 +36,12 @@ import {
   FAILED,
   KILLED,
   LEVEL_MASK,
-  NEW,
   RESUME_MASK,
   RESUME_SHIFT,
   RETURNED,
+  STATE_MASK,
   STATE_NAMES,
+  STATE_SHIFT,
   type State,
   type StateName,
 } from "./flags.js";
@@ -73,6 +74,10 @@ export class TaskletExt {
   site: string | undefined = undefined;
   /** Calls posted to this tasklet (inter-tasklet calls), run at its next op or at its end. */
   posted: Posted[] | null = null;
+  /** TaskletLocal values (see `Tasklet.locals`). */
+  locals: Locals | null = null;
+  /** The tasklets waiting for its end (see `Tasklet.joiners`). */
+  joiners: WaitQueue | null = null;
 }
 
 /**
@@ -89,7 +94,6 @@ export class Tasklet<T = unknown> {
   readonly id: number;
   /** The body; null once ended, so the generator's frames can be collected. */
   gen: Iterator<unknown, T, unknown> | null;
-  state: State = NEW;
   readonly rt: Runtime;
   /** The run() or main() that this tasklet descends from. */
   readonly group: Group;
@@ -103,13 +107,9 @@ export class Tasklet<T = unknown> {
 
   /** While live: what the next step resumes with. Once ended: the value or error. */
   value: unknown = undefined;
-  /** The tasklets waiting for its end (lazily made). */
-  joiners: WaitQueue | null = null;
   /** While BLOCKED: the source it waits on, which can withdraw the wait. */
   blocker: Blocker | null = null;
   private _node: WaitNode | null = null;
-  /** TaskletLocal values; shared with the parent until first set (local.ts). */
-  locals: Locals | null;
   ext: TaskletExt | null = null;
   readonly parentId: number;
   /** Number of times the tasklet was stepped. */
@@ -132,9 +132,38 @@ export class Tasklet<T = unknown> {
     this.flags = flags;
     this.group = group;
     this.parentId = parent === null ? 0 : parent.id;
-    this.locals = parent === null ? null : parent.locals;
     this.born = rt.clock | 0;
     if (name !== undefined) this.extra().name = name;
+    const inherited = parent === null ? null : parent.locals;
+    if (inherited !== null) this.extra().locals = inherited;
+  }
+
+  /** NEW, READY, RUNNING, BLOCKED, or how it ended (three bits of `flags`; runtime.ts writes it). */
+  get state(): State {
+    return ((this.flags >> STATE_SHIFT) & 7) as State;
+  }
+  set state(s: State) {
+    this.flags = (this.flags & ~STATE_MASK) | (s << STATE_SHIFT);
+  }
+
+  /** TaskletLocal values; shared with the parent until first set (local.ts). Kept in `ext`. */
+  get locals(): Locals | null {
+    const e = this.ext;
+    return e === null ? null : e.locals;
+  }
+  set locals(m: Locals | null) {
+    if (m !== null) this.extra().locals = m;
+    else if (this.ext !== null) this.ext.locals = null;
+  }
+
+  /** The tasklets waiting for its end (lazily made, in `ext`: few tasklets are joined before they end). */
+  get joiners(): WaitQueue | null {
+    const e = this.ext;
+    return e === null ? null : e.joiners;
+  }
+  set joiners(q: WaitQueue | null) {
+    if (q !== null) this.extra().joiners = q;
+    else if (this.ext !== null) this.ext.joiners = null;
   }
 
   /** The name given at spawn, or `tasklet-<id>`. */
