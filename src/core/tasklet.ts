@@ -5,11 +5,12 @@
  * nothing else is allocated per tasklet but its generator (PERF-NOTES: a
  * handle with closures, or a WeakMap from handles to records, made spawn
  * several times slower). Methods live on the prototype. The record is kept
- * small because a million of them must fit: booleans, `state` and
- * `resumeKind` share one `flags` word, the outcome is part of `state`, and what few
- * tasklets need (name, locals, joiners, exit value, pending interrupt,
- * root callbacks, spawn site) lives in `ext`. Every field is initialized in the constructor, in
- * declaration order, so all tasklets share one hidden class.
+ * small because a million of them must fit (144 bytes): booleans, `state`
+ * and `resumeKind` share one `flags` word, the outcome is part of `state`,
+ * and what few tasklets need (name, locals, joiners, exit value, pending
+ * interrupt, root callbacks, spawn site) lives in `ext`. Every field is
+ * initialized in the constructor, in declaration order, so all tasklets
+ * share one hidden class.
  *
  * State machine (field `state`, written by runtime.ts only):
  *
