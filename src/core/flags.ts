@@ -12,7 +12,7 @@ export type State = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 export const STATE_NAMES = ["new", "ready", "running", "blocked", "done", "done", "done"] as const;
 export type StateName = (typeof STATE_NAMES)[number];
 
-/** How the scheduler resumes a tasklet at its next step (`resumeKind`). */
+/** How the scheduler resumes a tasklet at its next step (`resumeKind`, kept in `flags`). */
 export const RESUME_NEXT = 0;
 export const RESUME_THROW = 1;
 export const RESUME_RETURN = 2;
@@ -32,3 +32,9 @@ export const F_YIELDED = 1 << 10; // READY after schedule(): it won nothing, so 
 export const F_PENDING_CALL = 1 << 11; // ext.posted holds calls to run at the next op (or at the end)
 /** What an op checks before it starts: pending calls, then a pending kill or interrupt. */
 export const F_AT_NEXT_OP = F_PENDING | F_PENDING_CALL;
+/** Bits 12–13 of `flags` hold `resumeKind` (one word less per tasklet). */
+export const RESUME_SHIFT = 12;
+export const RESUME_MASK = 3 << RESUME_SHIFT;
+/** Bits 14–16 of `flags` hold `state`. */
+export const STATE_SHIFT = 14;
+export const STATE_MASK = 7 << STATE_SHIFT;

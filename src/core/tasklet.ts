@@ -5,9 +5,12 @@
  * nothing else is allocated per tasklet but its generator (PERF-NOTES: a
  * handle with closures, or a WeakMap from handles to records, made spawn
  * several times slower). Methods live on the prototype. The record is kept
- * small because a million of them must fit: booleans share one `flags`
- * word, the outcome is part of `state`, and what few tasklets need (exit
- * value, pending interrupt, root callbacks, spawn site) lives in `ext`.
+ * small because a million of them must fit (144 bytes): booleans, `state`
+ * and `resumeKind` share one `flags` word, the outcome is part of `state`,
+ * and what few tasklets need (name, locals, joiners, exit value, pending
+ * interrupt, root callbacks, spawn site) lives in `ext`. Every field is
+ * initialized in the constructor, in declaration order, so all tasklets
+ * share one hidden class.
  *
  * State machine (field `state`, written by runtime.ts only):
  *
@@ -35,10 +38,12 @@ import {
   FAILED,
   KILLED,
   LEVEL_MASK,
-  NEW,
-  RESUME_NEXT,
+  RESUME_MASK,
+  RESUME_SHIFT,
   RETURNED,
+  STATE_MASK,
   STATE_NAMES,
+  STATE_SHIFT,
   type State,
   type StateName,
 } from "./flags.js";
@@ -58,6 +63,8 @@ export interface Group {
 
 /** The rarely used part of a tasklet's record. */
 export class TaskletExt {
+  /** The name given at spawn (most tasklets have none: `name` reads `tasklet-<id>`). */
+  name: string | undefined = undefined;
   exitValue: unknown = undefined;
   /** The error an interrupt (a timeout) raises at the next op. */
   interrupt: unknown = undefined;
@@ -73,6 +80,10 @@ export class TaskletExt {
   site: Error | undefined = undefined;
   /** Calls posted to this tasklet (inter-tasklet calls), run at its next op or at its end. */
   posted: Posted[] | null = null;
+  /** TaskletLocal values (see `Tasklet.locals`). */
+  locals: Locals | null = null;
+  /** The tasklets waiting for its end (see `Tasklet.joiners`). */
+  joiners: WaitQueue | null = null;
 }
 
 /**
@@ -87,10 +98,8 @@ export interface Posted {
 export class Tasklet<T = unknown> {
   /** Unique per runtime, counting from 1. */
   readonly id: number;
-  private readonly _name: string | undefined;
   /** The body; null once ended, so the generator's frames can be collected. */
   gen: Iterator<unknown, T, unknown> | null;
-  state: State = NEW;
   readonly rt: Runtime;
   /** The run() or main() that this tasklet descends from. */
   readonly group: Group;
@@ -102,17 +111,11 @@ export class Tasklet<T = unknown> {
   liveNext: Tasklet | null = null;
   livePrev: Tasklet | null = null;
 
-  /** How the next step resumes the generator. */
-  resumeKind = RESUME_NEXT;
   /** While live: what the next step resumes with. Once ended: the value or error. */
   value: unknown = undefined;
-  /** The tasklets waiting for its end (lazily made). */
-  joiners: WaitQueue | null = null;
   /** While BLOCKED: the source it waits on, which can withdraw the wait. */
   blocker: Blocker | null = null;
   private _node: WaitNode | null = null;
-  /** TaskletLocal values; shared with the parent until first set (local.ts). */
-  locals: Locals | null;
   ext: TaskletExt | null = null;
   readonly parentId: number;
   /** Number of times the tasklet was stepped. */
@@ -132,17 +135,54 @@ export class Tasklet<T = unknown> {
     this.rt = rt;
     this.id = id;
     this.gen = gen;
-    this._name = name;
     this.flags = flags;
     this.group = group;
     this.parentId = parent === null ? 0 : parent.id;
-    this.locals = parent === null ? null : parent.locals;
     this.born = rt.clock | 0;
+    if (name !== undefined) this.extra().name = name;
+    const inherited = parent === null ? null : parent.locals;
+    if (inherited !== null) this.extra().locals = inherited;
+  }
+
+  /** NEW, READY, RUNNING, BLOCKED, or how it ended (three bits of `flags`; runtime.ts writes it). */
+  get state(): State {
+    return ((this.flags >> STATE_SHIFT) & 7) as State;
+  }
+  set state(s: State) {
+    this.flags = (this.flags & ~STATE_MASK) | (s << STATE_SHIFT);
+  }
+
+  /** TaskletLocal values; shared with the parent until first set (local.ts). Kept in `ext`. */
+  get locals(): Locals | null {
+    const e = this.ext;
+    return e === null ? null : e.locals;
+  }
+  set locals(m: Locals | null) {
+    if (m !== null) this.extra().locals = m;
+    else if (this.ext !== null) this.ext.locals = null;
+  }
+
+  /** The tasklets waiting for its end (lazily made, in `ext`: few tasklets are joined before they end). */
+  get joiners(): WaitQueue | null {
+    const e = this.ext;
+    return e === null ? null : e.joiners;
+  }
+  set joiners(q: WaitQueue | null) {
+    if (q !== null) this.extra().joiners = q;
+    else if (this.ext !== null) this.ext.joiners = null;
   }
 
   /** The name given at spawn, or `tasklet-<id>`. */
   get name(): string {
-    return this._name ?? `tasklet-${this.id}`;
+    return this.ext?.name ?? `tasklet-${this.id}`;
+  }
+
+  /** How the next step resumes the generator (RESUME_*: two bits of `flags`). */
+  get resumeKind(): number {
+    return (this.flags >> RESUME_SHIFT) & 3;
+  }
+  set resumeKind(kind: number) {
+    this.flags = (this.flags & ~RESUME_MASK) | (kind << RESUME_SHIFT);
   }
 
   /** True until the tasklet has ended (its cleanup included). */

@@ -8,4 +8,5 @@ export { DeadlockError } from "../core/errors.js";
 export { ExploreError, type ExploreOptions, type ExploreResult, explore } from "./explore.js";
 export { describeTasklet, LeakError, runTest, type TestOptions } from "./run-test.js";
 export { CHOICE_WINDOW, createTestRuntime, type TestRuntimeOptions } from "./runtime.js";
+export { createTaskletSystem, type TestTaskletSystemOptions } from "./system.js";
 export { VirtualHost } from "./virtual-host.js";

@@ -1,26 +1,20 @@
-// Skynet (github.com/atemerev/skynet): each node spawns 10 children and sums
-// what they send on its channel; the 1 000 000 leaves send their number.
-import { type Channel, channel, type Operation, run, spawn } from "../../../src/index.js";
+// Skynet, join form: each node spawns 10 children and sums their results by
+// joining them (the form github.com/atemerev/skynet uses for JavaScript
+// promises); the 1 000 000 leaves return their number.
+import { type Operation, run, spawn, type Tasklet } from "../../../src/index.js";
 import { report, size } from "../../lib/report.js";
 
-function* skynet(out: Channel<number>, num: number, size: number, div: number): Operation<void> {
-  if (size === 1) {
-    yield* out.send(num);
-    return;
-  }
-  const rc = channel<number>();
+function* skynet(num: number, size: number, div: number): Operation<number> {
+  if (size === 1) return num;
   const sub = size / div;
-  for (let i = 0; i < div; i++) spawn(skynet(rc, num + i * sub, sub, div));
+  const children: Tasklet<number>[] = new Array(div);
+  for (let i = 0; i < div; i++) children[i] = spawn(skynet(num + i * sub, sub, div));
   let sum = 0;
-  for (let i = 0; i < div; i++) sum += yield* rc.recv();
-  yield* out.send(sum);
+  for (let i = 0; i < div; i++) sum += yield* (children[i] as Tasklet<number>).join();
+  return sum;
 }
 
 const leaves = size(1_000_000);
 const start = performance.now();
-const sum = await run(function* () {
-  const ch = channel<number>();
-  spawn(skynet(ch, 0, leaves, 10));
-  return yield* ch.recv();
-});
+const sum = await run(skynet(0, leaves, 10));
 report(start, sum);
