@@ -1,5 +1,6 @@
 /** Helpers shared by the io tests: process liveness and bounded polling. */
 import { readFileSync } from "node:fs";
+import { afterEach } from "node:test";
 import type { Operation } from "../../src/index.js";
 import { sleep } from "../../src/index.js";
 
@@ -47,4 +48,20 @@ export function* assertThrows<E>(op: Operation<unknown>, cls: new (...args: neve
     throw new Error(`expected ${cls.name}, got ${String(e)}`, { cause: e });
   }
   throw new Error(`expected ${cls.name}, got no error`);
+}
+
+/**
+ * Registers, for the calling test file, a hook that closes after each test
+ * everything the test passed to the returned `track` (servers, sockets), so
+ * that a failing test cannot hold the process.
+ */
+export function closeAfterEach(): <T extends { close(): void }>(x: T) => T {
+  const opened: { close(): void }[] = [];
+  afterEach(() => {
+    for (const x of opened.splice(0)) x.close();
+  });
+  return (x) => {
+    opened.push(x);
+    return x;
+  };
 }

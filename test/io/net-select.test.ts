@@ -3,21 +3,15 @@
 // check the rule a select relies on: the case that loses takes nothing
 // (test/sync/select-cases.test.ts has a case of every other kind).
 import assert from "node:assert/strict";
-import { afterEach, test } from "node:test";
+import { test } from "node:test";
 import { runtime } from "../../src/core/runtime.js";
 import { run, select } from "../../src/index.js";
 import { bindUdp, connect, listen } from "../../src/io/index.js";
+import { closeAfterEach } from "./helpers.js";
 
 const HOST = "127.0.0.1";
 
-const opened: { close(): void }[] = [];
-function track<T extends { close(): void }>(x: T): T {
-  opened.push(x);
-  return x;
-}
-afterEach(() => {
-  for (const x of opened.splice(0)) x.close();
-});
+const track = closeAfterEach();
 
 test("a select over recv and accept: recv wins with the bytes, the losing accept leaves the next connection queued", async () => {
   await run(function* () {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as net from "node:net";
-import { afterEach, test } from "node:test";
+import { test } from "node:test";
 import { runtime } from "../../src/core/runtime.js";
 import {
   ClosedError,
@@ -16,18 +16,11 @@ import {
 } from "../../src/index.js";
 import { connect, listen } from "../../src/io/index.js";
 import type { TcpConn } from "../../src/io/tcp-conn.js";
+import { closeAfterEach } from "./helpers.js";
 
 const HOST = "127.0.0.1";
 
-/** Everything a test opened; closed after each test, so a failing test cannot hold the process. */
-const opened: { close(): void }[] = [];
-function track<T extends { close(): void }>(x: T): T {
-  opened.push(x);
-  return x;
-}
-afterEach(() => {
-  for (const x of opened.splice(0)) x.close();
-});
+const track = closeAfterEach();
 
 /** Waits (polling each ms, at most `limit` times) until `cond` holds; fails naming `what`. */
 function* until(what: string, cond: () => boolean, limit = 10_000): Operation<void> {

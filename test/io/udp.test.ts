@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { afterEach, test } from "node:test";
+import { test } from "node:test";
 import { runtime } from "../../src/core/runtime.js";
 import {
   ClosedError,
@@ -14,18 +14,11 @@ import {
 } from "../../src/index.js";
 import { bindUdp } from "../../src/io/index.js";
 import { QUEUE_MAX } from "../../src/io/udp.js";
+import { closeAfterEach } from "./helpers.js";
 
 const HOST = "127.0.0.1";
 
-/** Everything a test opened; closed after each test, so a failing test cannot hold the process. */
-const opened: { close(): void }[] = [];
-function track<T extends { close(): void }>(x: T): T {
-  opened.push(x);
-  return x;
-}
-afterEach(() => {
-  for (const x of opened.splice(0)) x.close();
-});
+const track = closeAfterEach();
 
 function* failure(op: Operation<unknown>): Operation<unknown> {
   try {

@@ -5,7 +5,7 @@
 // protocol (core/wait.ts) and, for a single wait, the same WaitOp
 // (core/wait-op.ts); these tests are what keeps them interchangeable.
 import assert from "node:assert/strict";
-import { afterEach, test } from "node:test";
+import { test } from "node:test";
 import { runtime } from "../../src/core/runtime.js";
 import type { Waitable } from "../../src/core/wait.js";
 import {
@@ -29,19 +29,12 @@ import {
 import { bindUdp, connect, listen } from "../../src/io/index.js";
 import { spawnProcess } from "../../src/io/process.js";
 import { signalWaitable } from "../../src/io/signal.js";
+import { closeAfterEach, GIVE_UP_MS } from "../io/helpers.js";
 import { settle } from "./helpers.js";
 
 const HOST = "127.0.0.1";
-const GIVE_UP_MS = 5000;
 
-const opened: { close(): void }[] = [];
-function track<T extends { close(): void }>(x: T): T {
-  opened.push(x);
-  return x;
-}
-afterEach(() => {
-  for (const x of opened.splice(0)) x.close();
-});
+const track = closeAfterEach();
 
 /**
  * Selects `c` against a channel receive that a sender completes while both
