@@ -109,7 +109,8 @@ export function goVersion(): string | null {
 }
 
 /**
- * Builds bench/go/<bench>.go for the benchmarks asked for; returns their
+ * Builds bench/go/<bench>.go (with bench/go/report.go, the case protocol's
+ * helpers they share) for the benchmarks asked for; returns their
  * cases (go-1, go), a message per program that did not build, and the
  * directory of the binaries (the caller removes it).
  */
@@ -121,7 +122,7 @@ export function buildGo(goDir: string, benches: string[]): { dir: string; cases:
     const src = join(goDir, `${bench}.go`);
     if (!existsSync(src)) continue;
     const bin = join(out, bench);
-    const r = spawnSync("go", ["build", "-o", bin, src], { encoding: "utf8" });
+    const r = spawnSync("go", ["build", "-o", bin, src, join(goDir, "report.go")], { encoding: "utf8" });
     if (r.status !== 0) {
       failures.push(`${bench}/go: go build ${src} failed: ${(r.stderr || String(r.error)).trim()}`);
       continue;
