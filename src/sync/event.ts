@@ -23,7 +23,7 @@ class EventWaitOp extends WaitOp<void> {
     this.e.waiters.pushBack(n);
   }
   describe(): string {
-    return "an event (not set)";
+    return `event#${this.e.id} (not set)`;
   }
 }
 
@@ -37,7 +37,11 @@ class EventWaitOp extends WaitOp<void> {
  * spawn(function* () { yield* ready.wait(); serve(); });
  * ready.set();
  */
+let nextEventId = 1;
+
 export class Event {
+  /** Names it in dumps and deadlock reports (`event#3`). */
+  readonly id = nextEventId++;
   /** Whether the event is set. Written by set() and reset() only. */
   flag = false;
   /** Tasklets waiting for set(). */

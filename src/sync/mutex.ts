@@ -47,7 +47,7 @@ class LockOp extends WaitOp<void> {
   }
   describe(): string {
     const o = this.m.owner;
-    return `a mutex held by ${o === null ? "nobody" : `${o.describe()}${o.isRunning() ? "" : " (ended)"}`}`;
+    return `mutex#${this.m.id} held by ${o === null ? "nobody" : `${o.describe()}${o.isRunning() ? "" : " (ended)"}`}`;
   }
 }
 
@@ -62,7 +62,11 @@ class LockOp extends WaitOp<void> {
  * yield* m.lock();
  * try { yield* update(shared); } finally { m.unlock(); }
  */
+let nextMutexId = 1;
+
 export class Mutex {
+  /** Names it in dumps and deadlock reports (`mutex#3`). */
+  readonly id = nextMutexId++;
   /** The tasklet holding the lock, or null. Written by LockOp and unlock only. */
   owner: Tasklet | null = null;
   /** Tasklets waiting for the lock, FIFO. */

@@ -34,7 +34,7 @@ class AcquireOp extends WaitOp<void> {
     this.s.waiters.pushBack(n);
   }
   describe(): string {
-    return `a semaphore (0 permits, ${this.s.waiters.length} waiting)`;
+    return `semaphore#${this.s.id} (0 permits, ${this.s.waiters.length} waiting)`;
   }
 }
 
@@ -47,7 +47,11 @@ class AcquireOp extends WaitOp<void> {
  * const slots = new Semaphore(4);
  * yield* withPermit(slots, () => download(url));
  */
+let nextSemaphoreId = 1;
+
 export class Semaphore {
+  /** Names it in dumps and deadlock reports (`semaphore#3`). */
+  readonly id = nextSemaphoreId++;
   /** Permits free now. Written by AcquireOp and the methods only. */
   permits: number;
   /** Tasklets waiting for a permit, FIFO. */

@@ -23,7 +23,7 @@ class GroupWaitOp extends WaitOp<void> {
     this.g.waiters.pushBack(n);
   }
   describe(): string {
-    return `a wait group (${this.g.count} outstanding)`;
+    return `wait group#${this.g.id} (${this.g.count} outstanding)`;
   }
 }
 
@@ -39,7 +39,11 @@ class GroupWaitOp extends WaitOp<void> {
  * }
  * yield* wg.wait();
  */
+let nextWaitGroupId = 1;
+
 export class WaitGroup {
+  /** Names it in dumps and deadlock reports (`wait group#3`). */
+  readonly id = nextWaitGroupId++;
   /** Outstanding work. Written by add() only. */
   count = 0;
   /** Tasklets waiting for zero. */

@@ -242,7 +242,7 @@ test("probing tasklets blocked on a mutex, semaphore, event, wait group, scope a
     ];
     yield* sleep(1);
     const text = dump();
-    for (const what of ["a mutex held by #", "a semaphore", "an event", "a wait group", "a slot of a tasklet pool"]) {
+    for (const what of ["mutex#", "semaphore#", "event#", "wait group#", "a slot of a tasklet pool"]) {
       assert.ok(text.includes(`blocked on ${what}`), `${what} in\n${text}`);
     }
     for (let i = 0; i < 3; i++) {

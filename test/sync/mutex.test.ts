@@ -318,8 +318,8 @@ test("a deadlock over two mutexes is reported with each waiter and the holder of
     }),
     (e: Error) => {
       assert.equal(e.name, "DeadlockError");
-      assert.match(e.message, /t1: waits on a mutex held by #\d+ t2/);
-      assert.match(e.message, /t2: waits on a mutex held by #\d+ t1/);
+      assert.match(e.message, /t1: waits on mutex#\d+ held by #\d+ t2/);
+      assert.match(e.message, /t2: waits on mutex#\d+ held by #\d+ t1/);
       return true;
     },
   );
