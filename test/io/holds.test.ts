@@ -50,7 +50,7 @@ test("completed, failed and withdrawn io operations leave no hold behind; a late
       yield* assertThrows(timeout(20, p.wait()), TimeoutError);
       p.kill();
       yield* p.wait();
-      const w = spawn(waitSignal("SIGUSR2"));
+      const w = spawn(waitSignal("SIGURG"));
       yield* schedule();
       w.kill();
       yield* assertThrows(timeout(20, resolver.resolve4("h.test")), TimeoutError);

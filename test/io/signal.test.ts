@@ -24,13 +24,13 @@ test("waitSignal wakes the tasklet when the process receives the signal, then st
 
 test("each signal wakes only its own waiters, every one of them", async () => {
   await run(function* () {
-    const a1 = spawn(waitSignal("SIGUSR2"));
-    const a2 = spawn(waitSignal("SIGUSR2"));
+    const a1 = spawn(waitSignal("SIGURG"));
+    const a2 = spawn(waitSignal("SIGURG"));
     const b = spawn(waitSignal("SIGWINCH"));
     yield* schedule();
-    process.kill(process.pid, "SIGUSR2");
-    assert.equal(yield* timeout(GIVE_UP_MS, a1.join()), "SIGUSR2");
-    assert.equal(yield* timeout(GIVE_UP_MS, a2.join()), "SIGUSR2");
+    process.kill(process.pid, "SIGURG");
+    assert.equal(yield* timeout(GIVE_UP_MS, a1.join()), "SIGURG");
+    assert.equal(yield* timeout(GIVE_UP_MS, a2.join()), "SIGURG");
     assert.equal(b.stateName, "blocked", "SIGWINCH's waiter still waits");
     b.kill();
     assert.equal(process.listenerCount("SIGWINCH"), 0, "a killed wait removes the handler");
@@ -39,29 +39,29 @@ test("each signal wakes only its own waiters, every one of them", async () => {
 
 test("a signal wait under timeout() throws TimeoutError and leaves no handler", async () => {
   await run(function* () {
-    yield* assertThrows(timeout(20, waitSignal("SIGUSR2")), TimeoutError);
-    assert.equal(process.listenerCount("SIGUSR2"), 0);
+    yield* assertThrows(timeout(20, waitSignal("SIGURG")), TimeoutError);
+    assert.equal(process.listenerCount("SIGURG"), 0);
   });
 });
 
 test("a SignalSet keeps signals pending between recvs, once per signal, until closed", async () => {
   await run(function* () {
-    const sigs = watchSignals("SIGUSR2", "SIGWINCH");
+    const sigs = watchSignals("SIGURG", "SIGWINCH");
     // Signals arrive asynchronously: count them with plain listeners to know when all three came.
     let arrived = 0;
     const count = (): void => {
       arrived++;
     };
-    process.on("SIGUSR2", count);
+    process.on("SIGURG", count);
     process.on("SIGWINCH", count);
     try {
-      process.kill(process.pid, "SIGUSR2");
+      process.kill(process.pid, "SIGURG");
       process.kill(process.pid, "SIGWINCH");
-      process.kill(process.pid, "SIGUSR2");
+      process.kill(process.pid, "SIGURG");
       assert.ok(yield* eventually(() => arrived === 3));
       const got: string[] = [];
       for (let i = 0; i < 2; i++) got.push(yield* timeout(GIVE_UP_MS, sigs.recv()));
-      assert.deepEqual(got.sort(), ["SIGUSR2", "SIGWINCH"]);
+      assert.deepEqual(got.sort(), ["SIGURG", "SIGWINCH"]);
       yield* assertThrows(timeout(50, sigs.recv()), TimeoutError);
       const waiter = spawn(sigs.recv());
       yield* schedule();
@@ -69,10 +69,10 @@ test("a SignalSet keeps signals pending between recvs, once per signal, until cl
       yield* assertThrows(waiter.join(), ClosedError);
     } finally {
       sigs.close();
-      process.off("SIGUSR2", count);
+      process.off("SIGURG", count);
       process.off("SIGWINCH", count);
     }
-    assert.equal(process.listenerCount("SIGUSR2"), 0);
+    assert.equal(process.listenerCount("SIGURG"), 0);
   });
   assert.throws(() => waitSignal("SIGKILL"), /SIGKILL cannot be caught/);
   assert.throws(() => waitSignal("SIGNOPE" as NodeJS.Signals), /unknown signal SIGNOPE/);

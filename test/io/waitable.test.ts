@@ -17,22 +17,22 @@ test("a select over a process's exit and a signal: the signal wins, the exit cas
     const holds = runtime().holds;
     const p = spawnProcess(["sleep", "30"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
     try {
-      const t = spawn(select(p.exited, signalWaitable("SIGUSR2")));
+      const t = spawn(select(p.exited, signalWaitable("SIGURG")));
       yield* schedule();
       assert.equal(runtime().holds, holds + 2, "each waiting case holds the runtime");
-      process.kill(process.pid, "SIGUSR2");
-      assert.deepEqual(yield* timeout(GIVE_UP_MS, t.join()), { index: 1, value: "SIGUSR2" });
+      process.kill(process.pid, "SIGURG");
+      assert.deepEqual(yield* timeout(GIVE_UP_MS, t.join()), { index: 1, value: "SIGURG" });
       assert.equal(runtime().holds, holds, "the losing exit case was withdrawn");
-      assert.equal(process.listenerCount("SIGUSR2"), 0);
+      assert.equal(process.listenerCount("SIGURG"), 0);
     } finally {
       p.kill();
     }
     // Now the exit wins, and the signal case lets go of its handler.
-    assert.deepEqual(yield* timeout(GIVE_UP_MS, select(p.exited, signalWaitable("SIGUSR2"))), {
+    assert.deepEqual(yield* timeout(GIVE_UP_MS, select(p.exited, signalWaitable("SIGURG"))), {
       index: 0,
       value: 128 + 9,
     });
-    assert.equal(process.listenerCount("SIGUSR2"), 0);
+    assert.equal(process.listenerCount("SIGURG"), 0);
     assert.equal(runtime().holds, holds);
   });
 });
@@ -40,13 +40,13 @@ test("a select over a process's exit and a signal: the signal wins, the exit cas
 test("a select withdrawn by timeout() leaves every source as it was; a SignalSet case takes one pending signal", async () => {
   await run(function* () {
     const holds = runtime().holds;
-    const sigs = watchSignals("SIGUSR2");
+    const sigs = watchSignals("SIGURG");
     const p = spawnProcess(["sleep", "30"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
     try {
       yield* assertThrows(timeout(20, select(p.exited, sigs)), TimeoutError);
       assert.equal(runtime().holds, holds);
-      process.kill(process.pid, "SIGUSR2");
-      assert.deepEqual(yield* timeout(GIVE_UP_MS, select(p.exited, sigs)), { index: 1, value: "SIGUSR2" });
+      process.kill(process.pid, "SIGURG");
+      assert.deepEqual(yield* timeout(GIVE_UP_MS, select(p.exited, sigs)), { index: 1, value: "SIGURG" });
       yield* assertThrows(timeout(20, select(sigs)), TimeoutError);
     } finally {
       sigs.close();

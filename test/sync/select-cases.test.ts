@@ -292,13 +292,13 @@ test("a process's exit and a signal as cases: each loses to a receive, then wins
     const p = spawnProcess(["sleep", "30"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
     try {
       yield* losesToRecv(p.exited);
-      yield* losesToRecv(signalWaitable("SIGUSR2"));
+      yield* losesToRecv(signalWaitable("SIGURG"));
       assert.equal(runtime().holds, holds, "the withdrawn cases gave their holds back");
-      assert.equal(process.listenerCount("SIGUSR2"), 0, "the withdrawn signal case let go of its handler");
+      assert.equal(process.listenerCount("SIGURG"), 0, "the withdrawn signal case let go of its handler");
       yield* winsOverRecv(
-        signalWaitable("SIGUSR2"),
-        () => process.kill(process.pid, "SIGUSR2"),
-        (sig) => assert.equal(sig, "SIGUSR2"),
+        signalWaitable("SIGURG"),
+        () => process.kill(process.pid, "SIGURG"),
+        (sig) => assert.equal(sig, "SIGURG"),
       );
       yield* winsOverRecv(
         p.exited,
