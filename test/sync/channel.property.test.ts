@@ -34,6 +34,7 @@ import {
   TimeoutError,
   timeout,
 } from "../../src/index.js";
+import { mulberry32 } from "../../src/system/simnet.js";
 import { timersOf } from "../../src/time/timers.js";
 
 const SEND_OPS = ["send", "sendAsync", "trySend", "selectAfter", "timeout", "selectDefault"] as const;
@@ -66,18 +67,6 @@ const programArb: fc.Arbitrary<Program> = fc.record({
   ),
   kills: fc.array(fc.record({ target: fc.nat(), rounds: fc.integer({ min: 0, max: 8 }) }), { maxLength: 3 }),
 });
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Sends `p:k` for each op; pushes to `sent` each value whose op succeeded. */
 function* producer(ch: Channel<string>, p: number, ops: number[], ms: number, sent: string[]): Operation<void> {
@@ -181,7 +170,7 @@ function* killer(victim: { kill(): void }, rounds: number): Operation<void> {
 async function runProgram(prog: Program): Promise<void> {
   const rt = new Runtime();
   if (prog.seed !== 0) {
-    const rand = prng(prog.seed);
+    const rand = mulberry32(prog.seed);
     rt.chooser = (n) => Math.floor(rand() * n);
   }
   const sent: string[][] = prog.producers.map(() => []);
