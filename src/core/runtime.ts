@@ -32,6 +32,14 @@
  *     promise in call(), a socket read); the timer heap is counted apart.
  *     With no holds, no timers and no ready tasklet, a pending root can
  *     never end: that is a deadlock.
+ *
+ * This file keeps the hot path (spawn, park, requeue, wake, loop, pick,
+ * step) with the module-local flag constants it needs. Beside it, each
+ * reading the fields marked @internal here: delivery.ts (kill, interrupt,
+ * posted calls; uses withdraw and makeReady), end.ts (finish: unlinks the
+ * live list that spawn() links, reports unjoined errors), deadlock.ts (the
+ * check the loop defers when it goes idle), timer-service.ts (the contract
+ * of `timers`, implemented by time/timers.ts).
  */
 
 import { checkDeadlock } from "./deadlock.js";
@@ -62,6 +70,7 @@ import {
   type State,
   Tasklet,
 } from "./tasklet.js";
+import type { TimerService } from "./timer-service.js";
 import type { Blocker, WaitNode } from "./wait.js";
 
 // Module-local copies of the flag bits that the hot paths (step, park,
@@ -84,17 +93,7 @@ export const BUDGET_MS = 5;
 /** The loop reads the clock once per this many steps (a power of two). */
 const CLOCK_EVERY = 64;
 
-/** What the time layer keeps in `Runtime.timers` (time/timers.ts implements it). */
-export interface TimerService {
-  /** Number of armed timers. */
-  readonly size: number;
-  /** Fires every timer due at `now`. */
-  poll(now: number): void;
-  /** Arms the host timer for the earliest deadline (the loop is going idle). */
-  arm(): void;
-  /** Earliest deadline, or Infinity. */
-  nextDeadline(): number;
-}
+export type { TimerService } from "./timer-service.js";
 
 export class Runtime {
   readonly host: Host;
