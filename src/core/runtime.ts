@@ -32,35 +32,35 @@
  *     promise in call(), a socket read); the timer heap is counted apart.
  *     With no holds, no timers and no ready tasklet, a pending root can
  *     never end: that is a deadlock.
+ *
+ * This file keeps the hot path (spawn, park, requeue, wake, loop, pick,
+ * step) with the module-local flag constants it needs. Beside it, each
+ * reading the fields marked @internal here: delivery.ts (kill, interrupt,
+ * posted calls; uses withdraw and makeReady), end.ts (finish: unlinks the
+ * live list that spawn() links, reports unjoined errors), deadlock.ts (the
+ * check the loop defers when it goes idle), timer-service.ts (the contract
+ * of `timers`, implemented by time/timers.ts).
  */
 
-import { DeadlockError, KilledError, TaskletError, UncaughtError } from "./errors.js";
+import { checkDeadlock } from "./deadlock.js";
+import { cancelInterrupt, deliverPending, interrupt, kill, post, runPosted } from "./delivery.js";
+import { finish, type Unjoined } from "./end.js";
+import { type DeadlockError, TaskletError, UncaughtError } from "./errors.js";
 import { type Host, RealHost } from "./host.js";
 import { PARKED, setCurrent, setResuming } from "./op.js";
 import { ReadyQueue } from "./queue.js";
 import {
   BLOCKED,
-  F_DYING,
-  F_EXITING,
   F_JOINABLE,
-  F_KILLED,
   F_LOCALS_OWNED,
-  F_OBSERVED,
-  F_PENDING,
-  F_PENDING_CALL,
-  F_PENDING_INTERRUPT,
-  F_PENDING_KILL,
   F_YIELDED,
   FAILED,
   type Group,
-  KILLED,
   LEVEL_MASK,
-  NEW,
   type Posted,
   READY,
   RESUME_MASK,
   RESUME_NEXT,
-  RESUME_RETURN,
   RESUME_SHIFT,
   RESUME_THROW,
   RETURNED,
@@ -70,6 +70,7 @@ import {
   type State,
   Tasklet,
 } from "./tasklet.js";
+import type { TimerService } from "./timer-service.js";
 import type { Blocker, WaitNode } from "./wait.js";
 
 // Module-local copies of the flag bits that the hot paths (step, park,
@@ -92,17 +93,7 @@ export const BUDGET_MS = 5;
 /** The loop reads the clock once per this many steps (a power of two). */
 const CLOCK_EVERY = 64;
 
-/** What the time layer keeps in `Runtime.timers` (time/timers.ts implements it). */
-export interface TimerService {
-  /** Number of armed timers. */
-  readonly size: number;
-  /** Fires every timer due at `now`. */
-  poll(now: number): void;
-  /** Arms the host timer for the earliest deadline (the loop is going idle). */
-  arm(): void;
-  /** Earliest deadline, or Infinity. */
-  nextDeadline(): number;
-}
+export type { TimerService } from "./timer-service.js";
 
 export class Runtime {
   readonly host: Host;
@@ -122,16 +113,22 @@ export class Runtime {
   private nextId = 1;
   private readonly queues = [new ReadyQueue(), new ReadyQueue(), new ReadyQueue()];
   private readonly batches = [new ReadyQueue(), new ReadyQueue(), new ReadyQueue()];
-  private batchMask = 0;
-  private liveHead: Tasklet | null = null;
+  /** @internal Bit `level` set while that level's spawn batch is not empty (read by deadlock.ts). */
+  batchMask = 0;
+  /** @internal Head of the live list (spawn() links, end.ts unlinks). */
+  liveHead: Tasklet | null = null;
   /** Tasklets that have not ended. */
   liveCount = 0;
-  /** Pending run()/main() roots. */
-  private readonly roots = new Set<Tasklet>();
-  private running = false;
-  private scheduled = false;
-  private deadlockCheckPending = false;
-  private readonly unjoined: FinalizationRegistry<Unjoined>;
+  /** @internal Pending run()/main() roots (deadlock.ts fails them). */
+  readonly roots = new Set<Tasklet>();
+  /** @internal True only inside `loop` (read by deadlock.ts). */
+  running = false;
+  /** @internal True while a kick is pending (read by deadlock.ts). */
+  scheduled = false;
+  /** @internal A deadlock check is deferred (deadlock.ts clears it). */
+  deadlockCheckPending = false;
+  /** @internal Joinable tasklets that failed and are not joined yet (end.ts registers). */
+  readonly unjoined: FinalizationRegistry<Unjoined>;
 
   constructor(host: Host = new RealHost()) {
     this.host = host;
@@ -240,112 +237,46 @@ export class Runtime {
     this.makeReady(t);
   }
 
-  private makeReady(t: Tasklet): void {
+  /** @internal Makes `t` READY at the back of its queue (delivery.ts). */
+  makeReady(t: Tasklet): void {
     const f = (t.flags & ~STATE_BITS) | READY_BITS;
     t.flags = f;
     (this.queues[f & LEVEL] as ReadyQueue).pushBack(t);
     if (!this.running && !this.scheduled) this.kick();
   }
 
-  /** Withdraws a blocked tasklet's wait: it will not be woken by its source. */
-  private withdraw(t: Tasklet): void {
+  /** @internal Withdraws a blocked tasklet's wait: it will not be woken by its source. */
+  withdraw(t: Tasklet): void {
     const b = t.blocker as Blocker;
     t.blocker = null;
     b.withdraw(t);
   }
 
+  // ---- kills, interrupts, posted calls: delivery.ts has the rules ----------
+
+  /** Kills `t`: it returns from its suspension point, or from its next op. */
   kill(t: Tasklet): void {
-    if (t.state >= RETURNED || (t.flags & F_KILLED) !== 0) return;
-    t.flags |= F_KILLED;
-    if (t.state === NEW) {
-      // Never started: returning an unstarted generator runs none of its code.
-      t.flags |= F_DYING;
-      t.resumeKind = RESUME_RETURN;
-    } else if (t.state === BLOCKED) {
-      this.withdraw(t);
-      t.flags |= F_DYING;
-      t.resumeKind = RESUME_RETURN;
-      t.value = undefined;
-      this.makeReady(t);
-    } else if ((t.flags & F_YIELDED) !== 0) {
-      // Suspended in schedule(): nothing in hand, so it dies where it stands.
-      t.flags |= F_DYING;
-      t.resumeKind = RESUME_RETURN;
-    } else {
-      // RUNNING, or READY with what its wait won in hand: at its next op.
-      t.flags |= F_PENDING_KILL;
-    }
+    kill(this, t);
   }
-
-  /**
-   * Raises `error` in `t` at its current suspension point (withdrawing its
-   * wait), or at its next op if it is not blocked. A pending kill wins.
-   */
+  /** Raises `error` in `t` at its suspension point, or at its next op. A pending kill wins. */
   interrupt(t: Tasklet, error: unknown): void {
-    if (t.state >= RETURNED || (t.flags & F_DYING) !== 0) return;
-    if (t.state === BLOCKED) {
-      this.withdraw(t);
-      t.resumeKind = RESUME_THROW;
-      t.value = error;
-      this.makeReady(t);
-    } else if ((t.flags & F_YIELDED) !== 0 && t.resumeKind === RESUME_NEXT) {
-      t.resumeKind = RESUME_THROW;
-      t.value = error;
-    } else if ((t.flags & F_PENDING) === 0) {
-      t.flags |= F_PENDING_INTERRUPT;
-      t.extra().interrupt = error;
-    }
+    interrupt(this, t, error);
   }
-
   /** Withdraws an interrupt that has not been delivered (its timeout ended first). */
   cancelInterrupt(t: Tasklet, error: unknown): void {
-    const e = t.ext;
-    if ((t.flags & F_PENDING_INTERRUPT) !== 0 && e !== null && e.interrupt === error) {
-      t.flags &= ~F_PENDING_INTERRUPT;
-      e.interrupt = undefined;
-    }
+    cancelInterrupt(t, error);
   }
-
-  /**
-   * Posts `call` to `t` (an inter-tasklet call): it runs inside `t`, before
-   * `t`'s next op starts or when `t` ends. Never blocks, never switches.
-   * Returns false if `t` has ended (the call will never run).
-   */
+  /** Posts `call` to run inside `t` before its next op or at its end; false if `t` has ended. */
   post(t: Tasklet, call: Posted): boolean {
-    if (t.state >= RETURNED) return false;
-    const e = t.extra();
-    if (e.posted === null) e.posted = [call];
-    else e.posted.push(call);
-    t.flags |= F_PENDING_CALL;
-    return true;
+    return post(t, call);
   }
-
-  /** Runs the calls posted to `t`, in posting order; `t` is current. Calls posted meanwhile run too. */
+  /** Runs the calls posted to `t`, in posting order; `t` is current. */
   runPosted(t: Tasklet): void {
-    const e = t.ext;
-    t.flags &= ~F_PENDING_CALL;
-    if (e === null) return;
-    for (let list = e.posted; list !== null; list = e.posted) {
-      e.posted = null;
-      for (const c of list) c.run();
-    }
-    t.flags &= ~F_PENDING_CALL;
+    runPosted(t);
   }
-
   /** Called at the start of an op of a tasklet with a pending kill or interrupt: delivers it now. */
   deliverPending(t: Tasklet): void {
-    if ((t.flags & F_PENDING_KILL) !== 0) {
-      t.flags = (t.flags & ~F_PENDING) | F_DYING;
-      t.resumeKind = RESUME_RETURN;
-      t.value = undefined;
-    } else {
-      const e = t.extra();
-      t.flags &= ~F_PENDING_INTERRUPT;
-      t.resumeKind = RESUME_THROW;
-      t.value = e.interrupt;
-      e.interrupt = undefined;
-    }
-    // t stays RUNNING: step() resumes it again at once.
+    deliverPending(t);
   }
 
   // ---- the loop --------------------------------------------------------------
@@ -416,7 +347,8 @@ export class Runtime {
     return this.batchMask !== 0 || this.anyReady();
   }
 
-  private anyReady(): boolean {
+  /** @internal Whether a ready queue is not empty (deadlock.ts). */
+  anyReady(): boolean {
     const q = this.queues;
     return (
       (q[0] as ReadyQueue).head !== null || (q[1] as ReadyQueue).head !== null || (q[2] as ReadyQueue).head !== null
@@ -486,67 +418,9 @@ export class Runtime {
     setCurrent(null);
   }
 
-  /** The tasklet ended: record the outcome, wake joiners, report what nobody will see. */
-  private finish(t: Tasklet, outcome: State, value: unknown): void {
-    if ((t.flags & F_PENDING_CALL) !== 0) {
-      // Calls posted to it run at its end, still inside it.
-      setCurrent(t);
-      this.runPosted(t);
-      setCurrent(null);
-    }
-    const flags = t.flags;
-    if (outcome === RETURNED) {
-      if ((flags & F_DYING) !== 0) outcome = KILLED;
-      else if ((flags & F_EXITING) !== 0) value = t.ext?.exitValue;
-    } else if (outcome === FAILED) {
-      value = withTaskletContext(value, t);
-    }
-    t.flags = flags & ~F_PENDING;
-    t.state = outcome;
-    t.gen = null;
-    t.blocker = null;
-    t.locals = null;
-    t.value = outcome === KILLED ? undefined : value;
-    // Off the live list.
-    const prev = t.livePrev;
-    const next = t.liveNext;
-    if (prev === null) this.liveHead = next;
-    else prev.liveNext = next;
-    if (next !== null) next.livePrev = prev;
-    t.liveNext = t.livePrev = null;
-    this.liveCount--;
-
-    const joiners = t.joiners;
-    if (joiners !== null) {
-      t.joiners = null;
-      // A joiner's node.value is true when it asks for the outcome (join), false for the bare end.
-      for (let n = joiners.shift(); n !== null; n = joiners.shift()) {
-        const withValue = n.value === true;
-        if (outcome === RETURNED || !withValue) this.wakeNode(n, withValue ? value : undefined);
-        else if (outcome === FAILED) {
-          t.flags |= F_OBSERVED;
-          this.wakeNodeThrow(n, value);
-        } else this.wakeNodeThrow(n, new KilledError(`${t.describe()} was killed`));
-      }
-    }
-    const ext = t.ext;
-    if (ext !== null) {
-      const onEnd = ext.onEnd;
-      if (onEnd !== null) {
-        ext.onEnd = null;
-        if (outcome === FAILED) t.flags |= F_OBSERVED;
-        onEnd(t, ext.deadlock);
-      }
-    }
-    if (outcome === FAILED && (t.flags & F_OBSERVED) === 0) {
-      if ((t.flags & F_JOINABLE) === 0) {
-        t.flags |= F_OBSERVED;
-        t.group.onUncaught(new UncaughtError(value, t.id, t.name));
-      } else {
-        // Nobody joined yet; somebody may. Report if the handle is collected unjoined.
-        this.unjoined.register(t, { error: value, id: t.id, name: t.name, group: t.group }, t);
-      }
-    }
+  /** @internal The tasklet ended (end.ts): record the outcome, wake joiners, report what nobody will see. */
+  finish(t: Tasklet, outcome: State, value: unknown): void {
+    finish(this, t, outcome, value);
   }
 
   /** A joinable tasklet's error was seen by a late join: no report at collection. */
@@ -554,53 +428,10 @@ export class Runtime {
     this.unjoined.unregister(t);
   }
 
+  /** The deadlock check (deadlock.ts), deferred by the loop when it goes idle with roots pending. */
   private readonly checkDeadlock = (): void => {
-    this.deadlockCheckPending = false;
-    if (this.running || this.scheduled || this.roots.size === 0 || this.holds > 0) return;
-    if ((this.timers !== null && this.timers.size > 0) || this.anyReady() || this.batchMask !== 0) return;
-    const live = this.live();
-    const lines = live.map(
-      (t) =>
-        `${t.describe()}${t.isKilled() ? " (killed, in cleanup)" : ""}: ${t.state === BLOCKED ? `waits on ${(t.blocker as Blocker).describe(t)}` : t.stateName}`,
-    );
-    const error = new DeadlockError(lines);
-    this.onDeadlock?.(error);
-    const again = live.every((t) => t.isKilled());
-    for (const r of this.roots) {
-      const e = r.extra();
-      e.deadlock ??= error;
-    }
-    if (!again) {
-      // Kill everything blocked: cleanups run and may end the deadlock; roots fail with it.
-      for (const t of live) this.kill(t);
-    } else {
-      // Cleanups deadlocked too: abandon what is left.
-      for (const t of live) this.abandon(t);
-    }
+    checkDeadlock(this);
   };
-
-  /** Ends a tasklet without running any more of its code. */
-  private abandon(t: Tasklet): void {
-    if (t.state >= RETURNED) return;
-    if (t.state === BLOCKED) this.withdraw(t);
-    t.flags |= F_DYING;
-    this.finish(t, RETURNED, undefined);
-  }
-}
-
-interface Unjoined {
-  error: unknown;
-  id: number;
-  name: string;
-  group: Group;
-}
-
-/** A stack overflow names the tasklet it happened in (libwire's stack fault report). */
-function withTaskletContext(error: unknown, t: Tasklet): unknown {
-  if (error instanceof RangeError && /call stack/i.test(error.message)) {
-    return new TaskletError(`stack overflow in tasklet ${t.describe()}: ${error.message}`, { cause: error });
-  }
-  return error;
 }
 
 function describeValue(v: unknown): string {

@@ -23,17 +23,25 @@
  *     waiting readers first), so `buffered > 0` implies `readers` is empty;
  *   - `chunks[0]` starts at offset `head`; `buffered` counts unread bytes;
  *   - `paused` mirrors whether this file paused the socket.
+ *
+ * The operations recv, readLine and send return live in tcp-ops.ts, which
+ * knows the layout of `readers` and `writers` (@internal here): a reader
+ * node's value is its RecvOp or MoreOp, a writer node's is its SendOp, and
+ * this file's serveReaders, endReaders and onDrain rely on it. If either
+ * side changes, adjust the other.
  */
 
 import type { Socket } from "node:net";
 import { ClosedError, type IOError } from "../core/errors.js";
-import { Op, type Operation, PARK, type Park } from "../core/op.js";
+import type { Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
-import { type Blocker, NOT_READY, type NotReady, type WaitNode } from "../core/wait.js";
-import { WaitOp } from "../core/wait-op.js";
+import { NOT_READY, type NotReady } from "../core/wait.js";
 import { HeldQueue } from "./held-queue.js";
 import { checkBuf } from "./net-wait.js";
+import { MoreOp, RecvOp, SendOp } from "./tcp-ops.js";
 import { ioError } from "./waiting.js";
+
+export { RecvOp, SendOp } from "./tcp-ops.js";
 
 const ONE = new Uint8Array(1);
 
@@ -374,80 +382,6 @@ export class TcpConn {
 
   toString(): string {
     return `tcp ${this.myAddress}:${this.myPort} <-> ${this.peerAddress}:${this.peerPort}`;
-  }
-}
-
-/** recv(buf): a Waitable, so select can use it. */
-export class RecvOp extends WaitOp<number> {
-  constructor(
-    readonly conn: TcpConn,
-    readonly buf: Uint8Array,
-  ) {
-    super();
-  }
-  poll(_t: Tasklet): number | NotReady {
-    return this.conn.pollRead(this.buf);
-  }
-  enqueue(n: WaitNode): void {
-    n.value = this;
-    this.conn.readers.push(n);
-  }
-  override dequeue(n: WaitNode): void {
-    this.conn.readers.remove(n);
-  }
-  describe(): string {
-    return `recv on ${this.conn}`;
-  }
-}
-
-/** readLine's wait for more bytes than the `seen` ones (or the end). Consumes nothing. */
-class MoreOp extends WaitOp<void> {
-  constructor(
-    readonly conn: TcpConn,
-    private readonly seen: number,
-  ) {
-    super();
-  }
-  poll(_t: Tasklet): undefined | NotReady {
-    return this.conn.available > this.seen || this.conn.ended ? undefined : NOT_READY;
-  }
-  enqueue(n: WaitNode): void {
-    n.value = this;
-    this.conn.readers.push(n);
-    // The line is longer than what a paused socket keeps: read on (readLine's maxBytes bounds it).
-    this.conn.unpause();
-  }
-  override dequeue(n: WaitNode): void {
-    this.conn.readers.remove(n);
-  }
-  describe(): string {
-    return `readLine on ${this.conn}`;
-  }
-}
-
-/** send(bytes): blocks while the write buffer is full; not a select case (it has a side effect). */
-export class SendOp extends Op<void> implements Blocker {
-  /** The bytes went into the socket (the sender only waits for room now). */
-  written = false;
-  constructor(
-    readonly conn: TcpConn,
-    readonly data: Buffer,
-  ) {
-    super();
-  }
-  start(t: Tasklet): undefined | Park {
-    if (this.conn.startSend(this)) return undefined;
-    const n = t.node();
-    n.value = this;
-    this.conn.writers.push(n);
-    t.rt.park(t, this);
-    return PARK;
-  }
-  withdraw(t: Tasklet): void {
-    this.conn.writers.remove(t.node());
-  }
-  describe(): string {
-    return `send on ${this.conn} (write buffer full)`;
   }
 }
 

@@ -36,62 +36,24 @@
  *     (RUNNING), never both, until it is DONE;
  *   - `credit` is true only for an online slot that asked for work and was
  *     sent none since; `calls` counts the slot's offloaded calls in flight.
+ *
+ * Beside this file: slot.ts (one worker thread's record; this file knows its
+ * layout and is the only one to change it), pool-options.ts (options,
+ * defaults, checks), job-source.ts (module URLs, function sources, and
+ * offload's join), handle.ts (PoolTasklet, the job's handle), protocol.ts
+ * (the messages to and from worker.ts).
  */
 
-import { availableParallelism } from "node:os";
-import { isAbsolute } from "node:path";
-import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { TaskletError, UncaughtError } from "../core/errors.js";
-import { current, type Operation } from "../core/op.js";
-import { runtime } from "../core/runtime.js";
-import { DONE, PoolTasklet, QUEUED, RUNNING, WorkerError } from "./handle.js";
+import type { Operation } from "../core/op.js";
+import { PoolTasklet, QUEUED, RUNNING, WorkerError } from "./handle.js";
+import { functionSource, joinCall, moduleUrl } from "./job-source.js";
+import { resolveOptions, type WorkerPoolOptions } from "./pool-options.js";
 import { type FromWorker, fromWire, pack, type RunMessage, unpack } from "./protocol.js";
+import { Slot, WORKER_URL } from "./slot.js";
 
-export interface WorkerPoolOptions {
-  /** Threads the pool keeps (default `os.availableParallelism()`). */
-  size?: number;
-  /** Threads the pool may grow to while offloaded calls block every thread (default 4 × size). */
-  maxSize?: number;
-  /** How long a thread beyond `size` stays without a job before it ends, in ms (default 5000). */
-  idleMs?: number;
-  /** Prefix of the workers' names (default "tasklet-pool"). */
-  name?: string;
-  /**
-   * Called with the error of a pool tasklet that failed and whose handle was
-   * collected without a join (`cause` is the error). By default the process
-   * crashes, as for a local tasklet nobody joins.
-   */
-  onUncaught?: (error: UncaughtError) => void;
-}
-
-class Slot {
-  credit = false;
-  online = false;
-  retiring = false;
-  calls = 0;
-  readonly jobs = new Map<number, PoolTasklet<unknown>>();
-  error: Error | null = null;
-  idleTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Kept here: `worker.threadId` reads -1 once the thread has exited. */
-  readonly threadId: number;
-  constructor(
-    readonly worker: Worker,
-    readonly name: string,
-  ) {
-    this.threadId = worker.threadId;
-  }
-  describe(): string {
-    return `worker ${this.name} (thread ${this.threadId})`;
-  }
-}
-
-/**
- * The compiled worker beside this file. Run from source (tsx), it does not
- * exist, and tsx's loader does not reach worker threads on Node 20: the
- * first spawn then fails with a WorkerError saying the worker failed to start.
- */
-const WORKER_URL = new URL("./worker.js", import.meta.url);
+export type { WorkerPoolOptions } from "./pool-options.js";
 
 /**
  * A pool of worker threads, each running its own tasklet runtime. Spawn a
@@ -124,31 +86,11 @@ export class WorkerPool {
   private readonly unjoined: FinalizationRegistry<{ error: unknown; id: number; name: string }>;
 
   constructor(options?: WorkerPoolOptions) {
-    if (options !== undefined && (typeof options !== "object" || options === null)) {
-      throw new TypeError(`WorkerPool: options must be an object, got ${String(options)}`);
-    }
-    const size = options?.size ?? availableParallelism();
-    if (!Number.isInteger(size) || size < 1) {
-      throw new RangeError(`WorkerPool: options.size must be a positive integer, got ${String(size)}`);
-    }
-    const maxSize = options?.maxSize ?? size * 4;
-    if (!Number.isInteger(maxSize) || maxSize < size) {
-      throw new RangeError(`WorkerPool: options.maxSize must be an integer >= size (${size}), got ${String(maxSize)}`);
-    }
-    const idleMs = options?.idleMs ?? 5000;
-    if (typeof idleMs !== "number" || !(idleMs >= 0) || !Number.isFinite(idleMs)) {
-      throw new RangeError(`WorkerPool: options.idleMs must be a finite number >= 0, got ${String(idleMs)}`);
-    }
-    const name = options?.name ?? "tasklet-pool";
-    if (typeof name !== "string") throw new TypeError(`WorkerPool: options.name must be a string, got ${typeof name}`);
+    const { size, maxSize, idleMs, name, onUncaught } = resolveOptions(options);
     this.size = size;
     this.maxSize = maxSize;
     this.idleMs = idleMs;
     this.prefix = name;
-    const onUncaught = options?.onUncaught ?? ((e: UncaughtError) => runtime().host.fatal(e));
-    if (typeof onUncaught !== "function") {
-      throw new TypeError(`WorkerPool: options.onUncaught must be a function, got ${typeof onUncaught}`);
-    }
     this.unjoined = new FinalizationRegistry((u) => onUncaught(new UncaughtError(u.error, u.id, u.name)));
   }
 
@@ -430,42 +372,4 @@ export class WorkerPool {
     await Promise.all(ends);
     this.slots.clear();
   }
-}
-
-/** offload's operation: join the call; a kill of the caller withdraws it if still queued. */
-function* joinCall<R>(job: PoolTasklet<R>): Operation<R> {
-  if (current === null) {
-    job.kill();
-    throw new TaskletError("offload must be used with yield* inside a tasklet");
-  }
-  try {
-    return yield* job.join();
-  } finally {
-    if (job.state !== DONE) {
-      job.abandoned = true;
-      job.kill();
-    }
-  }
-}
-
-function moduleUrl(what: string, m: string | URL): string {
-  if (m instanceof URL) return m.href;
-  if (typeof m !== "string") throw new TypeError(`${what}: module must be a URL or an absolute path, got ${typeof m}`);
-  if (/^(file|data|node):/.test(m)) return m;
-  if (isAbsolute(m)) return pathToFileURL(m).href;
-  throw new TypeError(
-    `${what}: module must be a URL or an absolute path (e.g. new URL("./jobs.js", import.meta.url)), got ${JSON.stringify(m)}`,
-  );
-}
-
-function functionSource(fn: Function): string {
-  const src = Function.prototype.toString.call(fn);
-  if (/\{\s*\[native code\]\s*\}$/.test(src)) {
-    throw new TypeError(`offload: ${fn.name || "the function"} is native or bound; pass a module and export name`);
-  }
-  // A method shorthand (`name(a) {…}`) is not an expression: make it one.
-  if (!/^(async\s+)?(function\b|\(|[A-Za-z_$][\w$]*\s*=>)/.test(src)) {
-    return src.startsWith("async ") ? `async function ${src.slice(6)}` : `function ${src}`;
-  }
-  return src;
 }

@@ -1,0 +1,136 @@
+/**
+ * Delivery into a tasklet from outside it: kills, interrupts and posted calls.
+ *
+ * Each is addressed to a tasklet that may be in any state. One that is
+ * BLOCKED is withdrawn from its wait (`Runtime.withdraw`) and made ready with
+ * the delivery as its resumption; one suspended in schedule() takes it as its
+ * resumption where it stands; one that is RUNNING, or READY with what its
+ * wait won in hand, gets a pending flag and receives it at the start of its
+ * next op (op.ts calls `Runtime.deliverPending`, then `runPosted`).
+ *
+ * Invariants:
+ *   - a kill wins over an interrupt: once F_DYING is set no interrupt lands,
+ *     and a pending kill is delivered before a pending interrupt;
+ *   - at most one interrupt is pending (`ext.interrupt`); a later one while
+ *     one is pending is dropped, and `cancelInterrupt` withdraws only its own;
+ *   - posted calls run inside their tasklet in posting order, before its next
+ *     op starts or when it ends (end.ts runs them), never on an ended one.
+ *
+ * The Runtime methods of the same names delegate here. This file knows the
+ * layout of Tasklet's flags (tasklet.ts) and uses the runtime's @internal
+ * `withdraw` and `makeReady` (runtime.ts).
+ */
+
+import type { Runtime } from "./runtime.js";
+import {
+  BLOCKED,
+  F_DYING,
+  F_KILLED,
+  F_PENDING,
+  F_PENDING_CALL,
+  F_PENDING_INTERRUPT,
+  F_PENDING_KILL,
+  F_YIELDED,
+  NEW,
+  type Posted,
+  RESUME_NEXT,
+  RESUME_RETURN,
+  RESUME_THROW,
+  RETURNED,
+  type Tasklet,
+} from "./tasklet.js";
+
+/** Kills `t`: it resumes with a return at its suspension point, or at its next op. */
+export function kill(rt: Runtime, t: Tasklet): void {
+  if (t.state >= RETURNED || (t.flags & F_KILLED) !== 0) return;
+  t.flags |= F_KILLED;
+  if (t.state === NEW) {
+    // Never started: returning an unstarted generator runs none of its code.
+    t.flags |= F_DYING;
+    t.resumeKind = RESUME_RETURN;
+  } else if (t.state === BLOCKED) {
+    rt.withdraw(t);
+    t.flags |= F_DYING;
+    t.resumeKind = RESUME_RETURN;
+    t.value = undefined;
+    rt.makeReady(t);
+  } else if ((t.flags & F_YIELDED) !== 0) {
+    // Suspended in schedule(): nothing in hand, so it dies where it stands.
+    t.flags |= F_DYING;
+    t.resumeKind = RESUME_RETURN;
+  } else {
+    // RUNNING, or READY with what its wait won in hand: at its next op.
+    t.flags |= F_PENDING_KILL;
+  }
+}
+
+/**
+ * Raises `error` in `t` at its current suspension point (withdrawing its
+ * wait), or at its next op if it is not blocked. A pending kill wins.
+ */
+export function interrupt(rt: Runtime, t: Tasklet, error: unknown): void {
+  if (t.state >= RETURNED || (t.flags & F_DYING) !== 0) return;
+  if (t.state === BLOCKED) {
+    rt.withdraw(t);
+    t.resumeKind = RESUME_THROW;
+    t.value = error;
+    rt.makeReady(t);
+  } else if ((t.flags & F_YIELDED) !== 0 && t.resumeKind === RESUME_NEXT) {
+    t.resumeKind = RESUME_THROW;
+    t.value = error;
+  } else if ((t.flags & F_PENDING) === 0) {
+    t.flags |= F_PENDING_INTERRUPT;
+    t.extra().interrupt = error;
+  }
+}
+
+/** Withdraws an interrupt that has not been delivered (its timeout ended first). */
+export function cancelInterrupt(t: Tasklet, error: unknown): void {
+  const e = t.ext;
+  if ((t.flags & F_PENDING_INTERRUPT) !== 0 && e !== null && e.interrupt === error) {
+    t.flags &= ~F_PENDING_INTERRUPT;
+    e.interrupt = undefined;
+  }
+}
+
+/**
+ * Posts `call` to `t` (an inter-tasklet call): it runs inside `t`, before
+ * `t`'s next op starts or when `t` ends. Never blocks, never switches.
+ * Returns false if `t` has ended (the call will never run).
+ */
+export function post(t: Tasklet, call: Posted): boolean {
+  if (t.state >= RETURNED) return false;
+  const e = t.extra();
+  if (e.posted === null) e.posted = [call];
+  else e.posted.push(call);
+  t.flags |= F_PENDING_CALL;
+  return true;
+}
+
+/** Runs the calls posted to `t`, in posting order; `t` is current. Calls posted meanwhile run too. */
+export function runPosted(t: Tasklet): void {
+  const e = t.ext;
+  t.flags &= ~F_PENDING_CALL;
+  if (e === null) return;
+  for (let list = e.posted; list !== null; list = e.posted) {
+    e.posted = null;
+    for (const c of list) c.run();
+  }
+  t.flags &= ~F_PENDING_CALL;
+}
+
+/** Called at the start of an op of a tasklet with a pending kill or interrupt: delivers it now. */
+export function deliverPending(t: Tasklet): void {
+  if ((t.flags & F_PENDING_KILL) !== 0) {
+    t.flags = (t.flags & ~F_PENDING) | F_DYING;
+    t.resumeKind = RESUME_RETURN;
+    t.value = undefined;
+  } else {
+    const e = t.extra();
+    t.flags &= ~F_PENDING_INTERRUPT;
+    t.resumeKind = RESUME_THROW;
+    t.value = e.interrupt;
+    e.interrupt = undefined;
+  }
+  // t stays RUNNING: step() resumes it again at once.
+}

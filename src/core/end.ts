@@ -1,0 +1,119 @@
+/**
+ * The end of a tasklet's life: its outcome recorded, its joiners woken, and
+ * an error nobody will see reported.
+ *
+ * `finish` is called once per tasklet, by the runtime's step() when the
+ * generator returns or throws, or by `abandon` (deadlock.ts). It runs the
+ * calls still posted to the tasklet (inside it), turns a return of a dying
+ * tasklet into KILLED, drops every reference the tasklet held (generator,
+ * blocker, locals), takes it off the runtime's live list and wakes joiners.
+ *
+ * Invariants:
+ *   - after finish, `t.state` >= RETURNED, `t` is on no queue and off the
+ *     live list, and `liveCount` counts it no more;
+ *   - a failure is reported exactly once: to a joiner that asked for the
+ *     outcome, to a root's `onEnd`, or else through the group's onUncaught —
+ *     at once for a detached tasklet, when its handle is collected unjoined
+ *     for a joinable one (`Runtime.unjoined`; `Runtime.observed` cancels).
+ *
+ * This file knows the layout of the runtime's live list (`liveHead`,
+ * `liveCount`, `Tasklet.liveNext/livePrev`): runtime.ts's spawn() links,
+ * this file unlinks. If either changes, adjust the other.
+ */
+
+import { KilledError, TaskletError, UncaughtError } from "./errors.js";
+import { setCurrent } from "./op.js";
+import type { Runtime } from "./runtime.js";
+import {
+  F_DYING,
+  F_EXITING,
+  F_JOINABLE,
+  F_OBSERVED,
+  F_PENDING,
+  F_PENDING_CALL,
+  FAILED,
+  type Group,
+  KILLED,
+  RETURNED,
+  type State,
+  type Tasklet,
+} from "./tasklet.js";
+
+/** What the runtime's FinalizationRegistry keeps to report a joinable tasklet's error nobody joined. */
+export interface Unjoined {
+  error: unknown;
+  id: number;
+  name: string;
+  group: Group;
+}
+
+/** The tasklet ended: record the outcome, wake joiners, report what nobody will see. */
+export function finish(rt: Runtime, t: Tasklet, outcome: State, value: unknown): void {
+  if ((t.flags & F_PENDING_CALL) !== 0) {
+    // Calls posted to it run at its end, still inside it.
+    setCurrent(t);
+    rt.runPosted(t);
+    setCurrent(null);
+  }
+  const flags = t.flags;
+  if (outcome === RETURNED) {
+    if ((flags & F_DYING) !== 0) outcome = KILLED;
+    else if ((flags & F_EXITING) !== 0) value = t.ext?.exitValue;
+  } else if (outcome === FAILED) {
+    value = withTaskletContext(value, t);
+  }
+  t.flags = flags & ~F_PENDING;
+  t.state = outcome;
+  t.gen = null;
+  t.blocker = null;
+  t.locals = null;
+  t.value = outcome === KILLED ? undefined : value;
+  // Off the live list.
+  const prev = t.livePrev;
+  const next = t.liveNext;
+  if (prev === null) rt.liveHead = next;
+  else prev.liveNext = next;
+  if (next !== null) next.livePrev = prev;
+  t.liveNext = t.livePrev = null;
+  rt.liveCount--;
+
+  const joiners = t.joiners;
+  if (joiners !== null) {
+    t.joiners = null;
+    // A joiner's node.value is true when it asks for the outcome (join), false for the bare end.
+    for (let n = joiners.shift(); n !== null; n = joiners.shift()) {
+      const withValue = n.value === true;
+      if (outcome === RETURNED || !withValue) rt.wakeNode(n, withValue ? value : undefined);
+      else if (outcome === FAILED) {
+        t.flags |= F_OBSERVED;
+        rt.wakeNodeThrow(n, value);
+      } else rt.wakeNodeThrow(n, new KilledError(`${t.describe()} was killed`));
+    }
+  }
+  const ext = t.ext;
+  if (ext !== null) {
+    const onEnd = ext.onEnd;
+    if (onEnd !== null) {
+      ext.onEnd = null;
+      if (outcome === FAILED) t.flags |= F_OBSERVED;
+      onEnd(t, ext.deadlock);
+    }
+  }
+  if (outcome === FAILED && (t.flags & F_OBSERVED) === 0) {
+    if ((t.flags & F_JOINABLE) === 0) {
+      t.flags |= F_OBSERVED;
+      t.group.onUncaught(new UncaughtError(value, t.id, t.name));
+    } else {
+      // Nobody joined yet; somebody may. Report if the handle is collected unjoined.
+      rt.unjoined.register(t, { error: value, id: t.id, name: t.name, group: t.group }, t);
+    }
+  }
+}
+
+/** A stack overflow names the tasklet it happened in (libwire's stack fault report). */
+function withTaskletContext(error: unknown, t: Tasklet): unknown {
+  if (error instanceof RangeError && /call stack/i.test(error.message)) {
+    return new TaskletError(`stack overflow in tasklet ${t.describe()}: ${error.message}`, { cause: error });
+  }
+  return error;
+}
