@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn as spawnChild } from "node:child_process";
 import * as fs from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import {
@@ -17,14 +16,7 @@ import {
 } from "../../src/index.js";
 import { type File, open } from "../../src/io/file.js";
 import { readFile, writeFile } from "../../src/io/whole-file.js";
-import { eventually } from "./helpers.js";
-
-/** A wait that should end at once is given this long before the test calls it lost (no hang on failure). */
-const GIVE_UP_MS = 5000;
-
-function tempDir(): string {
-  return fs.mkdtempSync(join(tmpdir(), "tasklet-file-"));
-}
+import { assertThrows, eventually, GIVE_UP_MS, withTempDir } from "./helpers.js";
 
 /** A FIFO opened read-write (so open does not block): reads block on the pool until someone writes. */
 function fifo(dir: string): string {
@@ -34,8 +26,7 @@ function fifo(dir: string): string {
 }
 
 test("open, write, read, pread, pwrite, fstat, ftruncate, fsync and close work on one descriptor", async () => {
-  const dir = tempDir();
-  try {
+  await withTempDir("file", async (dir) => {
     await run(function* () {
       const f = yield* open(join(dir, "a"), "w+");
       try {
@@ -56,14 +47,11 @@ test("open, write, read, pread, pwrite, fstat, ftruncate, fsync and close work o
         yield* f.close();
       }
     });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("read returns a positive count and throws ClosedError at end of file", async () => {
-  const dir = tempDir();
-  try {
+  await withTempDir("file", async (dir) => {
     fs.writeFileSync(join(dir, "b"), "abcdef");
     await run(function* () {
       const f = yield* open(join(dir, "b"));
@@ -87,15 +75,12 @@ test("read returns a positive count and throws ClosedError at end of file", asyn
       yield* assertThrows(g.pread(buf, 100), ClosedError);
       yield* g.close();
     });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("a read blocks only its tasklet: others run while it waits on the thread pool", async () => {
-  const dir = tempDir();
-  const path = fifo(dir);
-  try {
+  await withTempDir("file", async (dir) => {
+    const path = fifo(dir);
     await run(function* () {
       const f = yield* open(path, "r+");
       try {
@@ -117,15 +102,12 @@ test("a read blocks only its tasklet: others run while it waits on the thread po
         yield* f.close();
       }
     });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("a killed read that completes later keeps its bytes for the next read and leaves the caller's buffer alone", async () => {
-  const dir = tempDir();
-  const path = fifo(dir);
-  try {
+  await withTempDir("file", async (dir) => {
+    const path = fifo(dir);
     await run(function* () {
       const f = yield* open(path, "r+");
       try {
@@ -152,15 +134,12 @@ test("a killed read that completes later keeps its bytes for the next read and l
         yield* f.close();
       }
     });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("a read under timeout() throws TimeoutError, and the bytes that arrive later are not lost", async () => {
-  const dir = tempDir();
-  const path = fifo(dir);
-  try {
+  await withTempDir("file", async (dir) => {
+    const path = fifo(dir);
     await run(function* () {
       const f = yield* open(path, "r+");
       try {
@@ -173,15 +152,12 @@ test("a read under timeout() throws TimeoutError, and the bytes that arrive late
         yield* f.close();
       }
     });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("an open withdrawn while it blocks closes the descriptor it gets later", async () => {
-  const dir = tempDir();
-  const path = fifo(dir);
-  try {
+  await withTempDir("file", async (dir) => {
+    const path = fifo(dir);
     await run(function* () {
       // Opening a FIFO for reading blocks (on the pool) until a writer opens it.
       yield* assertThrows(timeout(30, open(path, "r")), TimeoutError);
@@ -201,36 +177,33 @@ test("an open withdrawn while it blocks closes the descriptor it gets later", as
         fs.closeSync(w);
       }
     });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("a tasklet waiting on a read is not a deadlock: the pending host call holds the runtime", async () => {
-  const dir = tempDir();
-  const path = fifo(dir);
-  const writer = spawnChild("sh", ["-c", `sleep 0.2; printf from-child > '${path}'`], { stdio: "ignore" });
-  try {
-    const text = await run(function* () {
-      const f = yield* open(path, "r+");
-      try {
-        const buf = Buffer.alloc(32);
-        const n = yield* f.read(buf);
-        return buf.subarray(0, n).toString();
-      } finally {
-        yield* f.close();
-      }
-    });
-    assert.equal(text, "from-child");
-  } finally {
-    writer.kill("SIGKILL");
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  await withTempDir("file", async (dir) => {
+    const path = fifo(dir);
+    const writer = spawnChild("sh", ["-c", `sleep 0.2; printf from-child > '${path}'`], { stdio: "ignore" });
+    try {
+      const text = await run(function* () {
+        const f = yield* open(path, "r+");
+        try {
+          const buf = Buffer.alloc(32);
+          const n = yield* f.read(buf);
+          return buf.subarray(0, n).toString();
+        } finally {
+          yield* f.close();
+        }
+      });
+      assert.equal(text, "from-child");
+    } finally {
+      writer.kill("SIGKILL");
+    }
+  });
 });
 
 test("errors are IOErrors with the system's code; a closed File refuses calls", async () => {
-  const dir = tempDir();
-  try {
+  await withTempDir("file", async (dir) => {
     await run(function* () {
       const e = yield* assertThrows(open(join(dir, "missing")), IOError);
       assert.equal(e.code, "ENOENT");
@@ -247,14 +220,11 @@ test("errors are IOErrors with the system's code; a closed File refuses calls", 
       assert.throws(() => g.pread(Buffer.alloc(4), -1), /pread: position must be an integer >= 0/);
       assert.throws(() => g.read(Buffer.alloc(4), 5), /read: offset must be an integer in \[0, 4\]/);
     });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("readFile and writeFile move whole files, larger than one read", async () => {
-  const dir = tempDir();
-  try {
+  await withTempDir("file", async (dir) => {
     const data = Buffer.alloc(300_000);
     for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
     await run(function* () {
@@ -267,17 +237,5 @@ test("readFile and writeFile move whole files, larger than one read", async () =
       // /proc files report size 0 but have content.
       assert.match((yield* readFile("/proc/self/status")).toString(), /^Name:/);
     });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
-
-function* assertThrows<E>(op: Operation<unknown>, cls: new (...args: never[]) => E): Operation<E> {
-  try {
-    yield* op;
-  } catch (e) {
-    assert.ok(e instanceof cls, `expected ${cls.name}, got ${String(e)}`);
-    return e;
-  }
-  assert.fail(`expected ${cls.name}`);
-}

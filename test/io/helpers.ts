@@ -1,5 +1,7 @@
 /** Helpers shared by the io tests: process liveness and bounded polling. */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach } from "node:test";
 import type { Operation } from "../../src/index.js";
 import { sleep } from "../../src/index.js";
@@ -64,4 +66,14 @@ export function closeAfterEach(): <T extends { close(): void }>(x: T) => T {
     opened.push(x);
     return x;
   };
+}
+
+/** Runs `fn` with a fresh temporary directory (`tasklet-<name>-…`), removed afterwards whatever happens. */
+export async function withTempDir<T>(name: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), `tasklet-${name}-`));
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
