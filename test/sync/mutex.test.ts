@@ -7,7 +7,6 @@ import {
   type Operation,
   run,
   schedule,
-  sleep,
   spawn,
   type Tasklet,
   TaskletError,
@@ -15,10 +14,7 @@ import {
   timeout,
   withLock,
 } from "../../src/index.js";
-
-function* yields(n: number): Operation<void> {
-  for (let i = 0; i < n; i++) yield* schedule();
-}
+import { guardedProgram, runGuarded, yields } from "./helpers.js";
 
 test("a mutex hands the lock to waiters in the order they asked (FIFO, no barging)", async () => {
   const order: number[] = [];
@@ -226,64 +222,19 @@ test("the uncontended lock and unlock allocate nothing (the same op object every
 });
 
 test("mutex property: random lockers with kills and timeouts never overlap and end with nothing blocked", async () => {
-  const action = fc.record({
-    hold: fc.integer({ min: 0, max: 3 }),
-    timeoutMs: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
-    sleepHold: fc.boolean(),
-  });
-  const program = fc.record({
-    actions: fc.array(action, { minLength: 1, maxLength: 4 }),
-    killAfter: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }),
-  });
   await fc.assert(
-    fc.asyncProperty(fc.array(program, { minLength: 1, maxLength: 6 }), async (programs) => {
+    fc.asyncProperty(fc.array(guardedProgram, { minLength: 1, maxLength: 6 }), async (programs) => {
       const m = new Mutex();
-      let inside = 0;
       let overlaps = 0;
-      await run(function* () {
-        const ts: Tasklet[] = [];
-        for (const prog of programs) {
-          ts.push(
-            spawn(function* () {
-              for (const a of prog.actions) {
-                const critical = (): Operation<void> =>
-                  withLock(m, function* () {
-                    inside++;
-                    if (inside > 1) overlaps++;
-                    try {
-                      if (a.sleepHold) yield* sleep(a.hold);
-                      else yield* yields(a.hold);
-                    } finally {
-                      inside--;
-                    }
-                  });
-                try {
-                  if (a.timeoutMs === undefined) yield* critical();
-                  else yield* timeout(a.timeoutMs, critical());
-                } catch (e) {
-                  if (!(e instanceof TimeoutError)) throw e;
-                }
-              }
-            }),
-          );
-        }
-        programs.forEach((prog, i) => {
-          const k = prog.killAfter;
-          if (k !== undefined) {
-            spawn(function* () {
-              yield* yields(k);
-              ts[i]?.kill();
-            });
-          }
-        });
-        for (const t of ts) {
-          try {
-            yield* t.join();
-          } catch (e) {
-            if (!(e instanceof KilledError)) throw e;
-          }
-        }
-      });
+      await run(() =>
+        runGuarded(
+          programs,
+          (body) => withLock(m, body),
+          (holders) => {
+            if (holders > 1) overlaps++;
+          },
+        ),
+      );
       assert.equal(overlaps, 0);
       assert.equal(m.isLocked(), false);
       assert.equal(m.waiters.length, 0);

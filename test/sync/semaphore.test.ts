@@ -3,21 +3,16 @@ import { test } from "node:test";
 import fc from "fast-check";
 import {
   KilledError,
-  type Operation,
   run,
   Semaphore,
   schedule,
-  sleep,
   spawn,
   type Tasklet,
   TimeoutError,
   timeout,
   withPermit,
 } from "../../src/index.js";
-
-function* yields(n: number): Operation<void> {
-  for (let i = 0; i < n; i++) yield* schedule();
-}
+import { guardedProgram, runGuarded, yields } from "./helpers.js";
 
 test("Semaphore(n) rejects a count that is not an integer >= 0", () => {
   assert.throws(() => new Semaphore(-1), RangeError);
@@ -114,64 +109,22 @@ test("a waiter killed after a permit was handed to it releases it in withPermit'
 });
 
 test("semaphore property: random acquirers with kills and timeouts never exceed n holders nor lose a permit", async () => {
-  const action = fc.record({
-    hold: fc.integer({ min: 0, max: 3 }),
-    timeoutMs: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
-    sleepHold: fc.boolean(),
-  });
-  const program = fc.record({
-    actions: fc.array(action, { minLength: 1, maxLength: 4 }),
-    killAfter: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }),
-  });
   await fc.assert(
     fc.asyncProperty(
       fc.integer({ min: 1, max: 3 }),
-      fc.array(program, { minLength: 1, maxLength: 7 }),
+      fc.array(guardedProgram, { minLength: 1, maxLength: 7 }),
       async (n, programs) => {
         const s = new Semaphore(n);
-        let inside = 0;
         let most = 0;
-        await run(function* () {
-          const ts = programs.map((p) =>
-            spawn(function* () {
-              for (const a of p.actions) {
-                const critical = (): Operation<void> =>
-                  withPermit(s, function* () {
-                    inside++;
-                    most = Math.max(most, inside);
-                    try {
-                      if (a.sleepHold) yield* sleep(a.hold);
-                      else yield* yields(a.hold);
-                    } finally {
-                      inside--;
-                    }
-                  });
-                try {
-                  if (a.timeoutMs === undefined) yield* critical();
-                  else yield* timeout(a.timeoutMs, critical());
-                } catch (e) {
-                  if (!(e instanceof TimeoutError)) throw e;
-                }
-              }
-            }),
-          );
-          programs.forEach((p, i) => {
-            const k = p.killAfter;
-            if (k !== undefined) {
-              spawn(function* () {
-                yield* yields(k);
-                ts[i]?.kill();
-              });
-            }
-          });
-          for (const t of ts) {
-            try {
-              yield* t.join();
-            } catch (e) {
-              if (!(e instanceof KilledError)) throw e;
-            }
-          }
-        });
+        await run(() =>
+          runGuarded(
+            programs,
+            (body) => withPermit(s, body),
+            (holders) => {
+              most = Math.max(most, holders);
+            },
+          ),
+        );
         assert.ok(most <= n, `${most} holders at once with ${n} permits`);
         assert.equal(s.available, n);
         assert.equal(s.waiters.length, 0);
