@@ -9,8 +9,12 @@
  * next op (op.ts calls `Runtime.deliverPending`, then `runPosted`).
  *
  * Invariants:
- *   - a kill wins over an interrupt: once F_DYING is set no interrupt lands,
- *     and a pending kill is delivered before a pending interrupt;
+ *   - a kill wins over an interrupt: once F_DYING is set no interrupt armed
+ *     before the kill lands, and a pending kill is delivered before a
+ *     pending interrupt; an interrupt armed inside the cleanup (a timeout
+ *     the cleanup started: `inCleanup`) lands there, as in any tasklet;
+ *   - a kill is delivered once: a second kill() of a tasklet that is
+ *     already killed (pending or in its cleanup) does nothing;
  *   - at most one interrupt is pending (`ext.interrupt`); a later one while
  *     one is pending is dropped, and `cancelInterrupt` withdraws only its own;
  *   - posted calls run inside their tasklet in posting order, before its next
@@ -66,10 +70,11 @@ export function kill(rt: Runtime, t: Tasklet): void {
 
 /**
  * Raises `error` in `t` at its current suspension point (withdrawing its
- * wait), or at its next op if it is not blocked. A pending kill wins.
+ * wait), or at its next op if it is not blocked. A pending kill wins; a
+ * delivered one wins too unless the interrupt was armed `inCleanup`.
  */
-export function interrupt(rt: Runtime, t: Tasklet, error: unknown): void {
-  if (t.state >= RETURNED || (t.flags & F_DYING) !== 0) return;
+export function interrupt(rt: Runtime, t: Tasklet, error: unknown, inCleanup = false): void {
+  if (t.state >= RETURNED || ((t.flags & F_DYING) !== 0 && !inCleanup)) return;
   if (t.state === BLOCKED) {
     rt.withdraw(t);
     t.resumeKind = RESUME_THROW;

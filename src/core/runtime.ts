@@ -258,9 +258,12 @@ export class Runtime {
   kill(t: Tasklet): void {
     kill(this, t);
   }
-  /** Raises `error` in `t` at its suspension point, or at its next op. A pending kill wins. */
-  interrupt(t: Tasklet, error: unknown): void {
-    interrupt(this, t, error);
+  /**
+   * Raises `error` in `t` at its suspension point, or at its next op. A kill
+   * wins, unless the interrupt was armed `inCleanup` of that kill (delivery.ts).
+   */
+  interrupt(t: Tasklet, error: unknown, inCleanup = false): void {
+    interrupt(this, t, error, inCleanup);
   }
   /** Withdraws an interrupt that has not been delivered (its timeout ended first). */
   cancelInterrupt(t: Tasklet, error: unknown): void {

@@ -32,6 +32,7 @@ import { WaitOp } from "./wait-op.js";
 export * from "./flags.js";
 
 import {
+  F_DYING,
   F_JOINABLE,
   F_KILLED,
   F_OBSERVED,
@@ -198,6 +199,11 @@ export class Tasklet<T = unknown> {
   /** Whether kill() was called on it. */
   isKilled(): boolean {
     return (this.flags & F_KILLED) !== 0;
+  }
+
+  /** @internal Whether its kill was delivered: it runs its cleanup now (time/, sync/ scope). */
+  isDying(): boolean {
+    return (this.flags & F_DYING) !== 0;
   }
 
   /** `new`, `ready`, `running`, `blocked` or `done`. */

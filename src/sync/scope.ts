@@ -89,7 +89,12 @@ export class Scope implements Selector {
   readonly token = new ScopeCancelled("the scope is failing: its body is cancelled");
   readonly drain = new DrainOp(this);
 
-  constructor(readonly owner: Tasklet) {}
+  /** Made inside the cleanup of a killed tasklet: its cancellation of the body may land there. */
+  private readonly inCleanup: boolean;
+
+  constructor(readonly owner: Tasklet) {
+    this.inCleanup = owner.isDying();
+  }
 
   /**
    * Spawns a child of this scope (options as `spawn`'s). In a scope that is
@@ -124,7 +129,7 @@ export class Scope implements Selector {
     this.failures.push(error);
     if (this.failures.length > 1) return;
     for (const c of this.children) c.kill();
-    if (this.inBody) this.owner.rt.interrupt(this.owner, this.token);
+    if (this.inBody) this.owner.rt.interrupt(this.owner, this.token, this.inCleanup);
   }
 
   /** The error the scope throws: the first failure, with later ones as `suppressed`. */

@@ -24,6 +24,7 @@ class Sleep extends Timer implements Blocker {
   }
   describe(): string {
     const t = this.t as Tasklet;
+    if (this.ms === Number.POSITIVE_INFINITY) return "sleep(Infinity) (until killed)";
     return `sleep(${this.ms}) (${Math.max(0, Math.round(this.at - t.rt.host.now()))} ms left)`;
   }
 }
@@ -31,6 +32,8 @@ class Sleep extends Timer implements Blocker {
 /**
  * Suspends the current tasklet for `ms` milliseconds of the runtime's clock
  * (virtual under `tasklet/testing`). A kill withdraws the timer at once.
+ * `sleep(Infinity)` waits until the tasklet is killed (alone, that is a
+ * deadlock); durations beyond the host timer's 2^31 - 1 ms are kept exactly.
  *
  * @example
  * yield* sleep(100);

@@ -3,12 +3,24 @@
  *
  * The op is driven by hand here (not with `yield*`), so this frame sits
  * between the tasklet's body and the op: anything the runtime throws into
- * the tasklet arrives here first. On expiry a timer interrupts the tasklet
- * (its current wait is withdrawn, nothing it would have won is consumed)
- * with a private `Interrupt`; this frame catches its own, closes the op with
- * `return()` (so the op's `finally` blocks run, and may block), and throws
- * `TimeoutError`. An `Interrupt` that belongs to an outer timeout closes the
- * op and passes on. User `catch` blocks inside the op never see either.
+ * the tasklet arrives at the OUTERMOST such frame first (a `yield*` chain
+ * forwards a throw down to the first frame suspended at a plain `yield`).
+ * On expiry a timer interrupts the tasklet (its current wait is withdrawn,
+ * nothing it would have won is consumed) with this frame's private token.
+ *
+ * Invariants (docs/reliability.md, "Timeouts"):
+ *   - each expiry is seen as `TimeoutError` by exactly the frame it belongs
+ *     to: a frame that catches its own token closes the op with `return()`
+ *     (so the op's `finally` blocks run, and may block) and throws
+ *     `TimeoutError`; any other error, a deeper frame's token included, is
+ *     thrown into the op, where the frame it belongs to is found;
+ *   - user code never sees a token: the token's frame is on the stack while
+ *     its timer is armed or its interrupt pending (this frame's `finally`
+ *     disarms the timer and withdraws a pending interrupt);
+ *   - a timeout started in the cleanup of a killed tasklet interrupts that
+ *     cleanup; one started before the kill does not (the kill already won:
+ *     delivery.ts drops interrupts of a dying tasklet unless they are its
+ *     cleanup's own).
  *
  * If the tasklet is not blocked when the timer fires (it has a value in hand),
  * the interrupt is delivered at its next op, as a kill is.
@@ -28,14 +40,17 @@ class InterruptTimer extends Timer {
   start(): never {
     throw new TaskletError("an interrupt timer is not an operation");
   }
+  /** Started inside the cleanup of a killed tasklet: its interrupt may land there. */
+  private readonly inCleanup: boolean;
   constructor(
     readonly t: Tasklet,
     readonly token: Interrupt,
   ) {
     super();
+    this.inCleanup = t.isDying();
   }
   fire(): void {
-    this.t.rt.interrupt(this.t, this.token);
+    this.t.rt.interrupt(this.t, this.token, this.inCleanup);
   }
   describe(): string {
     return `timeout of ${this.t.describe()}`;
@@ -52,6 +67,7 @@ class InterruptTimer extends Timer {
 export function* timeout<T>(ms: number, op: Operation<T>): Operation<T> {
   checkMs("timeout", ms);
   const t = currentOrThrow("timeout");
+  if (ms === Number.POSITIVE_INFINITY) return yield* op;
   const token = new Interrupt(`timeout after ${ms} ms`);
   const timer = new InterruptTimer(t, token);
   const timers = timersOf(t.rt);
@@ -69,14 +85,14 @@ export function* timeout<T>(ms: number, op: Operation<T>): Operation<T> {
       try {
         v = yield r.value;
       } catch (e) {
-        if (!(e instanceof Interrupt)) {
+        if (e !== token) {
+          // Not ours: the op's error to handle, or a deeper timeout's token for its own frame.
           r = throwInto(it, e);
           continue;
         }
         finished = true;
         yield* close(it);
-        if (e === token) throw new TimeoutError(`timed out after ${ms} ms`);
-        throw e;
+        throw new TimeoutError(`timed out after ${ms} ms`);
       }
       r = it.next(v);
     }

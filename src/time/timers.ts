@@ -11,6 +11,13 @@
  *
  * Accuracy: a timer never fires before its deadline; it fires as soon after
  * it as the event loop gets to it (typically within 1–2 ms, later under load).
+ *
+ * Long and infinite durations: a deadline further away than the host's
+ * largest delay (2^31 - 1 ms, about 24.8 days) stays in the heap and the
+ * host timer is armed for at most that delay, then re-armed for the rest
+ * (an early host timer fires nothing). A timer added with `Infinity` never
+ * fires: it is not put in the heap at all (`sleep(Infinity)` waits until
+ * killed, `timeout(Infinity, op)` is `op`).
  */
 
 import { Op } from "../core/op.js";
@@ -31,6 +38,9 @@ export abstract class Timer<T = void> extends Op<T> implements HeapEntry {
   abstract describe(): string;
 }
 
+/** The largest delay a host timer takes (Node: 2^31 - 1 ms; a larger one fires after 1 ms). */
+export const MAX_HOST_DELAY = 2 ** 31 - 1;
+
 export class Timers implements TimerService {
   private readonly heap = new TimerHeap<Timer<unknown>>();
   private armedAt = Number.POSITIVE_INFINITY;
@@ -41,10 +51,10 @@ export class Timers implements TimerService {
     return this.heap.size;
   }
 
-  /** Arms `timer` to fire `ms` from now (rounded up to a whole millisecond). */
+  /** Arms `timer` to fire `ms` from now (rounded up to a whole millisecond); never, for `Infinity`. */
   add(timer: Timer<unknown>, ms: number): void {
     timer.at = Math.ceil(this.rt.host.now() + ms);
-    this.heap.push(timer);
+    if (ms !== Number.POSITIVE_INFINITY) this.heap.push(timer);
   }
 
   /** Disarms `timer`; returns whether it was armed. */
@@ -72,7 +82,7 @@ export class Timers implements TimerService {
       this.rt.host.clearTimer();
       return;
     }
-    const delay = Math.max(0, Math.ceil(next - this.rt.host.now()));
+    const delay = Math.min(MAX_HOST_DELAY, Math.max(0, Math.ceil(next - this.rt.host.now())));
     this.rt.host.setTimer(delay, this.onHostTimer);
   }
 
@@ -98,8 +108,8 @@ export function timersOf(rt: Runtime): Timers {
 
 /** Checks a duration argument: a finite number of milliseconds >= 0. */
 export function checkMs(what: string, ms: unknown): number {
-  if (typeof ms !== "number" || Number.isNaN(ms) || ms < 0 || ms === Number.POSITIVE_INFINITY) {
-    throw new RangeError(`${what}: ms must be a finite number >= 0, got ${String(ms)}`);
+  if (typeof ms !== "number" || Number.isNaN(ms) || ms < 0) {
+    throw new RangeError(`${what}: ms must be a number >= 0 (Infinity: never), got ${String(ms)}`);
   }
   return ms;
 }

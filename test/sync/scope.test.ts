@@ -256,3 +256,35 @@ test("a child spawned into a failing scope is killed before it starts", async ()
   });
   assert.equal(ran, false);
 });
+
+test("a scope made inside the cleanup of a killed tasklet still cancels its body when a child fails", async () => {
+  const log: string[] = [];
+  await run(function* () {
+    const t = spawn(function* () {
+      try {
+        yield* sleep(60_000);
+      } finally {
+        try {
+          yield* scope(function* (s) {
+            s.spawn(function* () {
+              yield* sleep(5);
+              throw new Error("child of the cleanup failed");
+            });
+            yield* sleep(60_000);
+            log.push("not reached");
+          });
+        } catch (e) {
+          log.push(`cleanup's scope threw: ${(e as Error).message}`);
+        }
+      }
+    });
+    yield* sleep(1);
+    t.kill();
+    try {
+      yield* t.join();
+    } catch (e) {
+      log.push((e as Error).constructor.name);
+    }
+  });
+  assert.deepEqual(log, ["cleanup's scope threw: child of the cleanup failed", "KilledError"]);
+});
