@@ -13,8 +13,14 @@
  *     live list, and `liveCount` counts it no more;
  *   - a failure is reported exactly once: to a joiner that asked for the
  *     outcome, to a root's `onEnd`, or else through the group's onUncaught —
- *     at once for a detached tasklet, when its handle is collected unjoined
- *     for a joinable one (`Runtime.unjoined`; `Runtime.observed` cancels).
+ *     at once for a detached tasklet; for a joinable one, at the runtime's
+ *     next idle or before the next root ends, whichever is first, unless a
+ *     join() took it meanwhile (Node's rule for unhandled rejections:
+ *     `Runtime.failedUnjoined` holds it until then, F_OBSERVED marks it
+ *     seen). A later join() still gets the error;
+ *   - an onUncaught handler that throws never unwinds the run loop: its
+ *     error is written to stderr and the process's exit code set to 7, as
+ *     Node does for an error in an 'uncaughtException' handler.
  *
  * This file knows the layout of the runtime's live list (`liveHead`,
  * `liveCount`, `Tasklet.liveNext/livePrev`): runtime.ts's spawn() links,
@@ -38,14 +44,6 @@ import {
   type State,
   type Tasklet,
 } from "./tasklet.js";
-
-/** What the runtime's FinalizationRegistry keeps to report a joinable tasklet's error nobody joined. */
-export interface Unjoined {
-  error: unknown;
-  id: number;
-  name: string;
-  group: Group;
-}
 
 /** The tasklet ended: record the outcome, wake joiners, report what nobody will see. */
 export function finish(rt: Runtime, t: Tasklet, outcome: State, value: unknown): void {
@@ -96,18 +94,50 @@ export function finish(rt: Runtime, t: Tasklet, outcome: State, value: unknown):
     if (onEnd !== null) {
       ext.onEnd = null;
       if (outcome === FAILED) t.flags |= F_OBSERVED;
+      // A root's end settles its run(): what failed unjoined before it is reported first.
+      if (rt.failedUnjoined.length > 0) reportUnjoined(rt);
       onEnd(t, ext.deadlock);
     }
   }
   if (outcome === FAILED && (t.flags & F_OBSERVED) === 0) {
     if ((t.flags & F_JOINABLE) === 0) {
       t.flags |= F_OBSERVED;
-      t.group.onUncaught(new UncaughtError(value, t.id, t.name));
+      reportUncaught(t.group, new UncaughtError(value, t.id, t.name));
     } else {
-      // Nobody joined yet; somebody may. Report if the handle is collected unjoined.
-      rt.unjoined.register(t, { error: value, id: t.id, name: t.name, group: t.group }, t);
+      // Nobody joined yet; somebody may, until the runtime goes idle.
+      rt.failedUnjoined.push(t);
     }
   }
+}
+
+/**
+ * Reports the failures that nobody joined since they happened (the loop
+ * calls this when it goes idle; finish, before a root's end).
+ */
+export function reportUnjoined(rt: Runtime): void {
+  const list = rt.failedUnjoined;
+  rt.failedUnjoined = [];
+  for (const t of list) {
+    if ((t.flags & F_OBSERVED) !== 0) continue;
+    t.flags |= F_OBSERVED;
+    reportUncaught(t.group, new UncaughtError(t.value, t.id, t.name));
+  }
+}
+
+/** Calls the group's onUncaught; a handler that throws is reported and the run goes on. */
+function reportUncaught(group: Group, error: UncaughtError): void {
+  try {
+    group.onUncaught(error);
+  } catch (handlerError) {
+    process.stderr.write(
+      `tasklet: the onUncaught handler threw ${describe(handlerError)}\nwhile reporting ${describe(error)}\n`,
+    );
+    if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = 7;
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
 }
 
 /** A stack overflow names the tasklet it happened in (libwire's stack fault report). */

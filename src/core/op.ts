@@ -176,6 +176,10 @@ export function probeSuspension(t: Tasklet): Error | null {
   Error.stackTraceLimit = 64;
   probing = true;
   probed = null;
+  // A probe never resumes the tasklet: a `resuming` flag left set by a step
+  // whose resumption did not reach ITER (its loop unwound by a throw) would
+  // make ITER return DONE and run the tasklet's code.
+  resuming = false;
   try {
     gen.next();
   } catch {

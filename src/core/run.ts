@@ -14,7 +14,9 @@ export interface RunOptions {
   /**
    * Called with an error that escaped a tasklet of this run that nobody joins
    * (`cause` is the error, the message names the tasklet). By default the
-   * process crashes, as for an unhandled rejection.
+   * process crashes, as for an unhandled rejection. When a failure counts
+   * as unjoined: see `SpawnOptions.joinable`. A handler that throws does not
+   * stop the run: its error is written to stderr and the exit code set to 7.
    */
   onUncaught?: (error: UncaughtError) => void;
   /** The runtime to run on (the testing layer passes its own); default: this thread's. */

@@ -44,8 +44,8 @@
 
 import { checkDeadlock } from "./deadlock.js";
 import { cancelInterrupt, deliverPending, interrupt, kill, post, runPosted } from "./delivery.js";
-import { finish, type Unjoined } from "./end.js";
-import { type DeadlockError, TaskletError, UncaughtError } from "./errors.js";
+import { finish, reportUnjoined } from "./end.js";
+import { type DeadlockError, TaskletError } from "./errors.js";
 import { type Host, RealHost } from "./host.js";
 import { PARKED, setCurrent, setResuming } from "./op.js";
 import { ReadyQueue } from "./queue.js";
@@ -127,15 +127,15 @@ export class Runtime {
   scheduled = false;
   /** @internal A deadlock check is deferred (deadlock.ts clears it). */
   deadlockCheckPending = false;
-  /** @internal Joinable tasklets that failed and are not joined yet (end.ts registers). */
-  readonly unjoined: FinalizationRegistry<Unjoined>;
+  /**
+   * @internal Joinable tasklets that failed with no joiner waiting: reported
+   * when the loop next goes idle unless joined meanwhile (end.ts).
+   */
+  failedUnjoined: Tasklet[] = [];
 
   constructor(host: Host = new RealHost()) {
     this.host = host;
     this.clock = host.now();
-    this.unjoined = new FinalizationRegistry((u) => {
-      u.group.onUncaught(new UncaughtError(u.error, u.id, u.name));
-    });
   }
 
   // ---- tasklets -------------------------------------------------------------
@@ -334,6 +334,7 @@ export class Runtime {
     }
     if (yielded) return;
     start = 0;
+    if (this.failedUnjoined.length > 0) reportUnjoined(this);
     this.timers?.arm();
     host.idle(this);
     if (!this.scheduled && this.roots.size > 0 && this.holds === 0 && !this.deadlockCheckPending) {
@@ -424,11 +425,6 @@ export class Runtime {
   /** @internal The tasklet ended (end.ts): record the outcome, wake joiners, report what nobody will see. */
   finish(t: Tasklet, outcome: State, value: unknown): void {
     finish(this, t, outcome, value);
-  }
-
-  /** A joinable tasklet's error was seen by a late join: no report at collection. */
-  observed(t: Tasklet): void {
-    this.unjoined.unregister(t);
   }
 
   /** The deadlock check (deadlock.ts), deferred by the loop when it goes idle with roots pending. */

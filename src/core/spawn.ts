@@ -9,7 +9,14 @@ export type Body<T> = Operation<T> | (() => Operation<T>);
 export interface SpawnOptions {
   /** Shown in dumps, deadlock reports and uncaught-error reports. */
   name?: string;
-  /** Whether `join()` may be used (default true). A failure of a non-joinable tasklet is reported at once. */
+  /**
+   * Whether `join()` may be used (default true). A failure of a non-joinable
+   * tasklet is reported at once (to `onUncaught`). A failure of a joinable
+   * one follows Node's rule for unhandled rejections: if no `join()` is
+   * waiting when it happens and nobody joins it before the runtime next goes
+   * idle (or before the root ends, whichever is first), it is reported with
+   * the tasklet's name, id and stack; a later `join()` still gets the error.
+   */
   joinable?: boolean;
   /** `high`, `normal` (default) or `low`: higher levels run first, FIFO within a level. */
   priority?: Priority;

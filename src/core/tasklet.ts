@@ -248,10 +248,7 @@ export class Tasklet<T = unknown> {
       case RETURNED:
         return this.value as T;
       case FAILED:
-        if ((this.flags & F_OBSERVED) === 0) {
-          this.flags |= F_OBSERVED;
-          this.rt.observed(this);
-        }
+        this.flags |= F_OBSERVED; // seen: not reported as unjoined (end.ts)
         throw this.value;
       case KILLED:
         throw new KilledError(`${this.describe()} was killed`);

@@ -19,9 +19,10 @@
  * deadlock), then uncaught errors, then leaks (with, as `cause`, the deadlock
  * of their cleanup if the killed tasklets' `finally` blocks wait on each other).
  *
- * Limits: an unjoined tasklet's error that is reported only when its handle
- * is garbage-collected (runtime.ts, `unjoined`) may come after the test
- * ended, and is then lost to it. A run is reproducible when the program does
+ * An unjoined tasklet's error is reported at the runtime's next idle or
+ * before the root ends (end.ts), so it always fails the test that made it.
+ *
+ * Limits: a run is reproducible when the program does
  * no real I/O: a promise in `call()` settles in real time, wherever the
  * schedule happens to be then.
  */

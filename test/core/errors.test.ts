@@ -33,50 +33,7 @@ test("an error escaping a non-joinable tasklet is reported with its name and id"
   assert.equal(((reports[0] as UncaughtError).cause as Error).message, "lost");
 });
 
-test("an error of a joinable tasklet is not reported while it may still be joined", async () => {
-  const reports: unknown[] = [];
-  await runTest(
-    function* () {
-      const a = spawn(sleep(5));
-      const b = spawn(function* (): Operation<void> {
-        throw new Error("b failed");
-      });
-      yield* a.join(); // b fails meanwhile, nobody joins it yet
-      assert.equal(reports.length, 0);
-      try {
-        yield* b.join();
-      } catch (e) {
-        assert.equal((e as Error).message, "b failed");
-      }
-    },
-    { onUncaught: (e) => reports.push(e) },
-  );
-  assert.equal(reports.length, 0);
-});
-
-test("an error of a joinable tasklet that is collected unjoined is reported", async () => {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) return assert.fail("run the tests with --expose-gc (npm test does)");
-  const reports: UncaughtError[] = [];
-  await run(
-    function* () {
-      spawn(
-        function* (): Operation<void> {
-          throw new Error("nobody joined me");
-        },
-        { name: "orphan" },
-      );
-      yield* schedule();
-    },
-    { onUncaught: (e) => reports.push(e) },
-  );
-  for (let i = 0; i < 20 && reports.length === 0; i++) {
-    gc();
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.equal(reports.length, 1);
-  assert.match(reports[0]?.message ?? "", /orphan: Error: nobody joined me/);
-});
+// The rule for joinable tasklets nobody joins is tested in unjoined.test.ts.
 
 test("a stack overflow is reported naming the tasklet", async () => {
   const recurse = (n: number): number => recurse(n + 1) + 1;
