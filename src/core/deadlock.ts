@@ -2,8 +2,13 @@
  * The deadlock check: a pending root that can never end.
  *
  * runtime.ts's loop defers this check when it goes idle with roots pending,
- * no holds and no armed timer (so callbacks already due run first). If it
- * still finds nothing that could make a tasklet ready, every live tasklet is
+ * no holds and no armed timer (so callbacks already due run first). While
+ * something outside the runtime is alive in Node's event loop (a host timer,
+ * socket, child process, worker or fs request: `Host.outsideAlive`), a host
+ * callback may still feed a channel or set an event, so the check waits:
+ * it looks again after a short delay (10 ms, doubling to 250 ms), and the
+ * run goes on as soon as anything makes a tasklet ready. Once nothing
+ * outside is left and still nothing could make a tasklet ready, every live tasklet is
  * listed in a DeadlockError, each root records it (`ext.deadlock`, given to
  * its onEnd), and every live tasklet is killed so that cleanups run and may
  * yet end the deadlock. If the cleanups deadlock too (every live tasklet is
@@ -25,11 +30,33 @@ import type { Runtime } from "./runtime.js";
 import { BLOCKED, F_DYING, RETURNED, type Tasklet } from "./tasklet.js";
 import type { Blocker } from "./wait.js";
 
+/** The first and the longest delay between two looks while something outside is alive. */
+const MIN_POLL_MS = 10;
+const MAX_POLL_MS = 250;
+
 /** Fails the pending roots of `rt` if nothing can make progress any more (deferred by the loop). */
 export function checkDeadlock(rt: Runtime): void {
   rt.deadlockCheckPending = false;
-  if (rt.running || rt.scheduled || rt.roots.size === 0 || rt.holds > 0) return;
-  if ((rt.timers !== null && rt.timers.size > 0) || rt.anyReady() || rt.batchMask !== 0) return;
+  if (
+    rt.running ||
+    rt.scheduled ||
+    rt.roots.size === 0 ||
+    rt.holds > 0 ||
+    (rt.timers !== null && rt.timers.size > 0) ||
+    rt.anyReady() ||
+    rt.batchMask !== 0
+  ) {
+    rt.outsidePollMs = 0;
+    return;
+  }
+  if (rt.host.outsideAlive()) {
+    // A host callback may still wake a tasklet: look again later.
+    rt.deadlockCheckPending = true;
+    rt.outsidePollMs = Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, rt.outsidePollMs * 2));
+    rt.host.later(rt.outsidePollMs, () => checkDeadlock(rt));
+    return;
+  }
+  rt.outsidePollMs = 0;
   const live = rt.live();
   const lines = live.map(
     (t) =>

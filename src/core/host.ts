@@ -23,6 +23,50 @@ export interface Host {
   idle(rt: Runtime): void;
   /** Reports an error outside any tasklet as uncaught (the process's policy). */
   fatal(error: unknown): void;
+  /**
+   * Whether something outside the runtime is alive and may still call back
+   * into it (a host timer, socket, child process, worker, fs request): the
+   * deadlock check waits while it is (deadlock.ts).
+   */
+  outsideAlive(): boolean;
+  /** Calls `cb` once after `delayMs`, apart from the runtime's host timer; the wait keeps the process alive. */
+  later(delayMs: number, cb: () => void): void;
+}
+
+interface StdioHandle {
+  fd?: number;
+  _handle?: { fd?: number; reading?: boolean };
+}
+
+/**
+ * Counts what keeps Node's event loop alive, as `process.getActiveResourcesInfo()`
+ * lists it, less the standard streams: Node lists stdout and stderr pipes
+ * (and stdin once opened) although they keep nothing alive unless stdin is
+ * being read. The stdio handles are found with `process._getActiveHandles()`
+ * (undocumented but present from Node 0.x to 26); where it is missing,
+ * every TTY entry and up to three pipe entries are taken for stdio.
+ */
+export function outsideResources(): number {
+  const info = process.getActiveResourcesInfo();
+  let n = info.length;
+  if (n === 0) return 0;
+  const handles = (process as unknown as { _getActiveHandles?: () => StdioHandle[] })._getActiveHandles;
+  if (typeof handles === "function") {
+    for (const h of handles.call(process)) {
+      const fd = h.fd ?? h._handle?.fd;
+      if (fd === 1 || fd === 2 || (fd === 0 && h._handle?.reading !== true)) n--;
+    }
+    return n;
+  }
+  let pipes = 0;
+  for (const r of info) {
+    if (r === "TTYWrap") n--;
+    else if (r === "PipeWrap" && pipes < 3) {
+      pipes++;
+      n--;
+    }
+  }
+  return n;
 }
 
 export class RealHost implements Host {
@@ -50,5 +94,13 @@ export class RealHost implements Host {
     process.nextTick(() => {
       throw error;
     });
+  }
+  outsideAlive(): boolean {
+    return outsideResources() > 0;
+  }
+  later(delayMs: number, cb: () => void): void {
+    // Node counts a timer among the active resources while its own callback
+    // runs: call `cb` from an immediate, where this timer no longer counts.
+    setTimeout(() => setImmediate(cb), delayMs);
   }
 }

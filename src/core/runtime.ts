@@ -127,6 +127,8 @@ export class Runtime {
   scheduled = false;
   /** @internal A deadlock check is deferred (deadlock.ts clears it). */
   deadlockCheckPending = false;
+  /** @internal The delay of the deadlock check's last look while something outside was alive (deadlock.ts). */
+  outsidePollMs = 0;
   /**
    * @internal Joinable tasklets that failed with no joiner waiting: reported
    * when the loop next goes idle unless joined meanwhile (end.ts).

@@ -119,6 +119,19 @@ export class VirtualHost implements Host {
     });
   }
 
+  /**
+   * Under virtual time only the runtime's holds count as outside wake-ups
+   * (a promise in call(), real I/O): a host callback that the test does not
+   * await through the runtime would make the run depend on real time.
+   */
+  outsideAlive(): boolean {
+    return false;
+  }
+
+  later(delayMs: number, cb: () => void): void {
+    setTimeout(cb, delayMs);
+  }
+
   /** No more jumps: the test is over (the runtime's timers, if any, never fire). */
   stop(): void {
     this.stopped = true;
