@@ -13,10 +13,9 @@
  * without side effects. Its single-wait op can be the same object.
  *
  * How a select runs (one op object per call):
- *   1. poll every case once, starting at a random index (fair: when several
- *      are ready, none is always preferred; under a seeded schedule the
- *      runtime's chooser picks the index, so runs replay). The first ready
- *      case fires at once, nothing else is touched.
+ *   1. poll the cases once each in a uniformly random order (Go's
+ *      `pollorder`, selectgo in src/runtime/select.go). The first ready case
+ *      fires at once, nothing else is touched.
  *   2. none ready: a `defaultCase()` fires if present. Otherwise one fresh
  *      node per case (`sel` = this op, `tag` = its index) is enqueued on its
  *      source and the tasklet parks with the op as its blocker.
@@ -26,6 +25,28 @@
  *   4. a kill, timeout or interrupt calls `withdraw`: every case is dequeued.
  * So exactly one case fires. Sources take a node off their queue and wake it
  * in one step, and a select is woken once, so `win` runs at most once.
+ *
+ * Fairness (DESIGN.md, "select is uniformly fair"): among the cases ready
+ * when step 1 polls, each fires with probability 1/(how many are ready),
+ * whatever its position and the cases around it. The first ready case of a
+ * uniformly random order is uniform among the ready ones, by symmetry. A
+ * poll that fails changes nothing, so the set of ready cases is the same
+ * throughout step 1; one that succeeds has taken its value, so the choice
+ * must be made before polling, by the order, and polling stops there: no
+ * "poll all, then pick" (that would consume from several cases). A random
+ * start followed by the argument order is not uniform: in
+ * `select(idle, a, b)` a would win the starts at idle and at a, 2/3.
+ *
+ * The order is Fisher–Yates (Knuth's Algorithm P) drawn lazily, one
+ * position at a time, each a uniform pick among the cases not yet polled
+ * (Go draws its whole pollorder up front, one cheaprandn per case). `start`
+ * draws and polls position 0 only; a select whose first poll finds a case
+ * ready, the usual case of a busy one, makes one draw and writes nothing.
+ * Otherwise `pollRest` writes the order into one array per thread
+ * (`spareOrder`), reused by every select, so the ready path allocates
+ * nothing but its result. The draws come from Math.random, or under a
+ * seeded schedule from the runtime's chooser (`seededBelow`), so a seed
+ * replays the choices as well as the schedule.
  *
  * Errors: a case that fails raises its error from the select: a `recv()`
  * case on a closed, drained channel raises `ChannelClosedError` (as `recv`
@@ -141,6 +162,34 @@ export function after(ms: number): Waitable<void> {
   return new AfterCase(rt.host.now() + ms, ms);
 }
 
+/**
+ * The poll order of the select being started: its first entries are the
+ * indices of the cases in the order drawn. One per thread (module state is
+ * per thread), reused by every select; null while a select polls, so that a
+ * select started from inside a case's poll, if one ever is, makes its own
+ * array instead of overwriting this one. Its length is that of the largest
+ * select so far.
+ */
+let spareOrder: number[] | null = [];
+
+/**
+ * A uniform integer in [0, n), n >= 2, from a seeded schedule's chooser.
+ * The chooser is uniform only up to the schedule's choice window (the test
+ * runtime caps its picks at CHOICE_WINDOW, testing/runtime.ts), so this asks
+ * it for fair bits, chooser(2), and rejects values >= n (each try succeeds
+ * with probability > 1/2). A chooser that is not random (a test may set one
+ * that always picks the last) could reject forever: after 64 tries the value
+ * is folded with %, which fair bits reach with probability below 2^-64.
+ */
+function seededBelow(choose: (n: number) => number, n: number): number {
+  const bits = 32 - Math.clz32(n - 1);
+  for (let tries = 1; ; tries++) {
+    let x = 0;
+    for (let b = 0; b < bits; b++) x = (x << 1) | (choose(2) & 1);
+    if (x < n || tries === 64) return x % n;
+  }
+}
+
 class SelectOp<C extends readonly Waitable<unknown>[]> extends Op<Selected<C>> implements Selector, Blocker {
   private nodes: WaitNode[] | null = null;
   constructor(
@@ -153,15 +202,26 @@ class SelectOp<C extends readonly Waitable<unknown>[]> extends Op<Selected<C>> i
   start(t: Tasklet): Selected<C> | Park {
     const cases = this.cases;
     const count = cases.length;
+    const dflt = this.dflt;
     const rt = t.rt;
-    let i = rt.chooser !== null ? rt.chooser(count) : Math.floor(Math.random() * count);
-    for (let k = 0; k < count; k++, i++) {
-      if (i === count) i = 0;
-      if (i === this.dflt) continue;
+    const m = dflt >= 0 ? count - 1 : count; // how many cases to poll
+    if (m > 0) {
+      // Step 1, position 0 of the poll order: a uniform pick among the m
+      // cases (counting past the default), polled before the rest of the
+      // order is drawn. The rest is a method of its own, so that this path
+      // stays small enough for V8 to inline the poll (with both loops here,
+      // a CPU profile showed the channel's poll called, not inlined).
+      const choose = rt.chooser;
+      const first = m === 1 ? 0 : choose === null ? Math.floor(Math.random() * m) : seededBelow(choose, m);
+      const i = dflt >= 0 && first >= dflt ? first + 1 : first;
       const v = (cases[i] as Waitable<unknown>).poll(t);
       if (v !== NOT_READY) return { index: i, value: v } as Selected<C>;
+      if (m > 1) {
+        const r = this.pollRest(t, m, first, i);
+        if (r !== NOT_READY) return r;
+      }
     }
-    if (this.dflt >= 0) return { index: this.dflt, value: undefined } as Selected<C>;
+    if (dflt >= 0) return { index: dflt, value: undefined } as Selected<C>;
     const nodes = new Array<WaitNode>(count);
     let k = 0;
     try {
@@ -179,6 +239,40 @@ class SelectOp<C extends readonly Waitable<unknown>[]> extends Op<Selected<C>> i
     this.nodes = nodes;
     rt.park(t, this);
     return PARK;
+  }
+
+  /**
+   * Step 1 after position 0 (case `i0`, the `first`-th of the `m` cases to
+   * poll) was not ready: draws the rest of the order one position at a time
+   * (Fisher–Yates) and polls each case as it is placed, until one is ready.
+   */
+  private pollRest(t: Tasklet, m: number, first: number, i0: number): Selected<C> | NotReady {
+    const cases = this.cases;
+    const count = cases.length;
+    const dflt = this.dflt;
+    const choose = t.rt.chooser;
+    const order = spareOrder ?? [];
+    spareOrder = null;
+    for (let i = 0, k = 0; i < count; i++) if (i !== dflt) order[k++] = i;
+    order[first] = order[0] as number; // order[first] was i0: swap it to position 0
+    order[0] = i0;
+    for (let k = 1; k < m; k++) {
+      const left = m - k;
+      if (left > 1) {
+        const j = k + (choose === null ? Math.floor(Math.random() * left) : seededBelow(choose, left));
+        const x = order[j] as number;
+        order[j] = order[k] as number;
+        order[k] = x;
+      }
+      const i = order[k] as number;
+      const v = (cases[i] as Waitable<unknown>).poll(t);
+      if (v !== NOT_READY) {
+        spareOrder = order;
+        return { index: i, value: v } as Selected<C>;
+      }
+    }
+    spareOrder = order;
+    return NOT_READY;
   }
 
   win(n: WaitNode, value: unknown, isError: boolean): void {
@@ -211,9 +305,15 @@ class SelectOp<C extends readonly Waitable<unknown>[]> extends Op<Selected<C>> i
  * Waits for the first of several cases and tells which fired: `{ index,
  * value }`, where `index` is the case's position and narrows `value`'s type.
  * Exactly one case fires; the others are withdrawn without taking anything.
- * When several are ready at once, one is picked at random. With a
- * `defaultCase()`, the select never blocks. A case's error (a closed
- * channel, a failed join) is raised from the select.
+ * Fairness: when several cases are ready at once, each of them is equally
+ * likely to fire, whatever its position in the list (the cases are polled
+ * in a uniformly random order and the first ready one fires, as in Go);
+ * under a seeded test runtime (`runTest(body, { seed })`) the order is drawn
+ * from the seed, so a run replays its choices. When none is ready, the
+ * select waits and the first case to become ready fires. With a
+ * `defaultCase()`, the select never blocks: the default fires only when no
+ * other case is ready. A case's error (a closed channel, a failed join) is
+ * raised from the select.
  *
  * @example
  * const r = yield* select(jobs.recv(), results.send(last), after(1000), worker.join());
