@@ -7,6 +7,9 @@
 //
 // Each client's outbox is a channel with room for OUTBOX_MAX lines: the
 // broadcaster never blocks (trySend), and a full outbox means a slow client.
+// A line over readLine's limit (64 KiB) drops its client too; a client that
+// resets (a ClosedError, as a FIN) or sends a line a byte at a time costs
+// only its own two tasklets.
 import { type Channel, ClosedError, channel, main, type Operation, spawn } from "../src/index.js";
 import { listen, type TcpConn } from "../src/io/index.js";
 

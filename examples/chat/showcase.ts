@@ -52,6 +52,10 @@ export interface ChatSummary {
   readByClients: number;
   accepted: number;
   errors: number;
+  /** Clients the server dropped as too slow (outbox over OUTBOX_MAX_BYTES). */
+  droppedSlow: number;
+  /** Clients the server dropped for a line over LINE_MAX_BYTES. */
+  droppedLongLine: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   peakTasklets: number;
   peakRssMB: number;
@@ -194,6 +198,8 @@ export function* chat(options: ChatOptions): Operation<ChatSummary> {
     readByClients,
     accepted: stats.accepted,
     errors: stats.errors,
+    droppedSlow: stats.droppedSlow,
+    droppedLongLine: stats.droppedLongLine,
     latencyMs: { p50: h.percentile(50), p90: h.percentile(90), p99: h.percentile(99), max: h.max },
     peakTasklets,
     peakRssMB: Math.round(peakRss / 2 ** 20),
@@ -212,6 +218,7 @@ export function formatSummary(s: ChatSummary): string {
     `  read by clients    ${fmt(s.readByClients).padStart(11)}`,
     `  latency            p50 ${ms(s.latencyMs.p50)}, p90 ${ms(s.latencyMs.p90)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)}`,
     `  tasklets           ${fmt(s.peakTasklets)} alive at peak; connections accepted ${fmt(s.accepted)}, errors ${s.errors}`,
+    `  dropped            slow clients: ${fmt(s.droppedSlow)}, lines too long: ${fmt(s.droppedLongLine)}`,
     `  process            peak RSS ${s.peakRssMB} MB, ${s.totalSeconds.toFixed(1)} s in all`,
     ok
       ? "  check              ok: every message reached every member of its room"

@@ -72,6 +72,10 @@ export class Stats {
   accepted = 0;
   /** Errors seen by clients (a connection refused or reset). */
   errors = 0;
+  /** Clients the server dropped because their outbox went over its bound (they did not read, or not fast enough). */
+  droppedSlow = 0;
+  /** Clients the server dropped for a line over its length limit. */
+  droppedLongLine = 0;
   readonly latency = new Histogram();
   readonly window = new Histogram();
 

@@ -7,14 +7,16 @@
  * `conn.writers`. tcp-conn.ts knows this layout: its serveReaders copies
  * bytes into a RecvOp's buffer and wakes a MoreOp empty-handed, endReaders
  * throws the end at a RecvOp but wakes a MoreOp to take the last line, and
- * onDrain writes a SendOp's bytes if `written` is still false.
+ * onDrain hands the first SendOp's next bytes to the socket (`pump`).
  *
  * Invariants:
  *   - a RecvOp holds no state of its own wait (TcpConn.recv reuses one op for
  *     a loop that reads into one buffer); a withdrawn RecvOp took no byte;
  *   - a MoreOp consumes nothing; it only wakes readLine to scan again;
- *   - a SendOp's bytes are written exactly once (`written`), and a sender
- *     withdrawn before its turn wrote nothing.
+ *   - a SendOp's bytes are handed to the socket in order, each once: bytes
+ *     `[0, sent)` went, `[sent, length)` did not; a sender withdrawn before
+ *     its turn wrote nothing (`sent` is 0), one withdrawn midway writes no
+ *     more (Go's `Write` returning `n` with its error).
  */
 
 import { Op, PARK, type Park } from "../core/op.js";
@@ -71,10 +73,16 @@ export class MoreOp extends WaitOp<void> {
   }
 }
 
-/** send(bytes): blocks while the write buffer is full; not a select case (it has a side effect). */
+/**
+ * send(bytes): hands the bytes to the socket as room frees up; not a select
+ * case (it has a side effect). `sent` counts the bytes of this call handed
+ * over so far: they are the connection's (they reach the peer unless the
+ * connection fails), the rest were never written. tcp-conn.ts's `pump` moves
+ * `sent` forward; a withdrawn sender keeps it as it stands.
+ */
 export class SendOp extends Op<void> implements Blocker {
-  /** The bytes went into the socket (the sender only waits for room now). */
-  written = false;
+  /** Bytes of this call handed to the connection (all of them once the send returned). */
+  sent = 0;
   constructor(
     readonly conn: TcpConn,
     readonly data: Buffer,
@@ -93,6 +101,6 @@ export class SendOp extends Op<void> implements Blocker {
     this.conn.writers.remove(t.node());
   }
   describe(): string {
-    return `send on ${this.conn} (write buffer full)`;
+    return `send on ${this.conn} (write buffer full, ${this.sent} of ${this.data.length} bytes handed over)`;
   }
 }

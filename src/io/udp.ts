@@ -344,7 +344,9 @@ class BindOp extends HostOp<dgram.Socket, UdpSocket> {
 /**
  * Opens a UDP (IPv4) socket bound to `port`, optionally to one network
  * device and with broadcast allowed. Throws an `IOError` with the system
- * code (ENODEV: no such device; EADDRINUSE; EPERM).
+ * code (ENODEV: no such device; EADDRINUSE; EPERM). A device or address
+ * that is empty, longer than the system allows or contains a NUL byte is
+ * refused at the call (C would read `"lo\0x"` as `"lo"`).
  *
  * @example
  * const sock = yield* bindUdp({ port: 5000, device: "eth1", broadcast: true });
@@ -358,6 +360,10 @@ export function bindUdp(options: UdpOptions): Operation<UdpSocket> {
     const v = options[k];
     if (v !== undefined && (typeof v !== "string" || v === "")) {
       throw new TypeError(`bindUdp: options.${k} must be a non-empty string, got ${String(v)}`);
+    }
+    // C would read "lo\0x" as "lo": refuse the name rather than bind to another device.
+    if (v?.includes("\0")) {
+      throw new TypeError(`bindUdp: options.${k} must not contain a NUL byte, got ${JSON.stringify(v)}`);
     }
   }
   if (options.device !== undefined && Buffer.byteLength(options.device) > 15) {

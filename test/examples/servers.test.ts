@@ -1,69 +1,12 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import * as net from "node:net";
-import { createInterface } from "node:readline";
+import type * as net from "node:net";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
-
-/** Bound on each wait, so a failing test ends instead of hanging. */
-const STEP_LIMIT_MS = 20_000;
-
-/** Reads lines from a stream one at a time; null once the stream ended. */
-function lineReader(input: NodeJS.ReadableStream, what: string): () => Promise<string | null> {
-  const rl = createInterface({ input });
-  const queue: string[] = [];
-  let closed = false;
-  let waiting: ((l: string | null) => void) | null = null;
-  rl.on("line", (l) => {
-    if (waiting !== null) {
-      const w = waiting;
-      waiting = null;
-      w(l);
-    } else queue.push(l);
-  });
-  rl.on("close", () => {
-    closed = true;
-    waiting?.(null);
-  });
-  return () => {
-    const l = queue.shift();
-    if (l !== undefined) return Promise.resolve(l);
-    if (closed) return Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no line from ${what} in time`)), STEP_LIMIT_MS);
-      waiting = (x) => {
-        clearTimeout(t);
-        resolve(x);
-      };
-    });
-  };
-}
-
-function startExample(name: string): { child: ChildProcess; next: () => Promise<string | null> } {
-  const file = fileURLToPath(new URL(`../../examples/${name}.js`, import.meta.url));
-  const child = spawn(process.execPath, [file, "0"], { stdio: ["ignore", "pipe", "pipe"] });
-  return { child, next: lineReader(child.stdout as NodeJS.ReadableStream, name) };
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
-}
-
-async function connectTo(port: number): Promise<net.Socket> {
-  const s = net.connect(port, "127.0.0.1");
-  await new Promise<void>((resolve, reject) => {
-    s.once("connect", resolve);
-    s.once("error", reject);
-  });
-  return s;
-}
+import { connectTo, exitOf, lineReader, startExample } from "./server-child.js";
 
 test("examples/echo-server: echoes each client; SIGTERM runs every connection's cleanup and exits 143", async () => {
-  const { child, next } = startExample("echo-server");
+  const { child, next, port } = await startExample("echo-server");
   const sockets: net.Socket[] = [];
   try {
-    const port = Number(/port (\d+)/.exec((await next()) ?? "")?.[1]);
     const a = await connectTo(port);
     const b = await connectTo(port);
     sockets.push(a, b);
@@ -90,10 +33,9 @@ test("examples/echo-server: echoes each client; SIGTERM runs every connection's 
 });
 
 test("examples/chat-server: a line from one client reaches the other, prefixed with its sender", async () => {
-  const { child, next } = startExample("chat-server");
+  const { child, port } = await startExample("chat-server");
   const sockets: net.Socket[] = [];
   try {
-    const port = Number(/port (\d+)/.exec((await next()) ?? "")?.[1]);
     const a = await connectTo(port);
     sockets.push(a);
     const fromA = lineReader(a, "client a");

@@ -162,7 +162,7 @@ test("connect to a port nobody listens on throws IOError ECONNREFUSED", async ()
   });
 });
 
-test("a reset peer: bytes received before the reset are delivered, then IOError ECONNRESET", async () => {
+test("a reset peer: bytes received before the reset are delivered, then ClosedError with code ECONNRESET, for recv and send alike", async () => {
   const plain = net.createServer((s) => {
     s.write("x", () => {
       s.once("data", () => s.resetAndDestroy()); // reset once our side has read "x" and asked for more
@@ -177,9 +177,11 @@ test("a reset peer: bytes received before the reset are delivered, then IOError 
       assert.equal(buf.toString("utf8", 0, 1), "x");
       yield* conn.send("go");
       const e = yield* failure(conn.recv(buf));
-      assert.ok(e instanceof IOError && !(e instanceof ClosedError), String(e));
+      assert.ok(e instanceof ClosedError, `a lost peer is a ClosedError: ${e}`);
       assert.equal(e.code, "ECONNRESET");
-      assert.ok((yield* failure(conn.send("more"))) instanceof IOError);
+      const s = yield* failure(conn.send("more"));
+      assert.ok(s instanceof ClosedError, String(s));
+      assert.equal(s.code, "ECONNRESET");
       conn.close();
     });
   } finally {
@@ -315,6 +317,17 @@ test("bad arguments fail at the call with a clear error", async () => {
     assert.throws(() => client.recv(Buffer.alloc(0)), RangeError);
     assert.throws(() => client.recv("x" as unknown as Uint8Array), TypeError);
     assert.throws(() => client.send(42 as unknown as Uint8Array), TypeError);
+    // readLine's limit: NaN would turn it off, a string would be converted silently.
+    assert.throws(() => client.readLine(Number.NaN), {
+      name: "RangeError",
+      message: "readLine: maxBytes must be an integer >= 0, got NaN",
+    });
+    assert.throws(() => client.readLine("5" as unknown as number), {
+      name: "RangeError",
+      message: 'readLine: maxBytes must be an integer >= 0, got string "5"',
+    });
+    assert.throws(() => client.readLine(-1), RangeError);
+    assert.throws(() => client.readLine(1.5), RangeError);
     client.close();
     server.close();
   });

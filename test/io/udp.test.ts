@@ -119,12 +119,24 @@ test("bad arguments fail at the call", async () => {
   await run(function* () {
     assert.throws(() => bindUdp({ port: 1e6 }), RangeError);
     assert.throws(() => bindUdp({ port: 0, device: "a-name-far-too-long" }), RangeError);
+    assert.throws(() => bindUdp({ port: 0, device: "" }), TypeError);
     const a = track(yield* bindUdp({ port: 0, address: HOST }));
     assert.throws(() => a.recvfrom(Buffer.alloc(0)), RangeError);
     assert.throws(() => a.sendto("x", "", 5), TypeError);
     assert.throws(() => a.sendto("x", HOST, 0), RangeError);
     a.close();
   });
+});
+
+test("a device or address name with a NUL byte is refused at the call, not cut at the NUL (lo\\0x is not lo)", () => {
+  assert.throws(() => bindUdp({ port: 0, device: "lo\0x" }), {
+    name: "TypeError",
+    message: 'bindUdp: options.device must not contain a NUL byte, got "lo\\u0000x"',
+  });
+  assert.throws(
+    () => bindUdp({ port: 0, address: "127.0.0.1\0" }),
+    /bindUdp: options.address must not contain a NUL byte/,
+  );
 });
 
 test("a UDP socket nobody reads stops reading at QUEUE_MAX datagrams and resumes as they are read; order is kept", async () => {
