@@ -1,0 +1,288 @@
+/**
+ * The blocking lane: worker threads of our own for the file calls that may
+ * wait without end, so that they never take one of libuv's pool threads
+ * (UV_THREADPOOL_SIZE, 4 by default), which every `fs` call, `readFile`
+ * and `dns.lookup` of the process share. Four opens of FIFOs that nobody
+ * opens at the other end used to stall all of those for good.
+ *
+ * What goes here (file.ts decides): the open of a path that is not a
+ * regular file, a directory or a block device (a FIFO, a character device,
+ * a socket), and the reads and writes of a File open on one. Regular files
+ * stay on libuv's pool (their calls end; the lane would cost a message
+ * round trip each).
+ *
+ * Each worker runs one call at a time, with Node's synchronous `fs` calls
+ * (the descriptors are the process's: a worker reads an fd opened by the
+ * main thread). The lane grows as libwire's and Qpid's pools do: a call
+ * that finds no idle worker starts a new one, up to `MAX_WORKERS`; beyond,
+ * calls wait in order for a worker. At most `MAX_IDLE` idle workers are kept.
+ *
+ * A call whose caller stopped waiting (`abandon`, on kill or timeout) goes
+ * on in its worker, which no longer keeps the event loop alive; its result
+ * still comes back (file.ts closes a late descriptor, keeps late bytes).
+ * A worker stuck in the kernel cannot be stopped from JavaScript, and Node
+ * joins every thread when the process exits: so an open of a FIFO still
+ * stuck at a withdrawal or at exit is released by opening the other end
+ * for a moment (`releaseFifoOpen`), which makes the kernel's open return.
+ *
+ * Invariants: a worker is in `idle` iff it has no job; a worker with a
+ * live (not abandoned) job is ref'd, every other one is unref'd; `queue`
+ * is non-empty only while `workers.size === MAX_WORKERS`.
+ */
+
+import * as fs from "node:fs";
+import { Worker } from "node:worker_threads";
+
+/** Most worker threads in the lane: each is about 3 MB; calls beyond wait for one. */
+export const MAX_WORKERS = 32;
+/** Idle workers kept for the next calls (starting one takes some ms). */
+const MAX_IDLE = 2;
+
+/** A call the worker runs, as posted to it. */
+export type LaneCall =
+  | { op: "open"; path: string; flags: fs.OpenMode; mode: fs.Mode }
+  | { op: "read"; fd: number; length: number; position: number | bigint | null }
+  | { op: "write"; fd: number; data: Uint8Array; position: number | null };
+
+/** What comes back: `r` (the fd, or the count) and, for a read, the bytes. */
+export type LaneDone = (error: NodeJS.ErrnoException | null, r?: number, bytes?: Buffer) => void;
+
+/** A call submitted to the lane. */
+export interface LaneJob {
+  /** The caller stopped waiting: the worker no longer keeps the process alive. */
+  abandon(): void;
+}
+
+// The worker: one synchronous call per message; errors come back as their fields.
+const WORKER_SOURCE = `
+const fs = require("node:fs");
+const { parentPort } = require("node:worker_threads");
+parentPort.on("message", (m) => {
+  try {
+    if (m.op === "open") return parentPort.postMessage({ r: fs.openSync(m.path, m.flags, m.mode) });
+    if (m.op === "write") return parentPort.postMessage({ r: fs.writeSync(m.fd, m.data, 0, m.data.length, m.position) });
+    const b = Buffer.allocUnsafeSlow(m.length);
+    const n = fs.readSync(m.fd, b, 0, m.length, m.position);
+    parentPort.postMessage({ r: n, bytes: b.buffer }, [b.buffer]);
+  } catch (e) {
+    parentPort.postMessage({ error: { message: String(e && e.message), code: e && e.code, errno: e && e.errno, syscall: e && e.syscall } });
+  }
+});
+`;
+
+interface Reply {
+  r?: number;
+  bytes?: ArrayBuffer;
+  error?: { message: string; code?: string; errno?: number; syscall?: string };
+}
+
+class Job implements LaneJob {
+  worker: LaneWorker | null = null;
+  abandoned = false;
+  constructor(
+    readonly call: LaneCall,
+    readonly done: LaneDone,
+  ) {}
+  abandon(): void {
+    if (this.abandoned) return;
+    this.abandoned = true;
+    this.worker?.worker.unref();
+  }
+}
+
+class LaneWorker {
+  readonly worker: Worker;
+  job: Job | null = null;
+  constructor() {
+    // execArgv: []: the source is CommonJS whatever the parent's flags (--input-type, loaders) say.
+    // trackUnmanagedFds: false: a worker would close the descriptors it opened when it ends.
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      name: "tasklet blocking lane",
+      execArgv: [],
+      trackUnmanagedFds: false,
+    });
+    this.worker.on("message", (m: Reply) => this.reply(m));
+    this.worker.on("error", (e) => this.lost(e));
+    this.worker.on("exit", (code) => this.lost(new Error(`the worker exited (code ${code})`)));
+  }
+  run(job: Job): void {
+    this.job = job;
+    job.worker = this;
+    if (job.abandoned) this.worker.unref();
+    else this.worker.ref();
+    this.worker.postMessage(job.call);
+  }
+  private reply(m: Reply): void {
+    const job = this.job;
+    this.job = null;
+    lane.finished(this);
+    if (job === null) return;
+    if (m.error !== undefined) {
+      const e = new Error(m.error.message) as NodeJS.ErrnoException;
+      if (m.error.code !== undefined) e.code = m.error.code;
+      if (m.error.errno !== undefined) e.errno = m.error.errno;
+      if (m.error.syscall !== undefined) e.syscall = m.error.syscall;
+      job.done(e);
+    } else {
+      job.done(null, m.r, m.bytes === undefined ? undefined : Buffer.from(m.bytes, 0, m.r));
+    }
+  }
+  private lost(e: Error): void {
+    if (!lane.workers.delete(this)) return;
+    const i = lane.idle.indexOf(this);
+    if (i >= 0) lane.idle.splice(i, 1);
+    const job = this.job;
+    this.job = null;
+    if (job !== null) job.done(Object.assign(new Error(`blocking lane: ${e.message}`), { code: "EIO" }));
+    lane.next();
+  }
+}
+
+/** The lane's workers and its queue (one per thread: a worker thread that opens FIFOs gets its own). */
+const lane = {
+  workers: new Set<LaneWorker>(),
+  idle: [] as LaneWorker[],
+  queue: [] as Job[],
+  finished(w: LaneWorker): void {
+    const job = this.queue.shift();
+    if (job !== undefined) {
+      w.run(job);
+      return;
+    }
+    if (this.idle.length >= MAX_IDLE) {
+      this.workers.delete(w);
+      void w.worker.terminate();
+      return;
+    }
+    w.worker.unref();
+    this.idle.push(w);
+  },
+  next(): void {
+    const job = this.queue.shift();
+    if (job !== undefined) this.start(job);
+  },
+  start(job: Job): void {
+    let w = this.idle.pop();
+    if (w === undefined) {
+      if (this.workers.size >= MAX_WORKERS) {
+        this.queue.push(job);
+        return;
+      }
+      w = new LaneWorker();
+      this.workers.add(w);
+    }
+    w.run(job);
+  },
+};
+
+/** Runs `call` on a worker of the lane; `done` gets its outcome, also after `abandon()`. */
+export function laneCall(call: LaneCall, done: LaneDone): LaneJob {
+  const job = new Job(call, done);
+  lane.start(job);
+  return job;
+}
+
+/** How many worker threads the lane has (running or idle), and how many calls wait for one (for tests and dumps). */
+export function laneSize(): { workers: number; idle: number; queued: number } {
+  return { workers: lane.workers.size, idle: lane.idle.length, queued: lane.queue.length };
+}
+
+// ---- FIFO opens that nobody waits for ------------------------------------------
+
+/**
+ * The opens of one FIFO on the lane: `waiting` have a caller that still
+ * waits, `stuck` were withdrawn and have not returned; `partner` is our
+ * descriptor of the FIFO that releases the stuck ones (or "opening").
+ */
+interface Fifo {
+  waiting: number;
+  stuck: number;
+  partner: number | "opening" | null;
+}
+const fifos = new Map<string, Fifo>();
+let exitHook = false;
+
+function fifoOf(path: string): Fifo {
+  let f = fifos.get(path);
+  if (f === undefined) {
+    f = { waiting: 0, stuck: 0, partner: null };
+    fifos.set(path, f);
+  }
+  return f;
+}
+
+/** An open of the FIFO at `path` starts on the lane. */
+export function fifoOpenStarted(path: string): void {
+  fifoOf(path).waiting++;
+  if (!exitHook) {
+    exitHook = true;
+    process.on("exit", releaseAll);
+  }
+}
+
+/** The caller of an open of the FIFO at `path` stopped waiting for it (kill, timeout). */
+export function fifoOpenWithdrawn(path: string): void {
+  const f = fifoOf(path);
+  f.waiting--;
+  f.stuck++;
+  release(path, f);
+}
+
+/** An open of the FIFO at `path` returned (`wasWithdrawn`: its caller had stopped waiting). */
+export function fifoOpenReturned(path: string, wasWithdrawn: boolean): void {
+  const f = fifoOf(path);
+  if (wasWithdrawn) f.stuck--;
+  else f.waiting--;
+  if (f.stuck === 0 && typeof f.partner === "number") {
+    fs.close(f.partner, () => {});
+    f.partner = null;
+  }
+  if (f.waiting === 0 && f.stuck === 0 && f.partner === null) fifos.delete(path);
+  else release(path, f);
+}
+
+/**
+ * Makes the withdrawn opens of a FIFO return: opens it ourselves, read-write
+ * and without blocking (which Linux allows on a FIFO: the descriptor is
+ * both a reader and a writer), so a stuck open finds its other end, and
+ * keeps that descriptor until every stuck open returned (one whose worker
+ * has not yet entered the kernel then returns at once too). Not while an
+ * open of ours still waits on the same FIFO: it would return as well, with
+ * nobody at the other end; then they all return when a real partner comes,
+ * or this runs again when the last of them is withdrawn. What others can
+ * see: another process that waits to open the same FIFO at that moment
+ * returns too, and may find nobody at the other end (a reader then reads
+ * end of file, a writer gets EPIPE).
+ */
+function release(path: string, f: Fifo): void {
+  if (f.waiting > 0 || f.stuck === 0 || f.partner !== null) return;
+  f.partner = "opening";
+  fs.open(path, fs.constants.O_RDWR | fs.constants.O_NONBLOCK, (e, fd) => {
+    if (e !== null) {
+      f.partner = null; // the FIFO is gone (unlinked): its stuck opens wait for a partner that has the inode
+      return;
+    }
+    if (f.stuck === 0) {
+      fs.close(fd, () => {});
+      f.partner = null;
+      if (f.waiting === 0) fifos.delete(path);
+    } else f.partner = fd;
+  });
+}
+
+/**
+ * At exit Node joins every thread, so a worker stuck in an open would hang
+ * the exit: give every FIFO with an open on the lane its other end (the
+ * descriptors close with the process).
+ */
+function releaseAll(): void {
+  for (const [path, f] of fifos) {
+    if (typeof f.partner === "number") continue;
+    try {
+      fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+    } catch {
+      // Gone: nothing can release it.
+    }
+  }
+}

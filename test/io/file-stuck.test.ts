@@ -1,0 +1,144 @@
+/**
+ * File operations that may wait without end (the open of a FIFO nobody
+ * opens at the other end, a read of a FIFO nobody writes to) must not take
+ * from other file I/O the threads it needs: libuv's pool has 4
+ * (UV_THREADPOOL_SIZE), and `readFile`, `dns.lookup` and every other fs call
+ * of the process share them.
+ *
+ * Each scenario runs in a child process: on the old code it leaves libuv's
+ * threads stuck in the kernel, and a process in that state cannot exit (Node
+ * joins its threads at exit), which would hang the test runner itself.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { test } from "node:test";
+import { withTempDir } from "./helpers.js";
+
+/** How long a scenario may take, start to exit, before it counts as hung (a generous bound: the machine is shared). */
+const CHILD_GIVE_UP_MS = 20_000;
+/** The bound the issue sets on a readFile or a dns.lookup after the stuck operations. */
+const PROMPT_MS = 5000;
+
+const SRC = new URL("../../src/", import.meta.url).href;
+
+/** Runs `body` (an ES module's text, with `SRC` the URL of dist/src/) in a child node; its stdout, status and whether it was killed. */
+function runChild(
+  body: string,
+  env: Record<string, string> = {},
+): { out: string; status: number | null; hung: boolean } {
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", `const SRC = ${JSON.stringify(SRC)};\n${body}`], {
+    encoding: "utf8",
+    timeout: CHILD_GIVE_UP_MS,
+    killSignal: "SIGKILL",
+    env: { ...process.env, ...env },
+  });
+  return { out: `${r.stdout}${r.stderr}`, status: r.status, hung: r.signal === "SIGKILL" };
+}
+
+/** Asserts that the child exited with `status` and printed each of `lines`. */
+function assertRan(r: ReturnType<typeof runChild>, status: number, ...lines: RegExp[]): void {
+  assert.ok(!r.hung, `the child hung:\n${r.out}`);
+  for (const l of lines) assert.match(r.out, l, r.out);
+  assert.equal(r.status, status, r.out);
+}
+
+/** The child's common part: makes `n` FIFOs in DIR, and `reg`, a regular file. */
+const PRELUDE = `
+const { run, spawn, schedule, call, timeout, TimeoutError } = await import(SRC + "index.js");
+const { open, readFile } = await import(SRC + "io/index.js");
+const dns = await import("node:dns");
+const { execFileSync } = await import("node:child_process");
+const DIR = process.env.DIR;
+const fifo = (i) => { const p = DIR + "/fifo" + i; execFileSync("mkfifo", [p]); return p; };
+const reg = DIR + "/regular";
+(await import("node:fs")).writeFileSync(reg, "regular content");
+function* prompt(what, op) {
+  const t0 = Date.now();
+  const v = yield* timeout(${PROMPT_MS}, op);
+  console.log(what + " ok in " + (Date.now() - t0) + " ms");
+  return v;
+}
+`;
+
+test("after 8 killed opens of FIFOs with no writer, readFile and dns.lookup complete promptly and the process exits", async () => {
+  await withTempDir("stuck", async (dir) => {
+    const r = runChild(
+      `${PRELUDE}
+await run(function* () {
+  for (let i = 0; i < 8; i++) {
+    const t = spawn(open(fifo(i), i % 2 === 0 ? "r" : "w"));
+    yield* schedule(); // t waits in open(), in the kernel
+    t.kill();
+  }
+  for (let i = 8; i < 10; i++) {
+    try { yield* timeout(20, open(fifo(i), "r")); } catch (e) { if (!(e instanceof TimeoutError)) throw e; }
+  }
+  const text = yield* prompt("readFile", readFile(reg));
+  if (text.toString() !== "regular content") throw new Error("readFile read " + text);
+  yield* prompt("lookup", call(() => dns.promises.lookup("localhost")));
+});
+console.log("done");
+`,
+      { DIR: dir },
+    );
+    assertRan(r, 0, /readFile ok/, /lookup ok/, /done/);
+  });
+});
+
+test("opens and reads of FIFOs that wait (not killed) do not hold the threads of other file I/O", async () => {
+  await withTempDir("stuck", async (dir) => {
+    const r = runChild(
+      `${PRELUDE}
+await run(function* () {
+  const paths = [];
+  const waiting = [];
+  for (let i = 0; i < 6; i++) {
+    paths.push(fifo(i));
+    waiting.push(spawn(open(paths[i], "r")));
+  }
+  const files = [];
+  const readers = [];
+  for (let i = 6; i < 12; i++) {
+    const f = yield* open(fifo(i), "r+"); // never blocks; its reads wait for data
+    files.push(f);
+    readers.push(spawn(f.read(Buffer.alloc(8))));
+  }
+  yield* schedule();
+  const text = yield* prompt("readFile", readFile(reg));
+  if (text.toString() !== "regular content") throw new Error("readFile read " + text);
+  yield* prompt("lookup", call(() => dns.promises.lookup("localhost")));
+  // The waits still end as the kernel says: a writer opens each FIFO, data comes to the other.
+  const fs = yield* call(() => import("node:fs"));
+  for (const p of paths) fs.closeSync(fs.openSync(p, "w"));
+  for (const t of waiting) yield* (yield* t.join()).close();
+  for (let i = 6; i < 12; i++) fs.writeFileSync(DIR + "/fifo" + i, "x");
+  let n = 0;
+  for (const t of readers) n += yield* t.join();
+  for (const f of files) yield* f.close();
+  console.log("opened and read " + n);
+});
+console.log("done");
+`,
+      { DIR: dir },
+    );
+    assertRan(r, 0, /readFile ok/, /lookup ok/, /opened and read 6/);
+  });
+});
+
+test("a file operation still waiting on a FIFO does not keep process.exit() from exiting", async () => {
+  await withTempDir("stuck", async (dir) => {
+    const r = runChild(
+      `${PRELUDE}
+await run(function* () {
+  spawn(open(fifo(0), "r"));
+  spawn(open(fifo(1), "w"));
+  yield* schedule();
+  console.log("exiting");
+  process.exit(3);
+});
+`,
+      { DIR: dir },
+    );
+    assertRan(r, 3, /exiting/);
+  });
+});
