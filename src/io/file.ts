@@ -113,9 +113,18 @@ export class File {
     return new File(fd, `fd ${fd}`, special);
   }
 
+  /**
+   * @internal The size of the file when open() looked at its path (a
+   * regular file), for readFile's first buffer; null if unknown. A hint
+   * only: the file may change.
+   */
+  sizeHint: number | null = null;
+
   /** @internal open() makes Files this way. */
-  static opened(fd: number, path: string, special: boolean): File {
-    return new File(fd, path, special);
+  static opened(fd: number, path: string, special: boolean, sizeHint: number | null): File {
+    const f = new File(fd, path, special);
+    f.sizeHint = sizeHint;
+    return f;
   }
 
   /**
@@ -411,6 +420,8 @@ class OpenOp extends HostOp<number, File> {
   private job: LaneJob | null = null;
   /** The path is a FIFO: a withdrawn open is released (blocking-lane.ts). */
   private fifo = false;
+  /** The size the stat saw, for a regular file. */
+  private size: number | null = null;
   constructor(
     private readonly path: string,
     private readonly flags: fs.OpenMode,
@@ -422,6 +433,7 @@ class OpenOp extends HostOp<number, File> {
     fs.stat(this.path, (e, st) => {
       if (!this.waiting) return done(null, -1); // withdrawn during the stat: open nothing
       if (e !== null || !isSpecial(st)) {
+        if (e === null && st.isFile()) this.size = st.size;
         fs.open(this.path, this.flags, this.mode, done);
         return;
       }
@@ -437,7 +449,7 @@ class OpenOp extends HostOp<number, File> {
   }
   protected finish(error: NodeJS.ErrnoException | null, fd: number | undefined): File {
     if (error !== null) throw ioError(`open ${this.path}`, error);
-    return File.opened(fd as number, this.path, this.special);
+    return File.opened(fd as number, this.path, this.special, this.size);
   }
   protected override withdrawn(): void {
     const job = this.job;

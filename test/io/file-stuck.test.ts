@@ -44,14 +44,23 @@ function assertRan(r: ReturnType<typeof runChild>, status: number, ...lines: Reg
 
 /** The child's common part: makes `n` FIFOs in DIR, and `reg`, a regular file. */
 const PRELUDE = `
-const { run, spawn, schedule, call, timeout, TimeoutError } = await import(SRC + "index.js");
+const { run, spawn, schedule, sleep, call, timeout, TimeoutError } = await import(SRC + "index.js");
 const { open, readFile } = await import(SRC + "io/index.js");
 const dns = await import("node:dns");
 const { execFileSync } = await import("node:child_process");
 const DIR = process.env.DIR;
 const fifo = (i) => { const p = DIR + "/fifo" + i; execFileSync("mkfifo", [p]); return p; };
+const fs = await import("node:fs");
 const reg = DIR + "/regular";
-(await import("node:fs")).writeFileSync(reg, "regular content");
+fs.writeFileSync(reg, "regular content");
+// Threads of this process waiting in the kernel for the other end of a FIFO.
+const inOpen = () => fs.readdirSync("/proc/self/task").filter((t) => {
+  try { return fs.readFileSync("/proc/self/task/" + t + "/wchan", "utf8") === "wait_for_partner"; } catch { return false; }
+}).length;
+function* until(what, cond) {
+  for (let i = 0; i < 1000 && !cond(); i++) yield* sleep(10);
+  if (!cond()) throw new Error("gave up waiting until " + what + " (" + inOpen() + " threads in open)");
+}
 function* prompt(what, op) {
   const t0 = Date.now();
   const v = yield* timeout(${PROMPT_MS}, op);
@@ -65,14 +74,21 @@ test("after 8 killed opens of FIFOs with no writer, readFile and dns.lookup comp
     const r = runChild(
       `${PRELUDE}
 await run(function* () {
-  for (let i = 0; i < 8; i++) {
-    const t = spawn(open(fifo(i), i % 2 === 0 ? "r" : "w"));
-    yield* schedule(); // t waits in open(), in the kernel
+  const opens = [];
+  for (let i = 0; i < 8; i++) opens.push(spawn(open(fifo(i), i % 2 === 0 ? "r" : "w")));
+  yield* until("the 8 opens wait in the kernel", () => inOpen() === 8);
+  for (const t of opens) t.kill();
+  // Killed before their open reached the kernel.
+  for (let i = 10; i < 12; i++) {
+    const t = spawn(open(fifo(i), "r"));
+    yield* schedule();
     t.kill();
   }
   for (let i = 8; i < 10; i++) {
     try { yield* timeout(20, open(fifo(i), "r")); } catch (e) { if (!(e instanceof TimeoutError)) throw e; }
   }
+  yield* until("no thread waits in an open", () => inOpen() === 0);
+  console.log("released");
   const text = yield* prompt("readFile", readFile(reg));
   if (text.toString() !== "regular content") throw new Error("readFile read " + text);
   yield* prompt("lookup", call(() => dns.promises.lookup("localhost")));
@@ -81,7 +97,7 @@ console.log("done");
 `,
       { DIR: dir },
     );
-    assertRan(r, 0, /readFile ok/, /lookup ok/, /done/);
+    assertRan(r, 0, /released/, /readFile ok/, /lookup ok/, /done/);
   });
 });
 
@@ -108,7 +124,6 @@ await run(function* () {
   if (text.toString() !== "regular content") throw new Error("readFile read " + text);
   yield* prompt("lookup", call(() => dns.promises.lookup("localhost")));
   // The waits still end as the kernel says: a writer opens each FIFO, data comes to the other.
-  const fs = yield* call(() => import("node:fs"));
   for (const p of paths) fs.closeSync(fs.openSync(p, "w"));
   for (const t of waiting) yield* (yield* t.join()).close();
   for (let i = 6; i < 12; i++) fs.writeFileSync(DIR + "/fifo" + i, "x");
@@ -140,5 +155,33 @@ await run(function* () {
       { DIR: dir },
     );
     assertRan(r, 3, /exiting/);
+  });
+});
+
+test("releasing a killed open of a FIFO leaves alone an open of ours that still waits on it", async () => {
+  await withTempDir("stuck", async (dir) => {
+    const r = runChild(
+      `${PRELUDE}
+await run(function* () {
+  const p = fifo(0);
+  const live = spawn(open(p, "r"));
+  const killed = spawn(open(p, "r"));
+  yield* until("both opens wait in the kernel", () => inOpen() === 2);
+  killed.kill();
+  yield* sleep(200); // a release now would make both opens return, the live one with no writer
+  console.log(live.isRunning() && inOpen() === 2 ? "live still waits" : "live returned early");
+  const w = fs.openSync(p, "w");
+  fs.writeSync(w, "data");
+  fs.closeSync(w);
+  const f = yield* live.join();
+  const buf = Buffer.alloc(8);
+  const n = yield* f.read(buf);
+  console.log("read " + buf.subarray(0, n).toString());
+  yield* f.close();
+});
+`,
+      { DIR: dir },
+    );
+    assertRan(r, 0, /live still waits/, /read data/);
   });
 });
