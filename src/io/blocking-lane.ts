@@ -17,13 +17,25 @@
  * that finds no idle worker starts a new one, up to `MAX_WORKERS`; beyond,
  * calls wait in order for a worker. At most `MAX_IDLE` idle workers are kept.
  *
- * A call whose caller stopped waiting (`abandon`, on kill or timeout) goes
- * on in its worker, which no longer keeps the event loop alive; its result
- * still comes back (file.ts closes a late descriptor, keeps late bytes).
  * A worker stuck in the kernel cannot be stopped from JavaScript, and Node
- * joins every thread when the process exits: so an open of a FIFO still
- * stuck at a withdrawal or at exit is released by opening the other end
- * for a moment (`releaseFifoOpen`), which makes the kernel's open return.
+ * joins every thread when the process exits (a stuck one hangs the exit):
+ * so no worker waits in the kernel for longer than it must.
+ *   - A read first waits for data with poll(2) (through koffi, as udp-fd.ts
+ *     calls libc), 100 ms at a time, and gives up without reading when its
+ *     caller stopped waiting (`abandon`: kill, timeout) or the process
+ *     exits: a withdrawn read consumes nothing. Data that came before the
+ *     worker saw the withdrawal is read and comes back late (file.ts keeps
+ *     it for the next read).
+ *   - A write waits for room the same way and writes at most 4 KiB at a
+ *     time (a pipe with room takes that without blocking; File's chain
+ *     continues a short write). A withdrawn write goes on (File's contract:
+ *     a write finishes in the background); only the exit stops it.
+ *   - An open of a FIFO waits in the kernel for the other end (poll cannot
+ *     wait for that): one whose caller stopped waiting, or still waiting at
+ *     exit, is released by opening the other end ourselves (`release`).
+ * Without koffi's poll (not Linux), reads and writes block as they would.
+ * A call whose caller stopped waiting no longer keeps the event loop alive;
+ * its result still comes back (file.ts closes a late descriptor).
  *
  * Invariants: a worker is in `idle` iff it has no job; a worker with a
  * live (not abandoned) job is ref'd, every other one is unref'd; `queue`
@@ -31,6 +43,7 @@
  */
 
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 
 /** Most worker threads in the lane: each is about 3 MB; calls beyond wait for one. */
@@ -53,14 +66,39 @@ export interface LaneJob {
   abandon(): void;
 }
 
-// The worker: one synchronous call per message; errors come back as their fields.
+// The worker: one synchronous call per message; errors come back as their fields. `stop[0]` is 1
+// once the caller of the current read stopped waiting, `exiting[0]` once the process exits.
 const WORKER_SOURCE = `
 const fs = require("node:fs");
-const { parentPort } = require("node:worker_threads");
+const { parentPort, workerData } = require("node:worker_threads");
+const { stop, exiting, koffiPath } = workerData;
+let poll = null;
+if (koffiPath !== null) {
+  try {
+    poll = require(koffiPath).load("libc.so.6").func("int poll(void *, unsigned long, int)");
+  } catch {}
+}
+const pfd = Buffer.alloc(8); // struct pollfd { int fd; short events; short revents; }
+function ready(fd, events, read) {
+  if (poll === null) return true;
+  pfd.writeInt32LE(fd, 0);
+  pfd.writeInt16LE(events, 4);
+  for (;;) {
+    if (Atomics.load(exiting, 0) === 1 || (read && Atomics.load(stop, 0) === 1)) return false;
+    pfd.writeInt16LE(0, 6);
+    if (poll(pfd, 1, 100) !== 0) return true; // ready, hung up, an error (the call says which)
+  }
+}
+const GAVE_UP = { gaveUp: true };
 parentPort.on("message", (m) => {
   try {
     if (m.op === "open") return parentPort.postMessage({ r: fs.openSync(m.path, m.flags, m.mode) });
-    if (m.op === "write") return parentPort.postMessage({ r: fs.writeSync(m.fd, m.data, 0, m.data.length, m.position) });
+    if (m.op === "write") {
+      if (!ready(m.fd, 4, false)) return parentPort.postMessage(GAVE_UP);
+      const n = poll === null ? m.data.length : Math.min(m.data.length, 4096);
+      return parentPort.postMessage({ r: fs.writeSync(m.fd, m.data, 0, n, m.position) });
+    }
+    if (!ready(m.fd, 1, true)) return parentPort.postMessage(GAVE_UP);
     const b = Buffer.allocUnsafeSlow(m.length);
     const n = fs.readSync(m.fd, b, 0, m.length, m.position);
     parentPort.postMessage({ r: n, bytes: b.buffer }, [b.buffer]);
@@ -73,8 +111,25 @@ parentPort.on("message", (m) => {
 interface Reply {
   r?: number;
   bytes?: ArrayBuffer;
+  /** A read or write that gave up before the call (withdrawn, or the process exits). */
+  gaveUp?: true;
   error?: { message: string; code?: string; errno?: number; syscall?: string };
 }
+
+/** Where the workers load koffi from (they run eval'd code, which resolves from the cwd); null without it. */
+function koffiPath(): string | null {
+  if (process.platform !== "linux") return null;
+  try {
+    return createRequire(import.meta.url).resolve("koffi");
+  } catch {
+    return null;
+  }
+}
+
+/** Set to 1 when the process exits: every waiting read and write gives up. */
+const exiting = new Int32Array(new SharedArrayBuffer(4));
+/** Whether the exit hook (`atExit`) is installed: with the first worker. */
+let exitHook = false;
 
 class Job implements LaneJob {
   worker: LaneWorker | null = null;
@@ -86,13 +141,18 @@ class Job implements LaneJob {
   abandon(): void {
     if (this.abandoned) return;
     this.abandoned = true;
-    this.worker?.worker.unref();
+    const w = this.worker;
+    if (w === null) return;
+    w.worker.unref();
+    Atomics.store(w.stop, 0, 1);
   }
 }
 
 class LaneWorker {
   readonly worker: Worker;
   job: Job | null = null;
+  /** `stop[0]`: the caller of the current job stopped waiting (a read then gives up). */
+  readonly stop = new Int32Array(new SharedArrayBuffer(4));
   constructor() {
     // execArgv: []: the source is CommonJS whatever the parent's flags (--input-type, loaders) say.
     // trackUnmanagedFds: false: a worker would close the descriptors it opened when it ends.
@@ -101,6 +161,7 @@ class LaneWorker {
       name: "tasklet blocking lane",
       execArgv: [],
       trackUnmanagedFds: false,
+      workerData: { stop: this.stop, exiting, koffiPath: lane.koffiPath },
     });
     this.worker.on("message", (m: Reply) => this.reply(m));
     this.worker.on("error", (e) => this.lost(e));
@@ -109,6 +170,7 @@ class LaneWorker {
   run(job: Job): void {
     this.job = job;
     job.worker = this;
+    Atomics.store(this.stop, 0, job.abandoned ? 1 : 0);
     if (job.abandoned) this.worker.unref();
     else this.worker.ref();
     this.worker.postMessage(job.call);
@@ -118,7 +180,9 @@ class LaneWorker {
     this.job = null;
     lane.finished(this);
     if (job === null) return;
-    if (m.error !== undefined) {
+    if (m.gaveUp === true) {
+      job.done(Object.assign(new Error("the call was given up: its caller stopped waiting"), { code: "ECANCELED" }));
+    } else if (m.error !== undefined) {
       const e = new Error(m.error.message) as NodeJS.ErrnoException;
       if (m.error.code !== undefined) e.code = m.error.code;
       if (m.error.errno !== undefined) e.errno = m.error.errno;
@@ -141,6 +205,8 @@ class LaneWorker {
 
 /** The lane's workers and its queue (one per thread: a worker thread that opens FIFOs gets its own). */
 const lane = {
+  /** Resolved when the first worker starts. */
+  koffiPath: null as string | null,
   workers: new Set<LaneWorker>(),
   idle: [] as LaneWorker[],
   queue: [] as Job[],
@@ -168,6 +234,11 @@ const lane = {
       if (this.workers.size >= MAX_WORKERS) {
         this.queue.push(job);
         return;
+      }
+      if (this.workers.size === 0 && !exitHook) {
+        exitHook = true;
+        this.koffiPath = koffiPath();
+        process.on("exit", atExit);
       }
       w = new LaneWorker();
       this.workers.add(w);
@@ -201,8 +272,6 @@ interface Fifo {
   partner: number | "opening" | null;
 }
 const fifos = new Map<string, Fifo>();
-let exitHook = false;
-
 function fifoOf(path: string): Fifo {
   let f = fifos.get(path);
   if (f === undefined) {
@@ -215,10 +284,6 @@ function fifoOf(path: string): Fifo {
 /** An open of the FIFO at `path` starts on the lane. */
 export function fifoOpenStarted(path: string): void {
   fifoOf(path).waiting++;
-  if (!exitHook) {
-    exitHook = true;
-    process.on("exit", releaseAll);
-  }
 }
 
 /** The caller of an open of the FIFO at `path` stopped waiting for it (kill, timeout). */
@@ -272,11 +337,13 @@ function release(path: string, f: Fifo): void {
 }
 
 /**
- * At exit Node joins every thread, so a worker stuck in an open would hang
- * the exit: give every FIFO with an open on the lane its other end (the
- * descriptors close with the process).
+ * At exit Node joins every thread, so a worker waiting in a call would hang
+ * the exit: reads and writes give up at their next poll (within 100 ms);
+ * every FIFO with an open on the lane gets its other end (the descriptors
+ * close with the process).
  */
-function releaseAll(): void {
+function atExit(): void {
+  Atomics.store(exiting, 0, 1);
   for (const [path, f] of fifos) {
     if (typeof f.partner === "number") continue;
     try {

@@ -57,9 +57,24 @@ fs.writeFileSync(reg, "regular content");
 const inOpen = () => fs.readdirSync("/proc/self/task").filter((t) => {
   try { return fs.readFileSync("/proc/self/task/" + t + "/wchan", "utf8") === "wait_for_partner"; } catch { return false; }
 }).length;
+// Threads of this process waiting in poll(2) (a read on the blocking lane waiting for data).
+const inPoll = () => fs.readdirSync("/proc/self/task").filter((t) => {
+  try { return fs.readFileSync("/proc/self/task/" + t + "/wchan", "utf8").startsWith("poll_schedule_timeout"); } catch { return false; }
+}).length;
 function* until(what, cond) {
   for (let i = 0; i < 1000 && !cond(); i++) yield* sleep(10);
   if (!cond()) throw new Error("gave up waiting until " + what + " (" + inOpen() + " threads in open)");
+}
+// Opens FIFOs from..to-1 read-write (no wait) and spawns a read of each (which waits for data).
+function* readers(from, to) {
+  const files = [];
+  const tasklets = [];
+  for (let i = from; i < to; i++) {
+    const f = yield* open(fifo(i), "r+");
+    files.push(f);
+    tasklets.push(spawn(f.read(Buffer.alloc(8))));
+  }
+  return { files, tasklets };
 }
 function* prompt(what, op) {
   const t0 = Date.now();
@@ -112,13 +127,7 @@ await run(function* () {
     paths.push(fifo(i));
     waiting.push(spawn(open(paths[i], "r")));
   }
-  const files = [];
-  const readers = [];
-  for (let i = 6; i < 12; i++) {
-    const f = yield* open(fifo(i), "r+"); // never blocks; its reads wait for data
-    files.push(f);
-    readers.push(spawn(f.read(Buffer.alloc(8))));
-  }
+  const { files, tasklets } = yield* readers(6, 12);
   yield* schedule();
   const text = yield* prompt("readFile", readFile(reg));
   if (text.toString() !== "regular content") throw new Error("readFile read " + text);
@@ -128,7 +137,7 @@ await run(function* () {
   for (const t of waiting) yield* (yield* t.join()).close();
   for (let i = 6; i < 12; i++) fs.writeFileSync(DIR + "/fifo" + i, "x");
   let n = 0;
-  for (const t of readers) n += yield* t.join();
+  for (const t of tasklets) n += yield* t.join();
   for (const f of files) yield* f.close();
   console.log("opened and read " + n);
 });
@@ -147,7 +156,8 @@ test("a file operation still waiting on a FIFO does not keep process.exit() from
 await run(function* () {
   spawn(open(fifo(0), "r"));
   spawn(open(fifo(1), "w"));
-  yield* schedule();
+  yield* readers(2, 3);
+  yield* until("the opens and the read wait", () => inOpen() === 2 && inPoll() >= 1);
   console.log("exiting");
   process.exit(3);
 });
@@ -183,5 +193,31 @@ await run(function* () {
       { DIR: dir },
     );
     assertRan(r, 0, /live still waits/, /read data/);
+  });
+});
+
+test("killed reads of FIFOs that nobody writes to give their threads back, consume nothing, and let the process exit", async () => {
+  await withTempDir("stuck", async (dir) => {
+    const r = runChild(
+      `${PRELUDE}
+await run(function* () {
+  const { files, tasklets } = yield* readers(0, 6);
+  yield* until("the 6 reads wait", () => inPoll() >= 6);
+  for (const t of tasklets) t.kill();
+  yield* until("no read waits", () => inPoll() === 0);
+  console.log("released");
+  yield* prompt("readFile", readFile(reg));
+  // What comes later goes to the next read: the killed ones took nothing.
+  fs.writeFileSync(DIR + "/fifo0", "later");
+  const buf = Buffer.alloc(8);
+  const n = yield* timeout(${PROMPT_MS}, files[0].read(buf));
+  console.log("next read got " + buf.subarray(0, n).toString());
+  for (const f of files) yield* f.close();
+});
+console.log("done");
+`,
+      { DIR: dir },
+    );
+    assertRan(r, 0, /released/, /readFile ok/, /next read got later/, /done/);
   });
 });
