@@ -46,12 +46,15 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 
-/** Most worker threads in the lane: each is about 3 MB; calls beyond wait for one. */
+/** Most worker threads in the lane (each a few MB); calls beyond wait for one. */
 export const MAX_WORKERS = 32;
 /** Idle workers kept for the next calls (starting one takes some ms). */
 const MAX_IDLE = 2;
 
-/** A call the worker runs, as posted to it. */
+/** The most bytes a write on the lane hands to its worker (what a pipe with room takes without blocking). */
+export const LANE_WRITE_MAX = 4096;
+
+/** A call the worker runs, as posted to it (a write's `data` is moved to the worker: its own copy). */
 export type LaneCall =
   | { op: "open"; path: string; flags: fs.OpenMode; mode: fs.Mode }
   | { op: "read"; fd: number; length: number; position: number | bigint | null }
@@ -95,7 +98,7 @@ parentPort.on("message", (m) => {
     if (m.op === "open") return parentPort.postMessage({ r: fs.openSync(m.path, m.flags, m.mode) });
     if (m.op === "write") {
       if (!ready(m.fd, 4, false)) return parentPort.postMessage(GAVE_UP);
-      const n = poll === null ? m.data.length : Math.min(m.data.length, 4096);
+      const n = poll === null ? m.data.length : Math.min(m.data.length, ${LANE_WRITE_MAX});
       return parentPort.postMessage({ r: fs.writeSync(m.fd, m.data, 0, n, m.position) });
     }
     if (!ready(m.fd, 1, true)) return parentPort.postMessage(GAVE_UP);
@@ -173,7 +176,8 @@ class LaneWorker {
     Atomics.store(this.stop, 0, job.abandoned ? 1 : 0);
     if (job.abandoned) this.worker.unref();
     else this.worker.ref();
-    this.worker.postMessage(job.call);
+    const c = job.call;
+    this.worker.postMessage(c, c.op === "write" ? [c.data.buffer as ArrayBuffer] : []);
   }
   private reply(m: Reply): void {
     const job = this.job;
@@ -235,7 +239,7 @@ const lane = {
         this.queue.push(job);
         return;
       }
-      if (this.workers.size === 0 && !exitHook) {
+      if (!exitHook) {
         exitHook = true;
         this.koffiPath = koffiPath();
         process.on("exit", atExit);
@@ -252,11 +256,6 @@ export function laneCall(call: LaneCall, done: LaneDone): LaneJob {
   const job = new Job(call, done);
   lane.start(job);
   return job;
-}
-
-/** How many worker threads the lane has (running or idle), and how many calls wait for one (for tests and dumps). */
-export function laneSize(): { workers: number; idle: number; queued: number } {
-  return { workers: lane.workers.size, idle: lane.idle.length, queued: lane.queue.length };
 }
 
 // ---- FIFO opens that nobody waits for ------------------------------------------

@@ -52,6 +52,7 @@ import {
   fifoOpenReturned,
   fifoOpenStarted,
   fifoOpenWithdrawn,
+  LANE_WRITE_MAX,
   type LaneDone,
   type LaneJob,
   laneCall,
@@ -367,7 +368,8 @@ class WriteOp extends FileOp<number, number> {
       const pos = this.position === null ? null : Number(this.position) + written;
       if (!this.file.special) fs.write(fd, data, written, data.length - written, pos, wrote);
       else {
-        const part = data.subarray(written);
+        // A copy of its own (posting a view would copy the whole buffer under it), moved to the worker.
+        const part = new Uint8Array(data.subarray(written, written + LANE_WRITE_MAX));
         this.job = laneCall({ op: "write", fd, data: part, position: pos }, wrote as LaneDone);
       }
     };
