@@ -472,6 +472,16 @@ class OpenOp extends HostOp<number, File> {
  * Opens `path` (flags as Node's: `"r"`, `"w"`, `"a+"`, or a number; mode
  * for a created file, default 0o666 before the umask).
  *
+ * A call that may wait without end never holds one of libuv's 4 pool
+ * threads (which `readFile`, every `fs` call and `dns.lookup` share): the
+ * open of a FIFO or a device, and the reads and writes of a File open on
+ * one, run on worker threads of their own, as many as wait at once (up to
+ * 32). A killed or timed-out open of a FIFO that still waits for the other
+ * end is made to return at once (by opening that end for a moment, which
+ * another process waiting on the same FIFO may notice) and its descriptor
+ * is closed; a killed read of one gives up within 100 ms without taking a
+ * byte. So neither stalls other file I/O nor keeps the process from exiting.
+ *
  * @example
  * const f = yield* open("data.bin", "r");
  */
