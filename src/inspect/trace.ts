@@ -7,7 +7,9 @@
  * 5–10 µs a spawn on the project machine (spawn+join costs about 1 µs without),
  * and the captured frames are kept alive with the tasklet. Off by default;
  * `TASKLET_TRACE=1` in the environment turns it on for the thread's runtime
- * when the package loads (worker threads inherit the environment).
+ * when the package loads (worker threads inherit the environment). The same
+ * variable, read when a process starts, makes messages and dumps show a
+ * child process's whole argv (io/process.ts's `commandLabel`).
  */
 
 import { type Runtime, runtime } from "../core/runtime.js";
@@ -27,8 +29,5 @@ export function trace(on = true, rt: Runtime = runtime()): boolean {
   return was;
 }
 
-/** Whether TASKLET_TRACE asks for tracing (`1`, `true`, `yes`, `on`). */
-export function traceFromEnv(): boolean {
-  const v = process.env["TASKLET_TRACE"];
-  return v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
-}
+/** Whether TASKLET_TRACE asks for tracing (`1`, `true`, `yes`, `on`); the io layer reads it too, for the argv of processes. */
+export { traceRequested as traceFromEnv } from "../io/process.js";

@@ -113,7 +113,10 @@ class Capture {
  * Runs `command` (an argv array, or a command line run by `/bin/sh -c`)
  * and waits for it to end: its stdout, stderr and exit status. A non-zero
  * status is a result, not an error; a command that cannot start throws
- * `IOError` (`ENOENT`, …).
+ * `IOError` (`ENOENT`, …; a `cwd` that does not exist is named as such).
+ * Errors and dumps name the command by its program and argument count
+ * (`exec curl (+3 args)`), never its arguments, which may hold secrets;
+ * TASKLET_TRACE=1 in the environment when it starts shows them.
  *
  * @example
  * const { stdout, exitStatus } = yield* exec(["git", "rev-parse", "HEAD"], { cwd: repo });

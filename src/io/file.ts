@@ -25,6 +25,19 @@
  *     error is thrown by the File's next call. `close` is never withdrawn: a
  *     close that was asked for always happens.
  *
+ * Calls that may wait without end (blocking-lane.ts): `open` first stats
+ * the path; a path that is not a regular file, a directory or a block
+ * device (a FIFO, a character device) is opened on the blocking lane, a
+ * pool of worker threads of our own that grows while its threads are
+ * stuck, and so are the reads and writes of a File open on one (`special`).
+ * Everything else runs on libuv's pool, whose 4 threads are shared with
+ * every `fs` call and `dns.lookup` of the process: a stuck call there would
+ * stall them all. A withdrawn open of a FIFO that still waits for the other
+ * end is released at once (blocking-lane.ts's `releaseFifoOpen`), so it
+ * holds no thread and does not keep the process from exiting. A path
+ * replaced by a FIFO between the stat and the open is opened on libuv's
+ * pool (the race is the caller's own making).
+ *
  * Invariants: `busy` is true while a call of the chain is on the pool;
  * `queue` holds the calls waiting behind it, in order; `leftover` is non-null
  * only between a late sequential read and the next `read`, which consumes it
@@ -35,6 +48,15 @@ import * as fs from "node:fs";
 import { ClosedError, IOError } from "../core/errors.js";
 import type { Operation, Park } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
+import {
+  fifoOpenReturned,
+  fifoOpenStarted,
+  fifoOpenWithdrawn,
+  LANE_WRITE_MAX,
+  type LaneDone,
+  type LaneJob,
+  laneCall,
+} from "./blocking-lane.js";
 import { type Done, HostOp, ioError } from "./waiting.js";
 
 /** A position in the file: a byte offset (number or bigint). */
@@ -71,17 +93,39 @@ export class File {
     readonly fd: number,
     /** The path it was opened with, for messages (`fd N` for fromFd). */
     readonly path: string,
+    /** @internal Not a regular file, directory or block device: reads and writes may wait without end, so they run on the blocking lane. */
+    readonly special: boolean,
   ) {}
 
-  /** Wraps a descriptor opened elsewhere (the File owns it from now on: close() closes it). */
+  /**
+   * Wraps a descriptor opened elsewhere (the File owns it from now on:
+   * close() closes it). Its kind is read at the call (an `fstat`, which
+   * never blocks): the reads and writes of a FIFO, a pipe, a socket or a
+   * character device run on threads of their own, not on libuv's pool.
+   */
   static fromFd(fd: number): File {
     if (!Number.isInteger(fd) || fd < 0) throw new RangeError(`File.fromFd: fd must be an integer >= 0, got ${fd}`);
-    return new File(fd, `fd ${fd}`);
+    let special = false;
+    try {
+      special = isSpecial(fs.fstatSync(fd));
+    } catch {
+      // Not open: the first call says EBADF.
+    }
+    return new File(fd, `fd ${fd}`, special);
   }
 
+  /**
+   * @internal The size of the file when open() looked at its path (a
+   * regular file), for readFile's first buffer; null if unknown. A hint
+   * only: the file may change.
+   */
+  sizeHint: number | null = null;
+
   /** @internal open() makes Files this way. */
-  static opened(fd: number, path: string): File {
-    return new File(fd, path);
+  static opened(fd: number, path: string, special: boolean, sizeHint: number | null): File {
+    const f = new File(fd, path, special);
+    f.sizeHint = sizeHint;
+    return f;
   }
 
   /**
@@ -198,6 +242,8 @@ export class File {
 
 /** A call of a File's chain. */
 abstract class FileOp<R, T> extends HostOp<R, T> {
+  /** The call on the blocking lane, while it runs there. */
+  protected job: LaneJob | null = null;
   constructor(
     readonly file: File,
     readonly what: string,
@@ -221,6 +267,7 @@ abstract class FileOp<R, T> extends HostOp<R, T> {
   }
   protected override withdrawn(): void {
     this.file.unqueue(this as FileOp<unknown, unknown>);
+    this.job?.abandon();
   }
   /** Starts the host call (the chain reached it). `done` may be called synchronously here. */
   abstract perform(done: Done<R>): void;
@@ -259,7 +306,16 @@ class ReadOp extends FileOp<number, number> {
       done(null, -1); // finish() takes the leftover
       return;
     }
-    fs.read(this.file.fd, this.file.scratchOf(this.length), 0, this.length, this.position, done);
+    const f = this.file;
+    if (!f.special) {
+      fs.read(f.fd, f.scratchOf(this.length), 0, this.length, this.position, done);
+      return;
+    }
+    this.job = laneCall({ op: "read", fd: f.fd, length: this.length, position: this.position }, (e, n, bytes) => {
+      this.job = null;
+      if (bytes !== undefined) bytes.copy(f.scratchOf(bytes.length));
+      done(e, n);
+    });
   }
   protected finish(error: NodeJS.ErrnoException | null, n: number | undefined): number {
     if (error !== null) throw ioError(`${this.what} ${this.file.path}`, error);
@@ -297,15 +353,25 @@ class WriteOp extends FileOp<number, number> {
     const { data } = this;
     const fd = this.file.fd;
     let written = 0;
+    const wrote = (err: NodeJS.ErrnoException | null, n = 0): void => {
+      this.job = null;
+      if (err !== null) {
+        done(err);
+        return;
+      }
+      written += n;
+      if (written < data.length && n > 0) step();
+      else done(null, written);
+    };
     const step = (): void => {
       // fs.write takes a number position (exact below 2^53 bytes).
       const pos = this.position === null ? null : Number(this.position) + written;
-      fs.write(fd, data, written, data.length - written, pos, (err, n) => {
-        if (err !== null) return done(err);
-        written += n;
-        if (written < data.length && n > 0) step();
-        else done(null, written);
-      });
+      if (!this.file.special) fs.write(fd, data, written, data.length - written, pos, wrote);
+      else {
+        // A copy of its own (posting a view would copy the whole buffer under it), moved to the worker.
+        const part = new Uint8Array(data.subarray(written, written + LANE_WRITE_MAX));
+        this.job = laneCall({ op: "write", fd, data: part, position: pos }, wrote as LaneDone);
+      }
     };
     step();
   }
@@ -344,7 +410,20 @@ class CallOp<T> extends FileOp<T, T> {
   }
 }
 
+/**
+ * open: a stat of the path (libuv's pool), then the open itself, on libuv's
+ * pool for a regular file, a directory, a block device or a path that does
+ * not exist yet, else on the blocking lane (`special`).
+ */
 class OpenOp extends HostOp<number, File> {
+  /** Set once the stat said the path is a FIFO or a device; the open runs on the lane. */
+  private special = false;
+  /** The open is on the lane (a FIFO's open is counted there until it returns). */
+  private job: LaneJob | null = null;
+  /** The path is a FIFO: a withdrawn open is released (blocking-lane.ts). */
+  private fifo = false;
+  /** The size the stat saw, for a regular file. */
+  private size: number | null = null;
   constructor(
     private readonly path: string,
     private readonly flags: fs.OpenMode,
@@ -353,15 +432,36 @@ class OpenOp extends HostOp<number, File> {
     super();
   }
   protected begin(done: Done<number>): void {
-    fs.open(this.path, this.flags, this.mode, done);
+    fs.stat(this.path, (e, st) => {
+      if (!this.waiting) return done(null, -1); // withdrawn during the stat: open nothing
+      if (e !== null || !isSpecial(st)) {
+        if (e === null && st.isFile()) this.size = st.size;
+        fs.open(this.path, this.flags, this.mode, done);
+        return;
+      }
+      this.special = true;
+      this.fifo = st.isFIFO();
+      if (this.fifo) fifoOpenStarted(this.path);
+      this.job = laneCall({ op: "open", path: this.path, flags: this.flags, mode: this.mode }, (err, fd) => {
+        if (this.fifo) fifoOpenReturned(this.path, !this.waiting);
+        this.job = null;
+        done(err, fd);
+      });
+    });
   }
   protected finish(error: NodeJS.ErrnoException | null, fd: number | undefined): File {
     if (error !== null) throw ioError(`open ${this.path}`, error);
-    return File.opened(fd as number, this.path);
+    return File.opened(fd as number, this.path, this.special, this.size);
+  }
+  protected override withdrawn(): void {
+    const job = this.job;
+    if (job === null) return;
+    job.abandon();
+    if (this.fifo) fifoOpenWithdrawn(this.path);
   }
   protected override late(error: NodeJS.ErrnoException | null, fd: number | undefined): void {
     // Nobody will own this descriptor: close it.
-    if (error === null && fd !== undefined) fs.close(fd, () => {});
+    if (error === null && fd !== undefined && fd >= 0) fs.close(fd, () => {});
   }
   describe(): string {
     return `open ${this.path}`;
@@ -371,6 +471,16 @@ class OpenOp extends HostOp<number, File> {
 /**
  * Opens `path` (flags as Node's: `"r"`, `"w"`, `"a+"`, or a number; mode
  * for a created file, default 0o666 before the umask).
+ *
+ * A call that may wait without end never holds one of libuv's 4 pool
+ * threads (which `readFile`, every `fs` call and `dns.lookup` share): the
+ * open of a FIFO or a device, and the reads and writes of a File open on
+ * one, run on worker threads of their own, as many as wait at once (up to
+ * 32). A killed or timed-out open of a FIFO that still waits for the other
+ * end is made to return at once (by opening that end for a moment, which
+ * another process waiting on the same FIFO may notice) and its descriptor
+ * is closed; a killed read of one gives up within 100 ms without taking a
+ * byte. So neither stalls other file I/O nor keeps the process from exiting.
  *
  * @example
  * const f = yield* open("data.bin", "r");
@@ -382,6 +492,11 @@ export function open(path: string, flags: fs.OpenMode = "r", mode: fs.Mode = 0o6
     throw new TypeError(`open: flags must be a string or a number, got ${typeof flags}`);
   }
   return new OpenOp(path, flags, mode);
+}
+
+/** Whether calls on a file of this kind may wait without end (a FIFO, a socket, a character device). */
+function isSpecial(st: fs.Stats): boolean {
+  return !(st.isFile() || st.isDirectory() || st.isBlockDevice());
 }
 
 function checkRange(what: string, buf: Uint8Array, offset: number, length: number | undefined): number {

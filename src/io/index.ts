@@ -5,8 +5,9 @@
 
 // ---- system: files, subprocesses, DNS, signals (io-sys) ----
 // What each call costs (HACKING: suspends the tasklet / blocks the event loop / holds a pool thread):
-//   File calls, open, readFile, writeFile  yes / no / yes, one of libuv's 4 while it runs (a read of an
-//                                          empty FIFO or tty holds one until data comes)
+//   File calls, open, readFile, writeFile  yes / no / yes, one of libuv's 4 while it runs; on a FIFO or a
+//                                          device (calls that may wait without end), a worker thread of
+//                                          the blocking lane instead (blocking-lane.ts)
 //   spawnProcess, exec (the start)         no / yes, the fork+exec (~2 ms) / no
 //   exec, wait, recv, send                 yes / no / no
 //   DNS lookups                            yes / no (c-ares sockets; resolv.conf re-read after a change:

@@ -13,10 +13,20 @@
  *
  * Pipes (pipe.ts): `recv` takes only what a tasklet asks for, `send`
  * waits for room; a withdrawn one of either moved no byte.
+ *
+ * What messages show of a command (its `label`: errors, `dump()`,
+ * `tasklets()`): arguments may hold secrets (`--password=…`, a token), and
+ * errors and dumps end up in logs; so by default only the program and the
+ * count of its arguments (`sh (+3 args)`; a command line is `/bin/sh (+2
+ * args)`). With TASKLET_TRACE=1 (read when the process starts) the whole
+ * command, cut at 80 characters. Node's own spawn error carries the
+ * arguments too (`spawnargs`): it is dropped from the error's cause.
  */
 
 import { type ChildProcess, spawn as spawnChild } from "node:child_process";
+import * as fs from "node:fs";
 import { constants } from "node:os";
+import { IOError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
 import type { Waitable } from "../core/wait.js";
 import { ProcessInput, ProcessOutput } from "./pipe.js";
@@ -77,8 +87,11 @@ export class Subprocess {
   /** @internal spawnProcess and exec make these. */
   constructor(
     readonly child: ChildProcess,
-    /** The command, for messages. */
+    /** The command, for messages: by default its program and argument count (see `commandLabel`). */
     readonly label: string,
+    /** The function that started it and the cwd it asked for, for the message of a spawn failure. */
+    what = "spawn",
+    cwd?: string,
   ) {
     this.pid = child.pid;
     this.exit = new Latch<number>(`the exit of process ${child.pid ?? "?"} (${label})`);
@@ -86,7 +99,7 @@ export class Subprocess {
     child.on("exit", (code, signal) => this.exit.set(exitStatusOf(code, signal)));
     child.on("error", (e) => {
       // Spawn failures (ENOENT, EACCES, a bad cwd) come here; errors of kill() later do not matter.
-      if (this.pid === undefined) this.exit.fail(ioError(`spawn ${label}`, e));
+      if (this.pid === undefined) this.exit.fail(spawnError(what, label, cwd, e));
     });
   }
 
@@ -177,12 +190,65 @@ export function checkSpawnOptions(what: string, options: SpawnProcessOptions): v
   }
 }
 
+/** Whether TASKLET_TRACE asks for tracing (`1`, `true`, `yes`, `on`), read at each call. */
+export function traceRequested(): boolean {
+  const v = process.env["TASKLET_TRACE"];
+  return v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
+}
+
+/**
+ * How messages name a command: its program and the count of its arguments
+ * (`sh (+3 args)`), or with TASKLET_TRACE=1 (read now) the whole command,
+ * cut at 80 characters.
+ *
+ * @example
+ * commandLabel(["curl", "-u", "me:secret", url]); // "curl (+3 args)"
+ */
+export function commandLabel(command: string | readonly string[]): string {
+  const argv = argvOf("commandLabel", command);
+  if (traceRequested()) {
+    const full = typeof command === "string" ? command : argv.join(" ");
+    return full.length > 80 ? `${full.slice(0, 77)}...` : full;
+  }
+  const n = argv.length - 1;
+  return n === 0 ? (argv[0] as string) : `${argv[0]} (+${n} ${n === 1 ? "arg" : "args"})`;
+}
+
+/**
+ * The IOError of a process that could not start: without Node's copy of the
+ * arguments (unless traced), and saying so when the cwd is what is missing
+ * (the child's chdir fails, and Node reports "spawn <program> ENOENT").
+ */
+function spawnError(what: string, label: string, cwd: string | undefined, e: unknown): IOError {
+  const err = e as NodeJS.ErrnoException & { spawnargs?: unknown };
+  if (typeof err === "object" && err !== null && !traceRequested()) delete err.spawnargs;
+  if (cwd !== undefined) {
+    let why: string | null = null;
+    try {
+      if (!fs.statSync(cwd).isDirectory()) why = "is not a directory";
+    } catch (s) {
+      const code = (s as NodeJS.ErrnoException).code;
+      why = code === "ENOENT" ? "does not exist" : `cannot be reached (${code})`;
+    }
+    if (why !== null) {
+      return new IOError(
+        `${what} ${label}: options.cwd must be an existing directory, got ${JSON.stringify(cwd)}, which ${why}`,
+        {
+          cause: e,
+          code: typeof err?.code === "string" ? err.code : undefined,
+        },
+      );
+    }
+  }
+  return ioError(`${what} ${label}`, e);
+}
+
 /** Starts a child in its own process group. */
 export function launch(what: string, command: string | readonly string[], options: SpawnProcessOptions): Subprocess {
   const argv = argvOf(what, command);
   checkSpawnOptions(what, options);
   const stdio = [options.stdin ?? "pipe", options.stdout ?? "pipe", options.stderr ?? "pipe"];
-  const label = typeof command === "string" ? command : argv.join(" ");
+  const label = commandLabel(command);
   let child: ChildProcess;
   try {
     child = spawnChild(argv[0] as string, argv.slice(1), {
@@ -192,16 +258,18 @@ export function launch(what: string, command: string | readonly string[], option
       detached: true,
     });
   } catch (e) {
-    throw ioError(`${what} ${label}`, e);
+    throw spawnError(what, label, options.cwd, e);
   }
-  return new Subprocess(child, label.length > 80 ? `${label.slice(0, 77)}...` : label);
+  return new Subprocess(child, label, what, options.cwd);
 }
 
 /**
  * Starts `command` (an argv array, or a command line run by `/bin/sh -c`)
  * as the leader of a new process group, with pipes to its standard streams
  * (by default). Returns at once; a command that cannot start makes `wait()`
- * throw `IOError` (`ENOENT`, …). Starting a process blocks the thread for
+ * throw `IOError` (`ENOENT`, …; a `cwd` that does not exist is named as
+ * such). Messages and dumps show the program and the count of its
+ * arguments, not the arguments (TASKLET_TRACE=1 shows them). Starting a process blocks the thread for
  * the fork/exec (about 2 ms here). An output pipe that nobody reads fills
  * up (64 KiB) and then blocks the child: read it, or ask for "ignore" or
  * "inherit".

@@ -134,6 +134,11 @@ export abstract class HostOp<R, T> extends Op<T> implements Blocker {
     t.rt.wake(t, v);
   };
 
+  /** Whether a tasklet still waits for the callback (false before start, after it, and once withdrawn). */
+  protected get waiting(): boolean {
+    return this.live;
+  }
+
   withdraw(t: Tasklet): void {
     if (!this.live) return;
     this.live = false;

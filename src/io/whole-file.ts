@@ -18,7 +18,8 @@ import { open } from "./file.js";
 export function* readFile(path: string): Operation<Buffer> {
   const f = yield* open(path, "r");
   try {
-    const size = Number((yield* f.fstat()).size);
+    // open() stated the path already: its size saves a call on the pool (a hint: the buffer grows).
+    const size = f.sizeHint ?? Number((yield* f.fstat()).size);
     let buf = Buffer.allocUnsafe(Math.max(size + 1, 4096));
     let n = 0;
     for (;;) {

@@ -239,3 +239,26 @@ test("readFile and writeFile move whole files, larger than one read", async () =
     });
   });
 });
+
+test("a write to a FIFO larger than its buffer reaches the reader whole, while other tasklets run", async () => {
+  await withTempDir("file", async (dir) => {
+    const path = fifo(dir);
+    const data = Buffer.alloc(300_000);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 13) & 0xff;
+    await run(function* () {
+      const w = yield* open(path, "r+");
+      const r = yield* open(path, "r"); // a writer exists: no wait
+      try {
+        const writer = spawn(w.write(data));
+        const got = Buffer.alloc(data.length);
+        let n = 0;
+        while (n < data.length) n += yield* timeout(GIVE_UP_MS, r.read(got, n));
+        assert.equal(yield* writer.join(), data.length);
+        assert.ok(got.equals(data), "the bytes arrived in order, none lost");
+      } finally {
+        yield* w.close();
+        yield* r.close();
+      }
+    });
+  });
+});
