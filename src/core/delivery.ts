@@ -15,8 +15,9 @@
  *     the cleanup started: `inCleanup`) lands there, as in any tasklet;
  *   - a kill is delivered once: a second kill() of a tasklet that is
  *     already killed (pending or in its cleanup) does nothing;
- *   - at most one interrupt is pending (`ext.interrupt`); a later one while
- *     one is pending is dropped, and `cancelInterrupt` withdraws only its own;
+ *   - interrupts are never dropped: the first pending one is `ext.interrupt`,
+ *     later ones wait in `ext.moreInterrupts` in the order they came, one
+ *     delivered at each next op; `cancelInterrupt` withdraws only its own;
  *   - posted calls run inside their tasklet in posting order, before its next
  *     op starts or when it ends (end.ts runs them), never on an ended one.
  *
@@ -42,6 +43,7 @@ import {
   RESUME_THROW,
   RETURNED,
   type Tasklet,
+  type TaskletExt,
 } from "./tasklet.js";
 
 /** Kills `t`: it resumes with a return at its suspension point, or at its next op. */
@@ -62,6 +64,7 @@ export function kill(rt: Runtime, t: Tasklet): void {
     // Suspended in schedule(): nothing in hand, so it dies where it stands.
     t.flags |= F_DYING;
     t.resumeKind = RESUME_RETURN;
+    dropInterrupts(t);
   } else {
     // RUNNING, or READY with what its wait won in hand: at its next op.
     t.flags |= F_PENDING_KILL;
@@ -83,18 +86,48 @@ export function interrupt(rt: Runtime, t: Tasklet, error: unknown, inCleanup = f
   } else if ((t.flags & F_YIELDED) !== 0 && t.resumeKind === RESUME_NEXT) {
     t.resumeKind = RESUME_THROW;
     t.value = error;
-  } else if ((t.flags & F_PENDING) === 0) {
+  } else if ((t.flags & F_PENDING_KILL) !== 0) {
+    // A kill is pending: it wins.
+  } else if ((t.flags & F_PENDING_INTERRUPT) === 0) {
     t.flags |= F_PENDING_INTERRUPT;
     t.extra().interrupt = error;
+  } else {
+    // One is pending already (a nested timeout expired first): this one waits its turn.
+    const e = t.extra();
+    if (e.interrupt !== error) (e.moreInterrupts ??= []).push(error);
   }
 }
 
 /** Withdraws an interrupt that has not been delivered (its timeout ended first). */
 export function cancelInterrupt(t: Tasklet, error: unknown): void {
   const e = t.ext;
-  if ((t.flags & F_PENDING_INTERRUPT) !== 0 && e !== null && e.interrupt === error) {
-    t.flags &= ~F_PENDING_INTERRUPT;
+  if ((t.flags & F_PENDING_INTERRUPT) === 0 || e === null) return;
+  if (e.interrupt === error) nextInterrupt(t, e);
+  else if (e.moreInterrupts !== null) {
+    const i = e.moreInterrupts.indexOf(error);
+    if (i >= 0) e.moreInterrupts.splice(i, 1);
+  }
+}
+
+/** A kill is delivered: the interrupts pending (armed before it) are dropped; the kill wins. */
+function dropInterrupts(t: Tasklet): void {
+  t.flags &= ~F_PENDING_INTERRUPT;
+  const e = t.ext;
+  if (e !== null) {
     e.interrupt = undefined;
+    e.moreInterrupts = null;
+  }
+}
+
+/** The pending interrupt was delivered or withdrawn: the next one waiting, if any, becomes pending. */
+function nextInterrupt(t: Tasklet, e: TaskletExt): void {
+  const more = e.moreInterrupts;
+  if (more !== null && more.length > 0) {
+    e.interrupt = more.shift();
+  } else {
+    e.interrupt = undefined;
+    e.moreInterrupts = null;
+    t.flags &= ~F_PENDING_INTERRUPT;
   }
 }
 
@@ -127,15 +160,16 @@ export function runPosted(t: Tasklet): void {
 /** Called at the start of an op of a tasklet with a pending kill or interrupt: delivers it now. */
 export function deliverPending(t: Tasklet): void {
   if ((t.flags & F_PENDING_KILL) !== 0) {
+    // The kill wins over the interrupts pending with it (armed before it): they are dropped.
     t.flags = (t.flags & ~F_PENDING) | F_DYING;
     t.resumeKind = RESUME_RETURN;
     t.value = undefined;
+    dropInterrupts(t);
   } else {
     const e = t.extra();
-    t.flags &= ~F_PENDING_INTERRUPT;
     t.resumeKind = RESUME_THROW;
     t.value = e.interrupt;
-    e.interrupt = undefined;
+    nextInterrupt(t, e);
   }
   // t stays RUNNING: step() resumes it again at once.
 }

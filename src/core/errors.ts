@@ -29,9 +29,14 @@ export class KilledError extends TaskletError {
   override name = "KilledError";
 }
 
-/** Thrown by `timeout(ms, op)` when `op` did not finish in time. */
+/**
+ * Thrown by `timeout(ms, op)` when `op` did not finish in time. If the op
+ * did part of its work (a TCP send), `sent` says how much (bytes).
+ */
 export class TimeoutError extends TaskletError {
   override name = "TimeoutError";
+  /** Bytes of an interrupted send that went out (undefined for other ops). */
+  sent?: number;
 }
 
 /** Thrown by `join()` of a tasklet spawned with `joinable: false`. */
@@ -72,6 +77,8 @@ export class ChannelClosedError extends ChannelError {
 export class IOError extends TaskletError {
   override name = "IOError";
   readonly code: string | undefined;
+  /** Bytes of an interrupted TCP send that went out before it failed (set by send only). */
+  sent?: number;
   constructor(message: string, options?: { cause?: unknown; code?: string | undefined }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = options?.code;

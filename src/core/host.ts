@@ -33,6 +33,8 @@ export interface Host {
   later(delayMs: number, cb: () => void): void;
 }
 
+const NONE: ReadonlySet<unknown> = new Set();
+
 interface StdioHandle {
   fd?: number;
   _handle?: { fd?: number; reading?: boolean };
@@ -46,7 +48,7 @@ interface StdioHandle {
  * (undocumented but present from Node 0.x to 26); where it is missing,
  * every TTY entry and up to three pipe entries are taken for stdio.
  */
-export function outsideResources(): number {
+export function outsideResources(ignored: ReadonlySet<unknown> = NONE): number {
   const info = process.getActiveResourcesInfo();
   let n = info.length;
   if (n === 0) return 0;
@@ -54,7 +56,7 @@ export function outsideResources(): number {
   if (typeof handles === "function") {
     for (const h of handles.call(process)) {
       const fd = h.fd ?? h._handle?.fd;
-      if (fd === 1 || fd === 2 || (fd === 0 && h._handle?.reading !== true)) n--;
+      if (fd === 1 || fd === 2 || (fd === 0 && h._handle?.reading !== true) || ignored.has(h)) n--;
     }
     return n;
   }
@@ -95,8 +97,14 @@ export class RealHost implements Host {
       throw error;
     });
   }
+  /** Handles that never wake a tasklet of this runtime (a pool worker's control port), left out of `outsideAlive`. */
+  private readonly ignored = new Set<unknown>();
+  /** Leaves `handle` out of what counts as alive outside the runtime. */
+  ignoreHandle(handle: unknown): void {
+    this.ignored.add(handle);
+  }
   outsideAlive(): boolean {
-    return outsideResources() > 0;
+    return outsideResources(this.ignored) > 0;
   }
   later(delayMs: number, cb: () => void): void {
     // Node counts a timer among the active resources while its own callback

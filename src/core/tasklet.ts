@@ -69,6 +69,8 @@ export class TaskletExt {
   exitValue: unknown = undefined;
   /** The error an interrupt (a timeout) raises at the next op. */
   interrupt: unknown = undefined;
+  /** Interrupts that came while `interrupt` was pending, in order (delivery.ts). */
+  moreInterrupts: unknown[] | null = null;
   /** A run()/main() root: called once when it ended. */
   onEnd: ((t: Tasklet, deadlock: DeadlockError | null) => void) | null = null;
   /** A root of a deadlocked run: the error its run() rejects with. */

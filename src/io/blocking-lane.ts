@@ -67,6 +67,8 @@ export type LaneDone = (error: NodeJS.ErrnoException | null, r?: number, bytes?:
 export interface LaneJob {
   /** The caller stopped waiting: the worker no longer keeps the process alive. */
   abandon(): void;
+  /** A later call waits behind this abandoned one (a File's close): the worker keeps the process alive again. */
+  keepAlive(): void;
 }
 
 // The worker: one synchronous call per message; errors come back as their fields. `stop[0]` is 1
@@ -148,6 +150,9 @@ class Job implements LaneJob {
     if (w === null) return;
     w.worker.unref();
     Atomics.store(w.stop, 0, 1);
+  }
+  keepAlive(): void {
+    this.worker?.worker.ref();
   }
 }
 

@@ -84,6 +84,8 @@ export class File {
   /** An error of a background write, thrown by the next call. */
   lateError: IOError | null = null;
   busy = false;
+  /** @internal The call of the chain that runs now (null when not busy). */
+  running: FileOp<unknown, unknown> | null = null;
   /** True once close() was called: every later call throws EBADF. */
   closing = false;
   private readonly queue: Pending[] = [];
@@ -199,9 +201,12 @@ export class File {
   submit(op: FileOp<unknown, unknown>, done: Done<unknown>): void {
     if (this.busy) {
       this.queue.push({ op, done });
+      // Whoever waits behind a withdrawn lane call must keep the process alive until it gives up.
+      this.running?.waitedOn();
       return;
     }
     this.busy = true;
+    this.running = op;
     op.perform(this.chained(done));
   }
 
@@ -219,8 +224,13 @@ export class File {
         done(error, result);
       } finally {
         const next = this.queue.shift();
-        if (next === undefined) this.busy = false;
-        else next.op.perform(this.chained(next.done));
+        if (next === undefined) {
+          this.busy = false;
+          this.running = null;
+        } else {
+          this.running = next.op;
+          next.op.perform(this.chained(next.done));
+        }
       }
     };
   }
@@ -268,6 +278,10 @@ abstract class FileOp<R, T> extends HostOp<R, T> {
   protected override withdrawn(): void {
     this.file.unqueue(this as FileOp<unknown, unknown>);
     this.job?.abandon();
+  }
+  /** A call was queued behind this one, which runs on the chain now. */
+  waitedOn(): void {
+    this.job?.keepAlive();
   }
   /** Starts the host call (the chain reached it). `done` may be called synchronously here. */
   abstract perform(done: Done<R>): void;

@@ -451,7 +451,9 @@ function lostPeer(e: Error): ClosedError {
 
 /** A send's error: a fresh copy of `e` (same class, message, code) that carries the send's `sent`. */
 function sendError(e: ClosedError, sent: number): ClosedError & { readonly sent: number } {
-  return Object.assign(new ClosedError(e.message, { cause: e.cause, code: e.code }), { sent });
+  const err = new ClosedError(e.message, { cause: e.cause, code: e.code });
+  err.sent = sent;
+  return err as ClosedError & { readonly sent: number };
 }
 
 function trimCR(b: Buffer, hasNewline: boolean): string {

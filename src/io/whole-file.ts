@@ -5,6 +5,7 @@
  */
 
 import type * as fs from "node:fs";
+import { dyingNow, unwindIfKilledSince } from "../core/cancel.js";
 import { ClosedError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
 import { open } from "./file.js";
@@ -17,6 +18,7 @@ import { open } from "./file.js";
  */
 export function* readFile(path: string): Operation<Buffer> {
   const f = yield* open(path, "r");
+  const dyingAtStart = dyingNow();
   try {
     // open() stated the path already: its size saves a call on the pool (a hint: the buffer grows).
     const size = f.sizeHint ?? Number((yield* f.fstat()).size);
@@ -38,6 +40,8 @@ export function* readFile(path: string): Operation<Buffer> {
     return buf.subarray(0, n);
   } finally {
     yield* f.close();
+    // close() blocks: a kill that came meanwhile goes on unwinding from here (core/cancel.ts).
+    yield* unwindIfKilledSince(dyingAtStart);
   }
 }
 
@@ -59,9 +63,11 @@ export function* writeFile(
   }
   const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
   const f = yield* open(path, options?.flag ?? "w", options?.mode ?? 0o666);
+  const dyingAtStart = dyingNow();
   try {
     if (bytes.length > 0) yield* f.write(bytes);
   } finally {
     yield* f.close();
+    yield* unwindIfKilledSince(dyingAtStart);
   }
 }

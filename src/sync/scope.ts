@@ -9,8 +9,10 @@
  * Rules:
  *   - `scope` returns only when every child has ended (cleanup included);
  *   - the first failure (a child's error, or the body's) kills every other
- *     child and interrupts the body where it waits (with a private error,
- *     caught by this scope's frame); when all have ended, that first error
+ *     child and cancels the body where it waits (a private token, seen only
+ *     by the body's cancellable frame, core/cancel.ts: the body is closed
+ *     with return(), so its catch blocks never see it, its finally blocks
+ *     run); when all have ended, that first error
  *     is thrown unchanged. Later failures (say, a child whose cleanup
  *     threw) are attached to it as an array `suppressed` (as TC39's
  *     SuppressedError), when the first error is an extensible object;
@@ -23,6 +25,7 @@
  * `waiter` is the owner's node while it waits for them, else null.
  */
 
+import { CANCELLED, cancellable, unwindIfKilledSince } from "../core/cancel.js";
 import { TaskletError } from "../core/errors.js";
 import { currentOrThrow, type Operation } from "../core/op.js";
 import { type Body, type SpawnOptions, spawn } from "../core/spawn.js";
@@ -166,24 +169,34 @@ export function* scope<T>(body: (s: Scope) => Operation<T>): Operation<T> {
   const owner = currentOrThrow("scope()");
   const s = new Scope(owner);
   const rt = owner.rt;
+  const dyingAtStart = owner.isDying();
   let value: T | undefined;
   try {
     try {
-      value = yield* body(s);
+      // The body runs in a cancellable frame: the scope's token (a failure)
+      // closes it there, so no catch block of the body ever sees the token.
+      const r = yield* cancellable(body(s), s.token, () => {
+        s.inBody = false;
+        rt.cancelInterrupt(owner, s.token);
+      });
+      if (r !== CANCELLED) value = r;
     } catch (e) {
       s.inBody = false;
-      if (e !== s.token) s.fail(e);
+      s.fail(e);
     }
     s.inBody = false;
     rt.cancelInterrupt(owner, s.token);
     yield* s.drain;
   } finally {
     s.inBody = false;
+    rt.cancelInterrupt(owner, s.token);
     if (s.children.size > 0) {
       // Killed or interrupted (an outer timeout) while the children run: stop them and wait for their cleanup.
-      rt.cancelInterrupt(owner, s.token);
       for (const c of s.children) c.kill();
       yield* s.drain;
+      s.closed = true;
+      // The drain may have blocked: a kill of the owner goes on unwinding from here (core/cancel.ts).
+      yield* unwindIfKilledSince(dyingAtStart);
     }
     s.closed = true;
   }

@@ -18,6 +18,7 @@
 
 import { parentPort } from "node:worker_threads";
 import { type DeadlockError, TaskletError } from "../core/errors.js";
+import { RealHost } from "../core/host.js";
 import type { Operation } from "../core/op.js";
 import { runtime } from "../core/runtime.js";
 import { toIterator } from "../core/spawn.js";
@@ -28,6 +29,9 @@ const port = parentPort;
 if (port === null) throw new TaskletError("tasklet/threads worker.js must be started as a worker thread");
 
 const rt = runtime();
+// The control port brings new jobs and kills, which start or end tasklets but never wake a
+// blocked one: it does not keep a deadlock of this thread's tasklets from being found.
+if (rt.host instanceof RealHost) rt.host.ignoreHandle(port);
 const group = { onUncaught: (e: unknown) => rt.host.fatal(e) };
 /** Tasklets of jobs, by job id. */
 const running = new Map<number, Tasklet>();

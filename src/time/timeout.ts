@@ -1,22 +1,22 @@
 /**
  * timeout(ms, op): run `op` in the current tasklet for at most `ms`.
  *
- * The op is driven by hand here (not with `yield*`), so this frame sits
- * between the tasklet's body and the op: anything the runtime throws into
- * the tasklet arrives at the OUTERMOST such frame first (a `yield*` chain
- * forwards a throw down to the first frame suspended at a plain `yield`).
- * On expiry a timer interrupts the tasklet (its current wait is withdrawn,
- * nothing it would have won is consumed) with this frame's private token.
+ * The op runs in a `cancellable` frame (core/cancel.ts) that sits between
+ * the tasklet's body and the op and drives the op by hand. On expiry a
+ * timer interrupts the tasklet (its current wait is withdrawn, nothing it
+ * would have won is consumed) with this timeout's private token.
  *
  * Invariants (docs/reliability.md, "Timeouts"):
  *   - each expiry is seen as `TimeoutError` by exactly the frame it belongs
- *     to: a frame that catches its own token closes the op with `return()`
- *     (so the op's `finally` blocks run, and may block) and throws
+ *     to: its cancellable frame closes the op with `return()` (so the op's
+ *     `finally` blocks run, and may block), and this frame throws
  *     `TimeoutError`; any other error, a deeper frame's token included, is
  *     thrown into the op, where the frame it belongs to is found;
- *   - user code never sees a token: the token's frame is on the stack while
- *     its timer is armed or its interrupt pending (this frame's `finally`
- *     disarms the timer and withdraws a pending interrupt);
+ *   - user code never sees a token: its frame is on the stack while its
+ *     timer is armed or its interrupt pending (the frame's `disarm` removes
+ *     the timer and withdraws a pending interrupt before the op's cleanup);
+ *   - no expiry is lost: a tasklet may have several interrupts pending
+ *     (delivery.ts), one per timeout, each delivered at a next op;
  *   - a timeout started in the cleanup of a killed tasklet interrupts that
  *     cleanup; one started before the kill does not (the kill already won:
  *     delivery.ts drops interrupts of a dying tasklet unless they are its
@@ -26,8 +26,9 @@
  * the interrupt is delivered at its next op, as a kill is.
  */
 
+import { CANCELLED, cancellable } from "../core/cancel.js";
 import { TaskletError, TimeoutError } from "../core/errors.js";
-import { currentOrThrow, type Operation, type Suspend } from "../core/op.js";
+import { currentOrThrow, type Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { checkMs, Timer, timersOf } from "./timers.js";
 
@@ -59,7 +60,11 @@ class InterruptTimer extends Timer {
 
 /**
  * Runs `op`; if it has not finished after `ms` milliseconds, stops it (its
- * cleanup runs) and throws `TimeoutError`.
+ * cleanup runs) and throws `TimeoutError`. Nested timeouts each throw at
+ * their own frame; a timeout started in the cleanup of a killed tasklet
+ * bounds that cleanup. `timeout(Infinity, op)` is `op`. An op that did part
+ * of its work before it was stopped says how much in a numeric `sent` (a
+ * TCP send: the bytes handed to the kernel), which the error carries.
  *
  * @example
  * const line = yield* timeout(1000, conn.recv(buf));
@@ -71,46 +76,19 @@ export function* timeout<T>(ms: number, op: Operation<T>): Operation<T> {
   const token = new Interrupt(`timeout after ${ms} ms`);
   const timer = new InterruptTimer(t, token);
   const timers = timersOf(t.rt);
-  const it = op[Symbol.iterator]();
-  let finished = false;
   timers.add(timer, ms);
-  try {
-    let r = it.next();
-    for (;;) {
-      if (r.done === true) {
-        finished = true;
-        return r.value;
-      }
-      let v: unknown;
-      try {
-        v = yield r.value;
-      } catch (e) {
-        if (e !== token) {
-          // Not ours: the op's error to handle, or a deeper timeout's token for its own frame.
-          r = throwInto(it, e);
-          continue;
-        }
-        finished = true;
-        yield* close(it);
-        throw new TimeoutError(`timed out after ${ms} ms`);
-      }
-      r = it.next(v);
-    }
-  } finally {
+  const r = yield* cancellable(op, token, () => {
     timers.remove(timer);
     t.rt.cancelInterrupt(t, token);
-    if (!finished) yield* close(it);
-  }
+  });
+  if (r === CANCELLED) throw timedOut(ms, op);
+  return r;
 }
 
-function throwInto<T>(it: Iterator<Suspend, T, unknown>, e: unknown): IteratorResult<Suspend, T> {
-  if (it.throw === undefined) throw e;
-  return it.throw(e);
-}
-
-/** Returns `it` and drives its cleanup to the end (it may block). */
-function* close<T>(it: Iterator<Suspend, T, unknown>): Generator<Suspend, void, unknown> {
-  if (it.return === undefined) return;
-  let r = it.return();
-  while (r.done !== true) r = it.next(yield r.value);
+/** The TimeoutError of `op`, stopped after `ms`; it carries a numeric `sent` of the op. */
+function timedOut(ms: number, op: unknown): TimeoutError {
+  const e = new TimeoutError(`timed out after ${ms} ms`);
+  const sent = (op as { sent?: unknown }).sent;
+  if (typeof sent === "number") e.sent = sent;
+  return e;
 }

@@ -1,0 +1,193 @@
+// Cancellation inside a tasklet (core/cancel.ts): a kill is never lost
+// behind a library frame whose cleanup blocks, a scope's cancellation never
+// reaches the body's catch blocks, and no interrupt is dropped.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  channel,
+  KilledError,
+  type Operation,
+  run,
+  schedule,
+  scope,
+  sleep,
+  spawn,
+  TaskletError,
+  TimeoutError,
+  timeout,
+} from "../../src/index.js";
+import { runTest } from "../../src/testing/index.js";
+import { yields } from "../sync/helpers.js";
+
+function* blockingCleanup(log: string[]): Operation<void> {
+  try {
+    yield* sleep(60_000);
+  } finally {
+    yield* sleep(5);
+    log.push("cleanup done");
+  }
+}
+
+test("a kill is not lost when the op under a timeout blocks in its cleanup: the code after the timeout never runs", async () => {
+  const log: string[] = [];
+  await runTest(function* () {
+    const t = spawn(function* () {
+      yield* timeout(1000, blockingCleanup(log));
+      log.push("ran on after the kill");
+      yield* sleep(5);
+      log.push("still running");
+    });
+    yield* sleep(1);
+    t.kill();
+    try {
+      yield* t.join();
+    } catch (e) {
+      log.push((e as Error).constructor.name);
+    }
+  });
+  assert.deepEqual(log, ["cleanup done", "KilledError"]);
+});
+
+test("a kill of a scope's owner waits for the children's cleanup, then the owner goes on unwinding", async () => {
+  const log: string[] = [];
+  await runTest(function* () {
+    const owner = spawn(function* () {
+      try {
+        yield* scope(function* (s) {
+          s.spawn(() => blockingCleanup(log));
+          yield* sleep(60_000);
+        });
+        log.push("ran on after the scope");
+      } finally {
+        log.push("owner's finally");
+      }
+    });
+    yield* sleep(1);
+    owner.kill();
+    try {
+      yield* owner.join();
+    } catch (e) {
+      log.push((e as Error).constructor.name);
+    }
+  });
+  assert.deepEqual(log, ["cleanup done", "owner's finally", "KilledError"]);
+});
+
+test("a failing scope cancels its body without its catch blocks seeing the cancellation", async () => {
+  const caught: string[] = [];
+  const err = await run(function* () {
+    try {
+      yield* scope(function* (s) {
+        s.spawn(function* () {
+          yield* sleep(5);
+          throw new Error("child failed");
+        });
+        const ch = channel<number>();
+        try {
+          yield* ch.recv();
+        } catch (e) {
+          caught.push((e as Error).name);
+          throw e;
+        } finally {
+          caught.push("body's finally");
+        }
+      });
+      return null;
+    } catch (e) {
+      return e;
+    }
+  });
+  assert.equal((err as Error).message, "child failed");
+  assert.deepEqual(caught, ["body's finally"]);
+});
+
+test("two timeouts expiring while the tasklet has a value in hand: neither is dropped, each ends its own frame", async () => {
+  const log: string[] = [];
+  await run(function* () {
+    const ch = channel<number>(1);
+    const w = spawn(function* () {
+      try {
+        yield* timeout(
+          2,
+          (function* () {
+            const v = yield* timeout(1, ch.recv());
+            log.push(`inner got ${v}`);
+            yield* sleep(1000); // the outer timeout must end this
+            log.push("not reached");
+          })(),
+        );
+      } catch (e) {
+        log.push(`${(e as Error).constructor.name} at the outer frame`);
+      }
+    });
+    yield* schedule(); // w waits on the channel under both timeouts
+    // Fillers ahead of w in the ready queue: the loop polls the timers between them, before w runs.
+    for (let i = 0; i < 200; i++) spawn(() => yields(2));
+    ch.sendAsync(7); // w has 7 in hand, and does not run before both timers are due
+    const until = performance.now() + 10;
+    while (performance.now() < until) {
+      // busy: both deadlines pass
+    }
+    yield* w.join();
+  });
+  assert.deepEqual(log, ["inner got 7", "TimeoutError at the outer frame"]);
+});
+
+test("a killed tasklet whose own frame's finally blocks still ends killed, and a second kill changes nothing", async () => {
+  const log: string[] = [];
+  await runTest(function* () {
+    const t = spawn(function* () {
+      try {
+        yield* sleep(60_000);
+      } finally {
+        yield* sleep(10);
+        log.push("own cleanup done");
+      }
+      log.push("not reached");
+    });
+    yield* sleep(1);
+    t.kill();
+    yield* sleep(2);
+    t.kill();
+    try {
+      yield* t.join();
+    } catch (e) {
+      assert.ok(e instanceof KilledError);
+      log.push("killed");
+    }
+  });
+  assert.deepEqual(log, ["own cleanup done", "killed"]);
+});
+
+test("no internal class reaches user code through timeouts and scopes nested in each other", async () => {
+  const seen: string[] = [];
+  await run(function* () {
+    for (let i = 0; i < 20; i++) {
+      try {
+        yield* timeout(
+          1 + (i % 3),
+          scope(function* (s) {
+            s.spawn(function* () {
+              yield* sleep(i % 4);
+              if (i % 2 === 0) throw new Error("child");
+            });
+            try {
+              yield* timeout(2 + (i % 2), sleep(50));
+            } catch (e) {
+              seen.push((e as Error).constructor.name);
+              throw e;
+            }
+          }),
+        );
+      } catch (e) {
+        seen.push((e as Error).constructor.name);
+      }
+    }
+  });
+  const allowed = new Set(["TimeoutError", "Error"]);
+  assert.ok(
+    seen.every((n) => allowed.has(n)),
+    seen.join(", "),
+  );
+  assert.ok(TimeoutError.prototype instanceof TaskletError);
+});
