@@ -630,18 +630,25 @@ function* victimFrame(w: World, rng: Xoshiro128, seen: { killed: boolean }): Ope
   } finally {
     // Neither the end of the loop nor an error: the generator is being returned, by a kill.
     seen.killed = !ended;
-    const id = ledger.register();
-    try {
-      yield* timeout(1 + rng.below(10), sendTracked(pickChan(w, rng).send(id), id));
-    } catch (e) {
-      checkError(e, "a send under timeout() in a killed tasklet's cleanup", TimeoutError, ChannelError);
-    }
-    try {
-      yield* timeout(1 + rng.below(10), w.never.recv());
-      violation("a recv on a channel nobody sends to returned", "in a victim's cleanup");
-    } catch (e) {
-      if (checkError(e, "a wait under timeout() in a killed tasklet's cleanup", TimeoutError)) stats.cleanupTimeouts++;
-    }
+    if (rng.below(2) === 0)
+      yield* sleep(rng.below(4)); // a cleanup that blocks without a timeout
+    else yield* cleanupUnderTimeouts(w, rng);
+  }
+}
+
+/** A cleanup that sends under a timeout and waits under another. */
+function* cleanupUnderTimeouts(w: World, rng: Xoshiro128): Operation<void> {
+  const id = ledger.register();
+  try {
+    yield* timeout(1 + rng.below(10), sendTracked(pickChan(w, rng).send(id), id));
+  } catch (e) {
+    checkError(e, "a send under timeout() in a killed tasklet's cleanup", TimeoutError, ChannelError);
+  }
+  try {
+    yield* timeout(1 + rng.below(10), w.never.recv());
+    violation("a recv on a channel nobody sends to returned", "in a victim's cleanup");
+  } catch (e) {
+    if (checkError(e, "a wait under timeout() in a killed tasklet's cleanup", TimeoutError)) stats.cleanupTimeouts++;
   }
 }
 
