@@ -136,6 +136,8 @@ const stats = {
   spawns: 0,
   kills: 0,
   killsInCleanup: 0,
+  /** The documented limit (docs/reliability.md, "Kills"): a user helper's frame above a blocking cleanup ran on. */
+  helperFrameRanOn: 0,
   sentOk: 0,
   received: 0,
   drained: 0,
@@ -598,20 +600,23 @@ function closeAndDrain(ch: Channel<number>): void {
 /**
  * Consumes and produces until killed; its cleanup, one frame below the
  * tasklet's body, sends under a timeout and waits under another. When that
- * cleanup ran because of a kill, the frame above must not run on: the kill
- * goes on unwinding it (a `yield*` that was returned stays returned even
- * when the frame below blocked in its `finally`).
+ * cleanup ran because of a kill, JavaScript resumes the frame above as if
+ * the call had returned (a `yield*` forgets a return once the frame below
+ * blocked in its `finally`): the runtime cannot see user frames, so this is
+ * the documented limit (docs/reliability.md, "Kills"), counted, not a
+ * violation; the documented remedy (check `isKilled()` after such a helper)
+ * is what the victim does. The library's own frames (timeout, scope,
+ * readFile) re-arm the kill: a scope owner running on is a violation below.
  */
 function victim(w: World) {
   return function* (rng: Xoshiro128): Operation<void> {
     const seen = { killed: false };
     yield* victimFrame(w, rng, seen);
     if (seen.killed) {
-      violation(
-        "a kill was lost: the frame above a cleanup that blocked ran on after it",
-        `${current().describe()} (the victim's own frame, after its cleanup)`,
-      );
-      yield* sleep(0); // where a kill that was not lost would have ended it anyway
+      stats.helperFrameRanOn++;
+      if (!current().isKilled())
+        violation("a victim whose cleanup ran because of a kill is not killed", current().describe());
+      return; // the documented remedy: a killed tasklet stops here
     }
   };
 }
@@ -1142,7 +1147,7 @@ function report(): number {
     `  values: sent ${stats.sentOk}, received ${stats.received} (${stats.drained} drained from closed channels), host sendAsync ${stats.hostSends}`,
     `  failed sends by cause: ${byCount(stats.failedBy)}`,
     `  errors caught by class: ${byCount(stats.errorsBy)}`,
-    `  tasklets spawned ${stats.spawns}, kills ${stats.kills} (${stats.killsInCleanup} of a tasklet in its cleanup)`,
+    `  tasklets spawned ${stats.spawns}, kills ${stats.kills} (${stats.killsInCleanup} of a tasklet in its cleanup; ${stats.helperFrameRanOn} times a helper's caller resumed after its blocking cleanup: the documented limit)`,
     `  timeouts fired ${timeouts} (after() ${stats.afterFired}, in killed tasklets' cleanup ${stats.cleanupTimeouts}), channels closed ${stats.channelsClosed}, scopes failed ${stats.scopesFailed}`,
     `  tcp: sessions clean ${stats.tcpCleanSessions}, reset by the server ${stats.tcpResetSessions} (aborts ${stats.tcpServerAborts}), abandoned ${stats.tcpAbandonedSessions}; lines echoed ${stats.tcpLinesEchoed}; raw clients ${stats.tcpRawClients}, of which reset ${stats.tcpRawResets}`,
     `  heap after GC at each checkpoint: ${heapSamples.map(mb).join(", ") || "none"} (limit ${mb(limit)} from ${mb(base)})`,
