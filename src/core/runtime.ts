@@ -134,6 +134,8 @@ export class Runtime {
    * when the loop next goes idle unless joined meanwhile (end.ts).
    */
   failedUnjoined: Tasklet[] = [];
+  /** Calls to make when the loop next goes idle (atNextIdle). */
+  private idleCalls: (() => void)[] = [];
 
   constructor(host: Host = new RealHost()) {
     this.host = host;
@@ -337,6 +339,7 @@ export class Runtime {
     if (yielded) return;
     start = 0;
     if (this.failedUnjoined.length > 0) reportUnjoined(this);
+    if (this.idleCalls.length > 0) this.runIdleCalls();
     this.timers?.arm();
     host.idle(this);
     if (!this.scheduled && this.roots.size > 0 && this.holds === 0 && !this.deadlockCheckPending) {
@@ -347,6 +350,29 @@ export class Runtime {
       }
     }
   };
+
+  /**
+   * Calls `cb` when the loop next goes idle (its ready work drained), as
+   * the unjoined-failure rule of end.ts does for tasklets: the threads layer
+   * reports a pool tasklet's failure nobody joined this way. Kicks the loop
+   * if it is idle now, so that "next" comes.
+   */
+  atNextIdle(cb: () => void): void {
+    this.idleCalls.push(cb);
+    if (!this.running && !this.scheduled) this.kick();
+  }
+
+  private runIdleCalls(): void {
+    const calls = this.idleCalls;
+    this.idleCalls = [];
+    for (const cb of calls) {
+      try {
+        cb();
+      } catch (e) {
+        this.host.fatal(e);
+      }
+    }
+  }
 
   /** Whether a tasklet is ready or newly spawned (the threads layer asks before taking more work). */
   hasReady(): boolean {

@@ -25,8 +25,6 @@ export interface JobOwner {
   killJob(job: PoolTasklet<unknown>): void;
   /** The job failed and nobody has asked for its outcome yet (it may still be joined). */
   unobserved(job: PoolTasklet<unknown>, error: unknown): void;
-  /** A late join or result() saw that failure. */
-  observed(job: PoolTasklet<unknown>): void;
 }
 
 /**
@@ -118,10 +116,7 @@ export class PoolTasklet<T = unknown> {
   outcomeNow(): T {
     if (this.outcome === "ok") return this.value as T;
     if (this.outcome === "killed") throw new KilledError(`${this.describe()} was killed`);
-    if (this.reported) {
-      this.reported = false;
-      this.owner.observed(this as PoolTasklet<unknown>);
-    }
+    this.reported = false; // seen: not reported as unjoined
     throw this.value;
   }
 
@@ -130,6 +125,13 @@ export class PoolTasklet<T = unknown> {
     this.joiners ??= new WaitQueue();
     this.joiners.pushBack(n);
     crossWaitStarts(n.t as Tasklet);
+  }
+
+  /** @internal Whether the failure is still to be reported (nobody joined it); clears it. */
+  takeReport(): boolean {
+    const r = this.reported;
+    this.reported = false;
+    return r;
   }
 
   /** @internal Ends the job once (pool.ts). */

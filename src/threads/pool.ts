@@ -47,6 +47,7 @@
 import { Worker } from "node:worker_threads";
 import { TaskletError, UncaughtError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
+import { runtime } from "../core/runtime.js";
 import { PoolTasklet, QUEUED, RUNNING, WorkerError } from "./handle.js";
 import { functionSource, joinCall, moduleUrl } from "./job-source.js";
 import { resolveOptions, type WorkerPoolOptions } from "./pool-options.js";
@@ -83,7 +84,7 @@ export class WorkerPool {
   private closing = false;
   private closed: Promise<void> | null = null;
   private onQuiet: (() => void) | null = null;
-  private readonly unjoined: FinalizationRegistry<{ error: unknown; id: number; name: string }>;
+  private readonly onUncaught: (error: UncaughtError) => void;
 
   constructor(options?: WorkerPoolOptions) {
     const { size, maxSize, idleMs, name, onUncaught } = resolveOptions(options);
@@ -91,7 +92,7 @@ export class WorkerPool {
     this.maxSize = maxSize;
     this.idleMs = idleMs;
     this.prefix = name;
-    this.unjoined = new FinalizationRegistry((u) => onUncaught(new UncaughtError(u.error, u.id, u.name)));
+    this.onUncaught = onUncaught;
   }
 
   /** Threads alive (or starting), jobs queued, and jobs running. */
@@ -319,13 +320,15 @@ export class WorkerPool {
     this.checkQuiet();
   }
 
-  /** Called by a handle that failed with nobody waiting: report it if it is collected unjoined. */
+  /**
+   * Called by a handle that failed with nobody waiting: as for a tasklet of
+   * this thread (core/end.ts), reported when this thread's runtime next goes
+   * idle unless joined meanwhile; a later join still gets the error.
+   */
   unobserved(h: PoolTasklet<unknown>, error: unknown): void {
-    this.unjoined.register(h, { error, id: h.id, name: `${h.name} (on a pool worker)` }, h);
-  }
-
-  observed(h: PoolTasklet<unknown>): void {
-    this.unjoined.unregister(h);
+    runtime().atNextIdle(() => {
+      if (h.takeReport()) this.onUncaught(new UncaughtError(error, h.id, `${h.name} (on a pool worker)`));
+    });
   }
 
   /** Called by a handle's kill(). */

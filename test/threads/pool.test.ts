@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { threadId } from "node:worker_threads";
-import { DeadlockError, KilledError, type Operation, run, type UncaughtError } from "../../src/index.js";
+import { DeadlockError, KilledError, type Operation, run, sleep, type UncaughtError } from "../../src/index.js";
 import { ThreadChannel, WorkerError, WorkerPool } from "../../src/threads/index.js";
 
 /** The error `op` throws (fails if it returns). */
@@ -241,6 +241,24 @@ test("the error of a pool tasklet that nobody joins is reported when its handle 
     }
     assert.equal(reports.length, 1);
     assert.match(reports[0]?.message ?? "", /fail \(on a pool worker\): RangeError: nobody looked/);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("a pool tasklet's failure that nobody joins is reported at the next idle, not only when its handle is collected", async () => {
+  const reports: UncaughtError[] = [];
+  const pool = new WorkerPool({ size: 1, onUncaught: (e) => reports.push(e) });
+  try {
+    const seen = await run(function* () {
+      const t = pool.spawn(JOBS, "fail", "nobody joins me");
+      yield* pool.spawn(JOBS, "double", 1).join(); // one worker: the failing job ran first
+      for (let i = 0; i < 100 && reports.length === 0; i++) yield* sleep(10);
+      assert.equal(reports.length, 1, "reported while the handle is still referenced");
+      assert.match(reports[0]?.message ?? "", /nobody joins me/);
+      return yield* errorOf(t.join()); // a later join still gets the error
+    });
+    assert.ok(seen instanceof RangeError, String(seen));
   } finally {
     await pool.close();
   }
