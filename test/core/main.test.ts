@@ -80,6 +80,43 @@ test("main: SIGTERM kills the root, whose cleanup runs (and may block), exit cod
   assert.match(out, /cleanup after signal/);
 });
 
+test("main: a SIGTERM'd server whose cleanup waits under a timeout exits when the timeout fires", async () => {
+  // The cleanup waits for a channel nobody sends on, bounded by timeout(50, …); a listening
+  // socket keeps the event loop alive, so only the timeout can end the cleanup.
+  const script = `import { main, channel, timeout, TimeoutError } from ${INDEX};
+    import net from "node:net";
+    const server = net.createServer().listen(0, "127.0.0.1");
+    main(function* () {
+      const ch = channel();
+      try { console.log("ready"); yield* ch.recv(); }
+      finally {
+        try { yield* timeout(50, ch.recv()); }
+        catch (e) { console.log("cleanup bounded: " + (e instanceof TimeoutError)); }
+        server.close();
+      }
+    });`;
+  const child = spawnProcess(process.execPath, ["--input-type=module", "-e", script], { stdio: "pipe" });
+  let out = "";
+  let sent = false;
+  child.stdout.setEncoding("utf8");
+  const code = await new Promise<number | null>((resolve) => {
+    const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    child.stdout.on("data", (d: string) => {
+      out += d;
+      if (!sent && out.includes("ready")) {
+        sent = true;
+        child.kill("SIGTERM");
+      }
+    });
+    child.on("exit", (c) => {
+      clearTimeout(guard);
+      resolve(c);
+    });
+  });
+  assert.equal(code, 143, out);
+  assert.match(out, /cleanup bounded: true/);
+});
+
 test("run: tasklets spawned without a scope outlive the root, as goroutines do", async () => {
   const log: string[] = [];
   let open = (): void => {};
