@@ -21,7 +21,7 @@
  *     (a pipe whose writer closed still yields its buffered bytes first).
  */
 
-import { ClosedError, IOError } from "../core/errors.js";
+import { ClosedError } from "../core/errors.js";
 import { Op, type Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type WaitNode, WaitQueue } from "../core/wait.js";
@@ -146,7 +146,8 @@ export class SimStream implements IConnectedStreamSocket {
   send(b: Uint8Array, len = b.length): Operation<void> {
     return new Now(() => {
       if (this.input.shut) throw new ClosedError("the socket is closed");
-      if (this.output.shut) throw new IOError("the peer closed the connection (EPIPE)", { code: "EPIPE" });
+      // A lost peer is a ClosedError (DESIGN.md), with the code a real socket would give.
+      if (this.output.shut) throw new ClosedError("the peer closed the connection (EPIPE)", { code: "EPIPE" });
       this.output.write(b.slice(0, len));
     });
   }

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { type Operation, TimeoutError, timeout } from "../../src/index.js";
+import { ClosedError, type Operation, TimeoutError, timeout } from "../../src/index.js";
 import { createTaskletSystem, type IOError, type ITasklet, SimNetwork } from "../../src/system/index.js";
 import { runTest } from "../../src/testing/index.js";
 
@@ -184,4 +184,26 @@ test("a simulated stream delivers every byte once, in order, whatever the sizes 
     ),
     { numRuns: 100 },
   );
+});
+
+test("a send to a peer that closed is a ClosedError with code EPIPE, as on a real socket", async () => {
+  const { sys } = lan();
+  const [a, b] = sys as [ITasklet, ITasklet];
+  const e = await runTest(function* () {
+    const server = yield* b.getServerStreamSocket(1);
+    const client = yield* a.getClientStreamSocket("10.0.0.2", 1);
+    const conn = yield* server.accept();
+    conn.close();
+    server.close();
+    try {
+      yield* client.send(new Uint8Array([1]));
+      return null;
+    } catch (err) {
+      return err;
+    } finally {
+      client.close();
+    }
+  });
+  assert.ok(e instanceof ClosedError, String(e));
+  assert.equal((e as ClosedError).code, "EPIPE");
 });
