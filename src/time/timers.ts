@@ -13,6 +13,7 @@
  * it as the event loop gets to it (typically within 1–2 ms, later under load).
  */
 
+import { checkDuration } from "../core/check.js";
 import { Op } from "../core/op.js";
 import type { Runtime, TimerService } from "../core/runtime.js";
 import { type HeapEntry, TimerHeap } from "./heap.js";
@@ -96,10 +97,11 @@ export function timersOf(rt: Runtime): Timers {
   return t;
 }
 
-/** Checks a duration argument: a finite number of milliseconds >= 0. */
+/**
+ * Checks a duration argument: a number of milliseconds >= 0, or `Infinity`
+ * (never: a sleep until killed, no timeout). NaN, negative numbers and
+ * non-numbers are refused (core/check.ts words the error).
+ */
 export function checkMs(what: string, ms: unknown): number {
-  if (typeof ms !== "number" || Number.isNaN(ms) || ms < 0 || ms === Number.POSITIVE_INFINITY) {
-    throw new RangeError(`${what}: ms must be a finite number >= 0, got ${String(ms)}`);
-  }
-  return ms;
+  return checkDuration(what, ms);
 }
