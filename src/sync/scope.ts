@@ -23,6 +23,7 @@
  * `waiter` is the owner's node while it waits for them, else null.
  */
 
+import { operationHint, typeError } from "../core/check.js";
 import { TaskletError } from "../core/errors.js";
 import { currentOrThrow, type Operation } from "../core/op.js";
 import { type Body, type SpawnOptions, spawn } from "../core/spawn.js";
@@ -157,7 +158,7 @@ export class Scope implements Selector {
  * });
  */
 export function* scope<T>(body: (s: Scope) => Operation<T>): Operation<T> {
-  if (typeof body !== "function") throw new TypeError(`scope: body must be a generator function, got ${typeof body}`);
+  if (typeof body !== "function") throw typeError("scope", "body", "a generator function", body, operationHint(body));
   const owner = currentOrThrow("scope()");
   const s = new Scope(owner);
   const rt = owner.rt;
