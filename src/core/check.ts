@@ -169,6 +169,21 @@ export function checkFunction<F extends (...args: never[]) => unknown>(fn: strin
   return v as F;
 }
 
+/**
+ * Checks a `body` argument that must be a function returning an operation
+ * (withLock, withPermit): a generator or a promise passed in its place gets
+ * the advice to wrap it.
+ */
+export function checkBody(fn: string, v: unknown, arg = "body"): void {
+  if (typeof v === "function") return;
+  const hint = isThenable(v)
+    ? "use call(() => promise) inside a function* body"
+    : typeof v === "object" && v !== null && Symbol.iterator in v
+      ? "pass a function that returns it: () => op"
+      : undefined;
+  throw typeError(fn, arg, "a function returning an operation", v, hint);
+}
+
 /** Checks a boolean argument. */
 export function checkBoolean(fn: string, arg: string, v: unknown): boolean {
   if (typeof v !== "boolean") throw typeError(fn, arg, "a boolean", v);

@@ -129,6 +129,12 @@ interface RootOptions {
  * calls a named generator function (`spawn(() => worker(i))`); a
  * `function* () {…}` literal in a hot loop is several times slower in V8.
  *
+ * Bad input throws at the call and creates nothing: an option it does not
+ * know (`{ nmae: "x" }`), a priority other than "high", "normal" or "low", a
+ * body that is not a generator (a promise: use `call`), and a generator
+ * object already handed to a spawn (a generator is one computation: to run
+ * the same work twice, pass a function, `() => worker(i)`).
+ *
  * @example
  * const t = spawn(worker(1), { name: "worker-1" });
  * const result = yield* t.join();

@@ -149,6 +149,7 @@ export function post<T>(target: Tasklet, fn: (target: Tasklet) => T): PostedCall
  * const n = yield* callIn(worker, () => queueLength.get());
  */
 export function* callIn<T>(target: Tasklet, fn: (target: Tasklet) => T): Operation<T> {
+  checkFunction("callIn", "fn", fn);
   if (target === current) return fn(target);
   const c = post(target, fn);
   try {

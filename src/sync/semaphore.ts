@@ -15,7 +15,7 @@
  *     `withPermit` does.
  */
 
-import { checkInteger } from "../core/check.js";
+import { checkBody, checkInteger, typeError } from "../core/check.js";
 import { TaskletError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
@@ -121,6 +121,8 @@ export class Semaphore {
  * yield* withPermit(slots, () => download(url));
  */
 export function* withPermit<T>(s: Semaphore, body: () => Operation<T>): Operation<T> {
+  if (!(s instanceof Semaphore)) throw typeError("withPermit", "s", "a Semaphore", s);
+  checkBody("withPermit", body);
   yield* s.acquire();
   try {
     return yield* body();

@@ -125,7 +125,9 @@ export class ThreadChannel<T = unknown> {
 
   /**
    * Sends `v`: blocks while the channel is full; on a rendezvous, until a
-   * receiver waits for the value. Also a select case (`Waitable`).
+   * receiver waits for the value. Also a select case (`Waitable`). A value
+   * that structured clone cannot copy (a function, a symbol, an object
+   * holding one) is a `TypeError` when the send starts; nothing is sent.
    */
   send(v: T): Operation<void> & Waitable<void> {
     return new SendOp(this, v);

@@ -5,6 +5,7 @@ import { test } from "node:test";
 import {
   channel,
   Dispatcher,
+  Mutex,
   type Operation,
   run,
   Semaphore,
@@ -14,6 +15,8 @@ import {
   TaskletError,
   TaskletPool,
   WaitGroup,
+  withLock,
+  withPermit,
 } from "../../src/index.js";
 
 test("a Semaphore released more than acquired throws, and its count stays at its size", async () => {
@@ -103,5 +106,39 @@ test("scope given a generator instead of a generator function says what it got",
       () => op[Symbol.iterator]().next(),
       /^TypeError: scope: body must be a generator function, got a generator$/,
     );
+  });
+});
+
+test("withLock and withPermit name a body that is not a function, before taking the lock or the permit", async () => {
+  function* body(): Operation<number> {
+    return 1;
+  }
+  await run(function* () {
+    const m = new Mutex();
+    const s = new Semaphore(1);
+    assert.throws(
+      () =>
+        withLock(m, body() as never)
+          [Symbol.iterator]()
+          .next(),
+      /^TypeError: withLock: body must be a function returning an operation, got a generator: pass a function that returns it: \(\) => op$/,
+    );
+    assert.equal(m.owner, null, "the lock was not taken");
+    assert.throws(
+      () =>
+        withPermit(s, Promise.resolve(1) as never)
+          [Symbol.iterator]()
+          .next(),
+      /^TypeError: withPermit: body must be a function returning an operation, got a promise/,
+    );
+    assert.equal(s.available, 1, "the permit was not taken");
+    assert.throws(
+      () =>
+        withPermit({} as never, body)
+          [Symbol.iterator]()
+          .next(),
+      /^TypeError: withPermit: s must be a Semaphore, got an object$/,
+    );
+    assert.equal(yield* withLock(m, body), 1);
   });
 });
