@@ -106,6 +106,17 @@ export function checkOptionKeys(
   return true;
 }
 
+/** As `checkOptionKeys`, for an options bag that must be given (`listen({ port })`). */
+export function checkRequiredOptions(
+  fn: string,
+  options: unknown,
+  known: readonly string[],
+  arg = "options",
+): asserts options is Record<string, unknown> {
+  if (options === undefined) throw typeError(fn, arg, "an object", options);
+  checkOptionKeys(fn, options, known, arg);
+}
+
 function unknownKey(fn: string, arg: string, key: string, known: readonly string[]): TypeError {
   const list = known.length === 0 ? "none" : known.join(", ");
   const near = nearest(key, known);

@@ -2,7 +2,7 @@
 // the argument, what it got and what it expects, and is thrown before anything is created.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checkOperation, describe } from "../../src/core/check.js";
+import { checkOperation, checkRequiredOptions, describe } from "../../src/core/check.js";
 import { runtime } from "../../src/core/runtime.js";
 import { call, main, type Operation, type Priority, run, spawn, TaskletPool } from "../../src/index.js";
 
@@ -168,4 +168,21 @@ test("call() given a promise instead of a function says how to pass it", () => {
     () => call(Promise.resolve(1) as never),
     /^TypeError: call: fn must be a function returning a promise or a value, got a promise: pass a function that returns it: call\(\(\) => promise\)$/,
   );
+});
+
+test("an options bag that must be given is refused when missing, and for a key it does not know", () => {
+  const known = ["port", "host", "backlog"];
+  assert.throws(
+    () => checkRequiredOptions("listen", undefined, known),
+    /^TypeError: listen: options must be an object, got undefined$/,
+  );
+  assert.throws(
+    () => checkRequiredOptions("listen", { port: 1, hots: "x" }, known),
+    /^TypeError: listen: unknown option "hots" in options \(did you mean host\?\); known options: port, host, backlog$/,
+  );
+  assert.throws(
+    () => checkRequiredOptions("listen", { port: 1, zzzzzz: 1 }, known),
+    /unknown option "zzzzzz" in options; known options: port, host, backlog$/,
+  );
+  checkRequiredOptions("listen", { port: 1 }, known);
 });
