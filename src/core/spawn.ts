@@ -10,7 +10,7 @@ import {
 } from "./check.js";
 import { TaskletError, type UncaughtError } from "./errors.js";
 import { current, type Operation, type Suspend } from "./op.js";
-import { type Runtime, runtime } from "./runtime.js";
+import { Runtime, runtime } from "./runtime.js";
 import { type Group, PRIORITY_LEVELS, type Priority, type Tasklet } from "./tasklet.js";
 
 /** What `spawn` runs: a generator, or a function that returns one. */
@@ -103,6 +103,9 @@ export function checkOptions(what: string, options: SpawnOptions | RootOptions |
   if (o.name !== undefined) checkString(what, "options.name", o.name);
   if (o.joinable !== undefined) checkBoolean(what, "options.joinable", o.joinable);
   if (o.onUncaught !== undefined) checkFunction(what, "options.onUncaught", o.onUncaught);
+  if (o.runtime !== undefined && !(o.runtime instanceof Runtime)) {
+    throw typeError(what, "options.runtime", "a Runtime (createTestRuntime() makes one)", o.runtime);
+  }
   if (o.exit !== undefined) checkBoolean(what, "options.exit", o.exit);
   if (o.stderr !== undefined && typeof (o.stderr as { write?: unknown } | null)?.write !== "function") {
     throw typeError(what, "options.stderr", "an object with a write(text) method", o.stderr);

@@ -58,6 +58,10 @@ test("run refuses an unknown option at the call, before the root is spawned", ()
     () => run(leaf(log, "root"), { name: 7 } as never),
     /^TypeError: run: options\.name must be a string, got the number 7$/,
   );
+  assert.throws(
+    () => run(leaf(log, "root"), { runtime: {} } as never),
+    /^TypeError: run: options\.runtime must be a Runtime \(createTestRuntime\(\) makes one\), got an object$/,
+  );
   assert.deepEqual(log, [], "no body ran");
 });
 
