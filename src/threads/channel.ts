@@ -20,6 +20,7 @@ import { Op, type Operation, type Park } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/wait.js";
 import { timeout } from "../time/timeout.js";
+import { checkMs } from "../time/timers.js";
 import {
   CAPACITY,
   CLOSED,
@@ -140,6 +141,7 @@ export class ThreadChannel<T = unknown> {
 
   /** As `recv`, throwing `ChannelTimeoutError` after `ms` without a value. */
   *recvTimeout(ms: number): Operation<T> {
+    checkMs("ThreadChannel.recvTimeout", ms);
     try {
       return yield* timeout(ms, this.recvOp);
     } catch (e) {

@@ -63,3 +63,17 @@ test("WorkerPool refuses an unknown option before any thread is started", () => 
     /^RangeError: WorkerPool: options\.idleMs must be a finite number >= 0/,
   );
 });
+
+test("ThreadChannel.recvTimeout names itself for a bad duration", async () => {
+  const ch = new ThreadChannel<number>(1);
+  await run(function* () {
+    assert.throws(
+      () =>
+        ch
+          .recvTimeout("5" as never)
+          [Symbol.iterator]()
+          .next(),
+      /^TypeError: ThreadChannel\.recvTimeout: ms must be a number >= 0 \(Infinity for never\), got the string "5"$/,
+    );
+  });
+});
