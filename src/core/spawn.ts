@@ -97,8 +97,9 @@ const SPAWN_KEYS: readonly string[] = ["name", "joinable", "priority"];
  * Returns the priority level.
  */
 export function checkOptions(what: string, options: SpawnOptions | RootOptions | undefined): number {
+  if (options === undefined) return 1; // the hot path: spawn(worker(i))
   const known = Object.hasOwn(OPTION_KEYS, what) ? (OPTION_KEYS[what] as readonly string[]) : SPAWN_KEYS;
-  if (!checkOptionKeys(what, options, known)) return 1;
+  checkOptionKeys(what, options, known);
   const o = options as SpawnOptions & RootOptions;
   if (o.name !== undefined) checkString(what, "options.name", o.name);
   if (o.joinable !== undefined) checkBoolean(what, "options.joinable", o.joinable);
