@@ -35,9 +35,10 @@ let defaultGroupOfThread: Group | null = null;
 /**
  * Marks a generator handed to a tasklet. A generator is one running
  * computation: spawned twice, two tasklets would resume the same frames.
- * A property on the generator object, not a WeakSet: one store, no
- * ephemeron table for the collector to walk (measured in the report of
- * issue 11: the WeakSet cost spawn ~x%).
+ * A property on the generator object, not a WeakSet: spawn+join of 1M
+ * tasklets (bench spawn, 11 interleaved runs) took 1163 ms without a mark,
+ * 1192 ms with this one (+2.5%, +7 MB), 2118 ms with a WeakSet (+80%,
+ * +60 MB: an ephemeron table of 1M live entries for the collector to walk).
  */
 const CLAIMED: unique symbol = Symbol("tasklet.claimed");
 
