@@ -148,9 +148,14 @@ interface RootOptions {
  * const result = yield* t.join();
  */
 export function spawn<T>(body: Body<T>, options?: SpawnOptions): Tasklet<T> {
-  const level = checkOptions("spawn", options);
+  return spawnAs("spawn", body, options);
+}
+
+/** `spawn`, with its errors naming `what` (`Scope.spawn`). */
+export function spawnAs<T>(what: string, body: Body<T>, options: SpawnOptions | undefined): Tasklet<T> {
+  const level = checkOptions(what, options);
   const parent = current;
-  const gen = toIterator("spawn", body);
+  const gen = toIterator(what, body);
   if (parent !== null) {
     return parent.rt.spawn(gen, options?.name, options?.joinable ?? true, level, parent, parent.group);
   }

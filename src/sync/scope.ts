@@ -26,7 +26,7 @@
 import { operationHint, typeError } from "../core/check.js";
 import { TaskletError } from "../core/errors.js";
 import { currentOrThrow, type Operation } from "../core/op.js";
-import { type Body, type SpawnOptions, spawn } from "../core/spawn.js";
+import { type Body, type SpawnOptions, spawnAs } from "../core/spawn.js";
 import { FAILED, type Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Selector, WaitNode, WaitQueue } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
@@ -99,7 +99,7 @@ export class Scope implements Selector {
   spawn<T>(body: Body<T>, options?: SpawnOptions): Tasklet<T> {
     if (this.closed) throw new TaskletError("Scope.spawn: the scope has ended");
     currentOrThrow("Scope.spawn()");
-    const t = spawn(body, options);
+    const t = spawnAs("Scope.spawn", body, options);
     t.joiners ??= new WaitQueue();
     t.joiners.pushBack(new ChildNode(t, this));
     this.children.add(t);

@@ -142,3 +142,18 @@ test("withLock and withPermit name a body that is not a function, before taking 
     assert.equal(yield* withLock(m, body), 1);
   });
 });
+
+test("Scope.spawn names itself for bad options or a generator already spawned", async () => {
+  function* body(): Operation<void> {}
+  await run(function* () {
+    yield* scope(function* (s) {
+      assert.throws(
+        () => s.spawn(body(), { nmae: "x" } as never),
+        /^TypeError: Scope\.spawn: unknown option "nmae" in options \(did you mean name\?\); known options: name, joinable, priority$/,
+      );
+      const g = body();
+      s.spawn(g);
+      assert.throws(() => s.spawn(g), /^TypeError: Scope\.spawn: body must be a generator not yet spawned/);
+    });
+  });
+});
