@@ -1,3 +1,4 @@
+import { isThenable, typeError } from "./check.js";
 import { KilledError } from "./errors.js";
 import { Op, type Operation, PARK, type Park } from "./op.js";
 import type { Tasklet } from "./tasklet.js";
@@ -56,6 +57,9 @@ class CallOp<T> extends Op<T> {
  * const res = yield* call((signal) => fetch(url, { signal }));
  */
 export function call<T>(fn: (signal: AbortSignal) => PromiseLike<T> | T): Operation<T> {
-  if (typeof fn !== "function") throw new TypeError(`call: fn must be a function, got ${typeof fn}`);
+  if (typeof fn !== "function") {
+    const hint = isThenable(fn) ? "pass a function that returns it: call(() => promise)" : undefined;
+    throw typeError("call", "fn", "a function returning a promise or a value", fn, hint);
+  }
   return new CallOp(fn);
 }

@@ -37,9 +37,6 @@ export function run<T>(body: Body<T>, options?: RunOptions): Promise<T> {
   const rt = options?.runtime ?? runtime();
   const gen = toIterator("run", body);
   const onUncaught = options?.onUncaught;
-  if (onUncaught !== undefined && typeof onUncaught !== "function") {
-    throw new TypeError(`run: options.onUncaught must be a function, got ${typeof onUncaught}`);
-  }
   const group = onUncaught === undefined ? defaultGroup(rt) : { onUncaught };
   return new Promise<T>((resolve, reject) => {
     rt.spawnRoot(gen, options?.name ?? "root", level, group, (t, deadlock) => {
@@ -109,6 +106,9 @@ function renderDump(rt: Runtime): string {
  * main(function* () { yield* serve(8080); });
  */
 export function main<T>(body: Body<T>, options?: MainOptions): Promise<number> {
+  // Checked before anything is installed or created: a bad call leaves no signal handler behind.
+  const level = checkOptions("main", options);
+  const gen = toIterator("main", body);
   const rt = options?.runtime ?? runtime();
   const stderr = options?.stderr ?? process.stderr;
   let code = 0;
@@ -169,7 +169,7 @@ export function main<T>(body: Body<T>, options?: MainOptions): Promise<number> {
     });
   };
   return new Promise<number>((resolve) => {
-    root = rt.spawnRoot(toIterator("main", body), options?.name ?? "main", 1, { onUncaught }, (t, deadlock) => {
+    root = rt.spawnRoot(gen, options?.name ?? "main", level, { onUncaught }, (t, deadlock) => {
       resolve(afterRoot(deadlock, t));
     });
   });

@@ -28,6 +28,7 @@
  * The text is for people; `tasklets()` gives the same facts as data.
  */
 
+import { checkOptionKeys } from "../core/check.js";
 import { current } from "../core/op.js";
 import { setDumper } from "../core/run.js";
 import { type Runtime, runtime } from "../core/runtime.js";
@@ -56,9 +57,7 @@ export interface DumpOptions {
  * process.stderr.write(dump());
  */
 export function dump(options?: DumpOptions): string {
-  if (options !== undefined && (typeof options !== "object" || options === null)) {
-    throw new TypeError(`dump: options must be an object, got ${String(options)}`);
-  }
+  checkOptionKeys("dump", options, ["runtime"]);
   const rt = options?.runtime ?? current?.rt ?? runtime();
   const list = tasklets({ runtime: rt });
   return formatDump(list, { pid: process.pid, uptimeMs: process.uptime() * 1000, traced: rt.recordSites });

@@ -7,6 +7,7 @@
  * the stack the runtime records at spawn() when tracing is on (trace.ts).
  */
 
+import { checkBoolean, checkOptionKeys } from "../core/check.js";
 import { current, probeSuspension } from "../core/op.js";
 import { type Runtime, runtime } from "../core/runtime.js";
 import { BLOCKED, NEW, type Priority, RUNNING, type Tasklet, Tasklet as TaskletClass } from "../core/tasklet.js";
@@ -68,9 +69,8 @@ const PRIORITIES: readonly Priority[] = ["high", "normal", "low"];
  * for (const t of tasklets()) console.log(t.id, t.name, t.state, t.waitsOn ?? "");
  */
 export function tasklets(options?: SnapshotOptions): TaskletInfo[] {
-  if (options !== undefined && (typeof options !== "object" || options === null)) {
-    throw new TypeError(`tasklets: options must be an object, got ${String(options)}`);
-  }
+  checkOptionKeys("tasklets", options, ["stacks", "runtime"]);
+  if (options?.stacks !== undefined) checkBoolean("tasklets", "options.stacks", options.stacks);
   const rt = options?.runtime ?? current?.rt ?? runtime();
   const stacks = options?.stacks ?? true;
   const now = rt.host.now();

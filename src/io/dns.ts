@@ -31,6 +31,7 @@ import * as dns from "node:dns";
 import * as fs from "node:fs";
 import { isIP } from "node:net";
 import { basename, dirname, resolve as resolvePath } from "node:path";
+import { checkInteger, checkOptionKeys, checkString, rangeError } from "../core/check.js";
 import type { Operation } from "../core/op.js";
 import { type Done, HostOp, ioError } from "./waiting.js";
 
@@ -116,7 +117,7 @@ class LookupOp<R> extends HostOp<R, R> {
     r[this.method](this.name, done);
   }
   protected finish(error: NodeJS.ErrnoException | null, result: R | undefined): R {
-    if (error !== null) throw ioError(`${this.method} ${this.name}`, error);
+    if (error !== null) throw ioError(`${this.method} ${this.name}${this.owner.unreadNote()}`, error);
     return result as R;
   }
   describe(): string {
@@ -144,6 +145,8 @@ export class Resolver {
   private current: dns.Resolver | null = null;
   private watcher: fs.FSWatcher | null = null;
   private closed = false;
+  /** Why the file could not be read at the last load (its code), or null: read. */
+  private unread: string | null = null;
 
   constructor(private readonly options: ResolverOptions = {}) {
     this.path = resolvePath(options.resolvConf ?? DEFAULT_RESOLV_CONF);
@@ -175,7 +178,8 @@ export class Resolver {
   }
   /** PTR lookup of an IPv4 or IPv6 address: its host names. */
   reverse(ip: string): Operation<string[]> {
-    if (isIP(ip) === 0) throw new TypeError(`reverse: ${String(ip)} is not an IP address`);
+    if (isIP(checkString("reverse", "ip", ip, true)) === 0)
+      throw rangeError("reverse", "ip", "an IPv4 or IPv6 address", ip);
     return this.lookup("reverse", ip);
   }
 
@@ -193,9 +197,15 @@ export class Resolver {
   }
 
   private lookup<R>(method: Method, name: string): Operation<R> {
-    if (typeof name !== "string" || name === "") throw new TypeError(`${method}: host must be a non-empty string`);
+    checkString(method, method === "reverse" ? "ip" : "host", name, true);
     if (this.closed) throw new TypeError(`${method}: the resolver is closed`);
     return new LookupOp<R>(this, method, name);
+  }
+
+  /** @internal What a lookup's error adds when the file could not be read: the servers were the defaults. */
+  unreadNote(): string {
+    if (this.unread === null) return "";
+    return ` (${this.path} could not be read, ${this.unread}: the default server 127.0.0.1 was asked)`;
   }
 
   /** @internal The c-ares channel to use now: re-made when the file changed. */
@@ -232,10 +242,12 @@ export class Resolver {
 
   private load(): void {
     let conf: ResolvConf = { servers: [] };
+    this.unread = null;
     try {
       conf = parseResolvConf(fs.readFileSync(this.path, "utf8"));
-    } catch {
-      // No file: the defaults, as glibc and c-ares.
+    } catch (e) {
+      // No file: the defaults, as glibc and c-ares; a failed lookup says so (unreadNote).
+      this.unread = (e as NodeJS.ErrnoException).code ?? "unreadable";
     }
     // Only stay "fresh" while a watch can tell us about the next change.
     this.stale = this.watcher === null;
@@ -253,22 +265,28 @@ export class Resolver {
 
 /**
  * A resolver following `options.resolvConf` (default /etc/resolv.conf).
+ * A `resolvConf` given that cannot be read is an `IOError` at once (its
+ * `code`, `ENOENT`…); if the file followed disappears later, lookups go to
+ * 127.0.0.1 as glibc's do, and their errors say the file could not be read.
  *
  * @example
  * const r = createResolver({ resolvConf: "/run/my-resolv.conf" });
  * try { yield* r.resolve6("example.com"); } finally { r.close(); }
  */
 export function createResolver(options: ResolverOptions = {}): Resolver {
-  if (typeof options !== "object" || options === null) throw new TypeError("createResolver: options must be an object");
-  if (options.resolvConf !== undefined && (typeof options.resolvConf !== "string" || options.resolvConf === "")) {
-    throw new TypeError("createResolver: options.resolvConf must be a non-empty path");
-  }
-  for (const k of ["timeout", "tries"] as const) {
-    const v = options[k];
-    if (v !== undefined && (!Number.isInteger(v) || v <= 0)) {
-      throw new RangeError(`createResolver: options.${k} must be an integer > 0, got ${String(v)}`);
+  checkOptionKeys("createResolver", options, ["resolvConf", "timeout", "tries"]);
+  if (options.resolvConf !== undefined) {
+    const path = resolvePath(checkString("createResolver", "options.resolvConf", options.resolvConf, true));
+    try {
+      fs.accessSync(path, fs.constants.R_OK);
+    } catch (e) {
+      // Followed later it could appear, but a path given that does not exist is most likely a mistake:
+      // every lookup would go to 127.0.0.1 and fail with ECONNREFUSED, far from the cause.
+      throw ioError(`createResolver: options.resolvConf ${path} cannot be read`, e);
     }
   }
+  if (options.timeout !== undefined) checkInteger("createResolver", "options.timeout", options.timeout, 1);
+  if (options.tries !== undefined) checkInteger("createResolver", "options.tries", options.tries, 1);
   return new Resolver(options);
 }
 

@@ -21,6 +21,7 @@
  * each: a silently truncated result is too easy to mistake for a whole one.
  */
 
+import { checkOptionKeys } from "../core/check.js";
 import { IOError, TimeoutError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
 import { timeout } from "../time/timeout.js";
@@ -123,7 +124,7 @@ class Capture {
  * const r = yield* timeout(5000, exec("sort -u", { input: lines }));
  */
 export function exec(command: string | readonly string[], options: ExecOptions = {}): Operation<ExecResult> {
-  if (typeof options !== "object" || options === null) throw new TypeError("exec: options must be an object");
+  checkOptionKeys("exec", options, ["cwd", "env", "input", "maxOutput", "waitDelay"]);
   const input = options.input;
   if (input !== undefined && typeof input !== "string" && !(input instanceof Uint8Array)) {
     throw new TypeError(`exec: options.input must be a string or a Uint8Array, got ${typeof input}`);

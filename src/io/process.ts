@@ -26,6 +26,7 @@
 import { type ChildProcess, spawn as spawnChild } from "node:child_process";
 import * as fs from "node:fs";
 import { constants } from "node:os";
+import { checkOptionKeys } from "../core/check.js";
 import { IOError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
 import type { Waitable } from "../core/wait.js";
@@ -279,6 +280,7 @@ export function launch(what: string, command: string | readonly string[], option
  * try { … } finally { p.kill(); }
  */
 export function spawnProcess(command: string | readonly string[], options: SpawnProcessOptions = {}): Subprocess {
+  checkOptionKeys("spawnProcess", options, ["cwd", "env", "stdin", "stdout", "stderr"]);
   return launch("spawnProcess", command, options);
 }
 

@@ -12,6 +12,7 @@
  */
 
 import * as net from "node:net";
+import { checkRequiredOptions } from "../core/check.js";
 import { ClosedError, IOError, TimeoutError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
@@ -178,10 +179,8 @@ class ListenOp extends HostOp<net.Server, TcpServer> {
  * console.log(server.address.port);
  */
 export function listen(options: ListenOptions): Operation<TcpServer> {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`listen: options must be an object, got ${String(options)}`);
-  }
-  checkPort("listen", options.port);
+  checkRequiredOptions("listen", options, ["port", "host", "backlog"]);
+  checkPort("listen", options.port, "options.port");
   if (options.host !== undefined && typeof options.host !== "string") {
     throw new TypeError(`listen: options.host must be a string, got ${typeof options.host}`);
   }
@@ -251,13 +250,11 @@ class ConnectOp extends HostOp<net.Socket, TcpConn> {
  * const conn = yield* connect({ host: "127.0.0.1", port: 8080, timeout: 2000 });
  */
 export function connect(options: ConnectOptions): Operation<TcpConn> {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`connect: options must be an object, got ${String(options)}`);
-  }
+  checkRequiredOptions("connect", options, ["host", "port", "localAddress", "timeout"]);
   if (typeof options.host !== "string" || options.host === "") {
     throw new TypeError(`connect: options.host must be a non-empty string, got ${String(options.host)}`);
   }
-  checkPort("connect", options.port);
+  checkPort("connect", options.port, "options.port");
   if (options.port === 0) throw new RangeError("connect: options.port must not be 0");
   if (options.localAddress !== undefined && typeof options.localAddress !== "string") {
     throw new TypeError(`connect: options.localAddress must be a string, got ${typeof options.localAddress}`);

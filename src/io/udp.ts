@@ -18,6 +18,7 @@
  */
 
 import * as dgram from "node:dgram";
+import { checkRequiredOptions } from "../core/check.js";
 import { ClosedError, type IOError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
@@ -352,10 +353,8 @@ class BindOp extends HostOp<dgram.Socket, UdpSocket> {
  * const sock = yield* bindUdp({ port: 5000, device: "eth1", broadcast: true });
  */
 export function bindUdp(options: UdpOptions): Operation<UdpSocket> {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`bindUdp: options must be an object, got ${String(options)}`);
-  }
-  checkPort("bindUdp", options.port);
+  checkRequiredOptions("bindUdp", options, ["port", "address", "device", "broadcast", "reuseAddr"]);
+  checkPort("bindUdp", options.port, "options.port");
   for (const k of ["address", "device"] as const) {
     const v = options[k];
     if (v !== undefined && (typeof v !== "string" || v === "")) {

@@ -47,6 +47,7 @@
  * own node (`Tasklet.node()`); nothing else is allocated per operation.
  */
 
+import { checkInteger } from "../core/check.js";
 import { ChannelClosedError, ChannelError, ChannelTimeoutError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
 import { NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue } from "../core/wait.js";
@@ -102,10 +103,7 @@ export class Channel<T> {
   readonly sendWait: SendWait = new SendWait(this);
 
   constructor(capacity = 0) {
-    if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 0) {
-      throw new RangeError(`channel: capacity must be an integer >= 0, got ${String(capacity)}`);
-    }
-    this.capacity = capacity;
+    this.capacity = checkInteger("channel", "capacity", capacity, 0);
     if (capacity > 0) this.buf = new Ring<T>(Math.min(capacity, 1024));
     this.recvOp = new RecvOp(this);
     this.recvOrDoneOp = new RecvOrDoneOp(this);

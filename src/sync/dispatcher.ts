@@ -21,6 +21,7 @@
  * null, and is null only while `pending === 0`.
  */
 
+import { checkBoolean, checkOptionKeys } from "../core/check.js";
 import { KilledError, TaskletError, UncaughtError } from "../core/errors.js";
 import type { Operation, Park, Suspend } from "../core/op.js";
 import { type Body, spawn, toIterator } from "../core/spawn.js";
@@ -168,10 +169,12 @@ export class Dispatcher {
   dispatch<T>(body: Body<T>, options: DispatchOptions & { waitEnd: true }): Operation<T>;
   dispatch<T>(body: Body<T>, options?: DispatchOptions): Operation<void>;
   dispatch<T>(body: Body<T>, options?: DispatchOptions): Operation<T | undefined> {
-    if (options !== undefined && (typeof options !== "object" || options === null)) {
-      throw new TypeError(`Dispatcher.dispatch: options must be an object, got ${String(options)}`);
+    const D = "Dispatcher.dispatch";
+    if (checkOptionKeys(D, options, ["waitEnd", "waitStart"])) {
+      if (options?.waitEnd !== undefined) checkBoolean(D, "options.waitEnd", options.waitEnd);
+      if (options?.waitStart !== undefined) checkBoolean(D, "options.waitStart", options.waitStart);
     }
-    const it = toIterator("Dispatcher.dispatch", body);
+    const it = toIterator(D, body);
     return new Job(this, it, options?.waitStart === true, options?.waitEnd === true);
   }
 

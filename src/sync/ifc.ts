@@ -20,6 +20,7 @@
  * with the pending kills and interrupts (op.ts), and `finish` at the end.
  */
 
+import { checkFunction, typeError } from "../core/check.js";
 import { TaskletError } from "../core/errors.js";
 import { current, type Operation } from "../core/op.js";
 import type { Posted, Tasklet } from "../core/tasklet.js";
@@ -128,9 +129,9 @@ export class PostedCall<T> extends WaitOp<T> implements Posted {
  * const stats = yield* c.result();
  */
 export function post<T>(target: Tasklet, fn: (target: Tasklet) => T): PostedCall<T> {
-  if (typeof fn !== "function") throw new TypeError(`post: fn must be a function, got ${typeof fn}`);
+  checkFunction("post", "fn", fn);
   if (typeof target !== "object" || target === null || typeof target.rt?.post !== "function") {
-    throw new TypeError("post: target must be a Tasklet");
+    throw typeError("post", "target", "a Tasklet", target);
   }
   const c = new PostedCall(target, fn);
   if (!target.rt.post(target, c)) {
@@ -148,6 +149,7 @@ export function post<T>(target: Tasklet, fn: (target: Tasklet) => T): PostedCall
  * const n = yield* callIn(worker, () => queueLength.get());
  */
 export function* callIn<T>(target: Tasklet, fn: (target: Tasklet) => T): Operation<T> {
+  checkFunction("callIn", "fn", fn);
   if (target === current) return fn(target);
   const c = post(target, fn);
   try {

@@ -23,6 +23,7 @@
  * mutex's one LockOp, whose poll takes the lock.
  */
 
+import { checkBody, typeError } from "../core/check.js";
 import { TaskletError } from "../core/errors.js";
 import { current, currentOrThrow, type Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
@@ -127,6 +128,8 @@ export class Mutex {
  * const total = yield* withLock(m, () => addTo(account, 10));
  */
 export function* withLock<T>(m: Mutex, body: () => Operation<T>): Operation<T> {
+  if (!(m instanceof Mutex)) throw typeError("withLock", "m", "a Mutex", m);
+  checkBody("withLock", body);
   yield* m.lock();
   try {
     return yield* body();

@@ -13,6 +13,7 @@
  * `running === size`; each waiter's `node.value` is its SpawnOp.
  */
 
+import { checkInteger } from "../core/check.js";
 import type { Operation } from "../core/op.js";
 import { type Body, checkOptions, type SpawnOptions, toIterator } from "../core/spawn.js";
 import type { Tasklet } from "../core/tasklet.js";
@@ -58,9 +59,7 @@ export class TaskletPool implements Selector {
   readonly waiters = new WaitQueue();
 
   constructor(readonly size: number) {
-    if (!Number.isSafeInteger(size) || size < 1) {
-      throw new RangeError(`TaskletPool: size must be an integer >= 1, got ${String(size)}`);
-    }
+    checkInteger("TaskletPool", "size", size, 1);
   }
 
   /**

@@ -26,9 +26,10 @@
  */
 
 import { CANCELLED, cancellable, unwindIfKilledSince } from "../core/cancel.js";
+import { operationHint, typeError } from "../core/check.js";
 import { TaskletError } from "../core/errors.js";
 import { currentOrThrow, type Operation } from "../core/op.js";
-import { type Body, type SpawnOptions, spawn } from "../core/spawn.js";
+import { type Body, type SpawnOptions, spawnAs } from "../core/spawn.js";
 import { FAILED, type Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Selector, WaitNode, WaitQueue } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
@@ -106,7 +107,7 @@ export class Scope implements Selector {
   spawn<T>(body: Body<T>, options?: SpawnOptions): Tasklet<T> {
     if (this.closed) throw new TaskletError("Scope.spawn: the scope has ended");
     currentOrThrow("Scope.spawn()");
-    const t = spawn(body, options);
+    const t = spawnAs("Scope.spawn", body, options);
     t.joiners ??= new WaitQueue();
     t.joiners.pushBack(new ChildNode(t, this));
     this.children.add(t);
@@ -165,7 +166,7 @@ export class Scope implements Selector {
  * });
  */
 export function* scope<T>(body: (s: Scope) => Operation<T>): Operation<T> {
-  if (typeof body !== "function") throw new TypeError(`scope: body must be a generator function, got ${typeof body}`);
+  if (typeof body !== "function") throw typeError("scope", "body", "a generator function", body, operationHint(body));
   const owner = currentOrThrow("scope()");
   const s = new Scope(owner);
   const rt = owner.rt;

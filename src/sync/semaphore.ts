@@ -6,13 +6,17 @@
  *     permit to the first waiter directly instead of counting it, so a
  *     tasklet that arrives later never takes a permit ahead of a waiter;
  *   - every permit is either counted in `permits`, held by a tasklet, or in
- *     the hand of a woken waiter that has not run yet. A kill or a timeout
+ *     the hand of a woken waiter that has not run yet; so `permits` never
+ *     exceeds `size`, and a `release` while `permits === size` (nothing is
+ *     held) is refused, as Go's semaphore.Weighted panics. A kill or a timeout
  *     of a waiter that was not woken withdraws its node and takes nothing;
  *     one that was woken holds its permit (DESIGN.md: a kill never loses
  *     what a wait already won) and must release it in its cleanup, as
  *     `withPermit` does.
  */
 
+import { checkBody, checkInteger, typeError } from "../core/check.js";
+import { TaskletError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
@@ -40,8 +44,11 @@ class AcquireOp extends WaitOp<void> {
 
 /**
  * A counting semaphore: `acquire` takes a permit, waiting FIFO while there
- * is none; `release` gives one back (to the first waiter, if any). Releases
- * are not checked against acquires: a `Semaphore(0)` can count signals.
+ * is none; `release` gives one back (to the first waiter, if any). The
+ * initial count is the most there can be: a `release` while every permit is
+ * free throws (it would otherwise silently grow the semaphore, and hide a
+ * double release), as Go's `semaphore.Weighted` panics "released more than
+ * held". To count signals, use a channel or a `WaitGroup`.
  *
  * @example
  * const slots = new Semaphore(4);
@@ -54,15 +61,15 @@ export class Semaphore {
   readonly id = nextSemaphoreId++;
   /** Permits free now. Written by AcquireOp and the methods only. */
   permits: number;
+  /** The initial count: the most permits there are, free and held. */
+  readonly size: number;
   /** Tasklets waiting for a permit, FIFO. */
   readonly waiters = new WaitQueue();
   private readonly op = new AcquireOp(this);
 
   constructor(permits: number) {
-    if (!Number.isSafeInteger(permits) || permits < 0) {
-      throw new RangeError(`Semaphore: permits must be an integer >= 0, got ${String(permits)}`);
-    }
-    this.permits = permits;
+    this.permits = checkInteger("Semaphore", "permits", permits, 0);
+    this.size = permits;
   }
 
   /** Waits for a permit and takes it. A kill or timeout withdraws the wait without taking one. */
@@ -82,10 +89,18 @@ export class Semaphore {
     return true;
   }
 
-  /** Gives a permit back: to the first waiter if there is one, else to the count. */
+  /**
+   * Gives a permit back: to the first waiter if there is one, else to the
+   * count. Throws a `TaskletError` if no permit is held (every one is free).
+   */
   release(): void {
     const n = this.waiters.shift();
     if (n === null) {
+      if (this.permits === this.size) {
+        throw new TaskletError(
+          `Semaphore.release: released more than held (semaphore#${this.id} has all its ${this.size} permits free)`,
+        );
+      }
       this.permits++;
       return;
     }
@@ -106,6 +121,8 @@ export class Semaphore {
  * yield* withPermit(slots, () => download(url));
  */
 export function* withPermit<T>(s: Semaphore, body: () => Operation<T>): Operation<T> {
+  if (!(s instanceof Semaphore)) throw typeError("withPermit", "s", "a Semaphore", s);
+  checkBody("withPermit", body);
   yield* s.acquire();
   try {
     return yield* body();

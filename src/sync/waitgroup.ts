@@ -6,6 +6,7 @@
  * (when it reaches 0 every waiter is woken, in the order it came).
  */
 
+import { checkInteger } from "../core/check.js";
 import { TaskletError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
@@ -52,7 +53,7 @@ export class WaitGroup {
 
   /** Adds `n` (may be negative) to the counter; a counter that would go below zero throws and is left unchanged. */
   add(n: number): void {
-    if (!Number.isSafeInteger(n)) throw new RangeError(`WaitGroup.add: n must be an integer, got ${String(n)}`);
+    checkInteger("WaitGroup.add", "n", n, Number.MIN_SAFE_INTEGER);
     const c = this.count + n;
     if (c < 0) throw new TaskletError(`WaitGroup: negative counter (${this.count} + ${n}): done() called too often`);
     this.count = c;

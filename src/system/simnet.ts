@@ -31,6 +31,7 @@
  * the draws, too, depend only on the order of sends.
  */
 
+import { checkInteger, checkOptionKeys } from "../core/check.js";
 import { IOError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
 import type {
@@ -118,12 +119,8 @@ export class SimNetwork {
   private readonly prng: () => number;
 
   constructor(options: SimNetworkOptions = {}) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`SimNetwork: options must be an object, got ${String(options)}`);
-    }
-    const seed = options.seed ?? 1;
-    if (!Number.isInteger(seed))
-      throw new TypeError(`SimNetwork: options.seed must be an integer, got ${String(seed)}`);
+    checkOptionKeys("SimNetwork", options, ["seed", "dropProbability"]);
+    const seed = checkInteger("SimNetwork", "options.seed", options.seed ?? 1, Number.MIN_SAFE_INTEGER);
     this.prng = mulberry32(seed);
     if (options.dropProbability !== undefined) this.dropProbability = options.dropProbability;
   }

@@ -24,6 +24,16 @@
  *   - `exitStatus` is the exit code, or 128 + the signal number (io/exec.ts).
  */
 
+import {
+  checkBoolean,
+  checkDuration,
+  checkInteger,
+  checkOptionKeys,
+  checkPort,
+  checkString,
+  rangeError,
+  typeError,
+} from "../core/check.js";
 import type { Operation } from "../core/op.js";
 import { exit, schedule } from "../core/ops.js";
 import { spawn } from "../core/spawn.js";
@@ -61,31 +71,17 @@ function* realFunc<T>(sp: ITaskletSpawnable<T>): Operation<T> {
 
 function checkSpawnable(what: string, sp: unknown): asserts sp is ITaskletSpawnable {
   if (typeof sp !== "object" || sp === null || typeof (sp as ITaskletSpawnable).func !== "function") {
-    throw new TypeError(`${what}: sp must be an object with a func() method, got ${sp === null ? "null" : typeof sp}`);
+    throw typeError(what, "sp", "an object with a func() method", sp);
   }
 }
 
 function checkBool(what: string, arg: string, v: unknown): boolean {
-  if (v === undefined) return false;
-  if (typeof v !== "boolean") throw new TypeError(`${what}: ${arg} must be a boolean, got ${typeof v}`);
-  return v;
-}
-
-function checkPort(what: string, port: unknown): number {
-  if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`${what}: port must be an integer in [0, 65535], got ${String(port)}`);
-  }
-  return port;
-}
-
-function checkString(what: string, arg: string, v: unknown): string {
-  if (typeof v !== "string" || v === "") throw new TypeError(`${what}: ${arg} must be a non-empty string`);
-  return v;
+  return v === undefined ? false : checkBoolean(what, arg, v);
 }
 
 function checkAddr(what: string, arg: string, v: unknown): string | null {
   if (v === undefined || v === null) return null;
-  return checkString(what, arg, v);
+  return checkString(what, arg, v, true);
 }
 
 /**
@@ -94,12 +90,11 @@ function checkAddr(what: string, arg: string, v: unknown): string | null {
  * positive, and a zero-byte read could not be told from a closed stream.
  */
 export function checkBuffer(what: string, arg: string, b: unknown, len: unknown): number {
-  if (!(b instanceof Uint8Array)) throw new TypeError(`${what}: b must be a Uint8Array, got ${typeof b}`);
+  if (!(b instanceof Uint8Array)) throw typeError(what, "b", "a Uint8Array", b);
   const n = len === undefined ? b.length : len;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > b.length) {
-    throw new RangeError(`${what}: ${arg} must be an integer in [1, b.length = ${b.length}], got ${String(n)}`);
-  }
-  return n;
+  if (typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= b.length) return n;
+  const expected = `an integer in 1..b.length (${b.length})`;
+  throw typeof n === "number" ? rangeError(what, arg, expected, n) : typeError(what, arg, expected, n);
 }
 
 class SystemDispatcher implements DispatchableTasklet {
@@ -176,10 +171,7 @@ class TaskletSystem implements ITasklet {
   }
 
   msWait(msec: number): Operation<void> {
-    if (typeof msec !== "number" || !(msec >= 0) || msec === Number.POSITIVE_INFINITY) {
-      throw new RangeError(`ITasklet.msWait: msec must be a finite number >= 0, got ${String(msec)}`);
-    }
-    return sleep(msec);
+    return sleep(checkDuration("ITasklet.msWait", msec, "msec"));
   }
 
   exitTasklet(ret?: unknown): Operation<never> {
@@ -195,7 +187,7 @@ class TaskletSystem implements ITasklet {
   }
 
   execCommand(cmdline: string): Operation<TaskletCommandResult> {
-    return exec(checkString("ITasklet.execCommand", "cmdline", cmdline));
+    return exec(checkString("ITasklet.execCommand", "cmdline", cmdline, true));
   }
 
   read(fd: number, b: Uint8Array, maxlen?: number): Operation<number> {
@@ -215,19 +207,19 @@ class TaskletSystem implements ITasklet {
 
   getClientStreamSocket(destAddr: string, destPort: number, myAddr?: string | null): Operation<IConnectedStreamSocket> {
     const what = "ITasklet.getClientStreamSocket";
-    const dest = checkString(what, "destAddr", destAddr);
+    const dest = checkString(what, "destAddr", destAddr, true);
     return wrap(this.net.connect(dest, checkPort(what, destPort), checkAddr(what, "myAddr", myAddr)), CheckedStream);
   }
 
   getServerDatagramSocket(port: number, dev: string): Operation<IServerDatagramSocket> {
     const what = "ITasklet.getServerDatagramSocket";
-    return wrap(this.net.udpServer(checkPort(what, port), checkString(what, "dev", dev)), CheckedDatagramServer);
+    return wrap(this.net.udpServer(checkPort(what, port), checkString(what, "dev", dev, true)), CheckedDatagramServer);
   }
 
   getClientDatagramSocket(port: number, dev: string, myAddr?: string | null): Operation<IClientDatagramSocket> {
     const what = "ITasklet.getClientDatagramSocket";
     const p = checkPort(what, port);
-    const d = checkString(what, "dev", dev);
+    const d = checkString(what, "dev", dev, true);
     return wrap(this.net.udpClient(p, d, checkAddr(what, "myAddr", myAddr)), CheckedDatagramClient);
   }
 
@@ -246,9 +238,7 @@ function* wrap<S, W>(op: Operation<S>, Wrapper: new (s: S) => W): Operation<W> {
 }
 
 function checkFd(what: string, fd: unknown): void {
-  if (typeof fd !== "number" || !Number.isInteger(fd) || fd < 0) {
-    throw new RangeError(`${what}: fd must be an integer >= 0, got ${String(fd)}`);
-  }
+  checkInteger(what, "fd", fd, 0);
 }
 
 /**
@@ -264,13 +254,12 @@ function checkFd(what: string, fd: unknown): void {
  * });
  */
 export function createTaskletSystem(options: TaskletSystemOptions = {}): ITasklet {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`createTaskletSystem: options must be an object, got ${String(options)}`);
-  }
+  checkOptionKeys("createTaskletSystem", options, ["network"]);
   const net = options.network ?? realNetwork;
   for (const m of ["listen", "connect", "udpServer", "udpClient"] as const) {
     if (typeof net[m] !== "function") {
-      throw new TypeError(`createTaskletSystem: options.network must implement ${m}()`);
+      const expected = "a Network (with listen, connect, udpServer and udpClient methods)";
+      throw typeError("createTaskletSystem", "options.network", expected, net, `it has no ${m}() method`);
     }
   }
   return new TaskletSystem(net);

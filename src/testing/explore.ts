@@ -10,10 +10,11 @@
  * finds an interleaving bug with a probability that grows with `runs`.
  */
 
+import { checkInteger, operationHint, typeError } from "../core/check.js";
 import { TaskletError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
 import { checkSeed } from "./prng.js";
-import { checkTestOptions, runTest, type TestOptions } from "./run-test.js";
+import { checkTestOptions, runTest, TEST_OPTION_KEYS, type TestOptions } from "./run-test.js";
 
 /**
  * A run of `explore` failed; `seed` replays it with `runTest(body, { seed })`,
@@ -64,12 +65,11 @@ export interface ExploreResult {
  */
 export function explore<T>(body: () => Operation<T>, options?: ExploreOptions): Promise<ExploreResult> {
   if (typeof body !== "function") {
-    throw new TypeError(`explore: body must be a function returning a fresh generator per run, got ${typeof body}`);
+    throw typeError("explore", "body", "a function returning a fresh generator per run", body, operationHint(body));
   }
-  const runs = options?.runs ?? 100;
-  if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`explore: runs must be an integer >= 1, got ${runs}`);
+  checkTestOptions("explore", options, [...TEST_OPTION_KEYS, "runs"]);
+  const runs = checkInteger("explore", "options.runs", options?.runs ?? 100, 1);
   const base = options?.seed === undefined ? (Math.random() * 0x100000000) >>> 0 : checkSeed("explore", options.seed);
-  checkTestOptions("explore", { ...options, seed: base });
   return exploreRuns(body, options, runs, base);
 }
 
@@ -79,10 +79,11 @@ async function exploreRuns<T>(
   runs: number,
   base: number,
 ): Promise<ExploreResult> {
+  const { runs: _runs, ...testOptions } = options ?? {};
   for (let i = 0; i < runs; i++) {
     const seed = (base + i) >>> 0;
     try {
-      await runTest(body, { ...options, seed });
+      await runTest(body, { ...testOptions, seed });
     } catch (e) {
       const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       throw new ExploreError(

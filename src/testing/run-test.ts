@@ -27,12 +27,13 @@
  * schedule happens to be then.
  */
 
+import { checkBoolean, checkFunction, checkString } from "../core/check.js";
 import { DeadlockError, KilledError, TaskletError, type UncaughtError } from "../core/errors.js";
 import { current, type Suspend } from "../core/op.js";
 import type { Runtime } from "../core/runtime.js";
 import { type Body, toIterator } from "../core/spawn.js";
 import { BLOCKED, FAILED, JoinOp, KILLED, type Tasklet } from "../core/tasklet.js";
-import { checkTestRuntimeOptions, createTestRuntime, type TestRuntimeOptions } from "./runtime.js";
+import { checkTestRuntimeOptions, createTestRuntime, RUNTIME_OPTION_KEYS, type TestRuntimeOptions } from "./runtime.js";
 import { VirtualHost } from "./virtual-host.js";
 
 /**
@@ -106,22 +107,23 @@ export function describeTasklet(t: Tasklet): string {
  */
 export function runTest<T>(body: Body<T>, options?: TestOptions): Promise<T> {
   checkTestOptions("runTest", options);
-  const rt = createTestRuntime(options);
+  const rt = createTestRuntime({ seed: options?.seed, virtualTime: options?.virtualTime });
   return runOn(rt, toIterator("runTest", body), options);
 }
 
-export function checkTestOptions(what: string, options: TestOptions | undefined): void {
-  checkTestRuntimeOptions(what, options);
+/** The options runTest knows (explore adds `runs`). */
+export const TEST_OPTION_KEYS: readonly string[] = [...RUNTIME_OPTION_KEYS, "name", "allowLeaks", "onUncaught"];
+
+export function checkTestOptions(
+  what: string,
+  options: TestOptions | undefined,
+  known: readonly string[] = TEST_OPTION_KEYS,
+): void {
+  checkTestRuntimeOptions(what, options, known);
   if (options === undefined) return;
-  if (options.name !== undefined && typeof options.name !== "string") {
-    throw new TypeError(`${what}: options.name must be a string, got ${typeof options.name}`);
-  }
-  if (options.allowLeaks !== undefined && typeof options.allowLeaks !== "boolean") {
-    throw new TypeError(`${what}: options.allowLeaks must be a boolean, got ${typeof options.allowLeaks}`);
-  }
-  if (options.onUncaught !== undefined && typeof options.onUncaught !== "function") {
-    throw new TypeError(`${what}: options.onUncaught must be a function, got ${typeof options.onUncaught}`);
-  }
+  if (options.name !== undefined) checkString(what, "options.name", options.name);
+  if (options.allowLeaks !== undefined) checkBoolean(what, "options.allowLeaks", options.allowLeaks);
+  if (options.onUncaught !== undefined) checkFunction(what, "options.onUncaught", options.onUncaught);
 }
 
 interface Outcome<T> {

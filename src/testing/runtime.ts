@@ -22,6 +22,7 @@
  * at once, and there the choice is among all of them.
  */
 
+import { checkBoolean, checkOptionKeys } from "../core/check.js";
 import { RealHost } from "../core/host.js";
 import { Runtime } from "../core/runtime.js";
 import { checkSeed, Xoshiro128 } from "./prng.js";
@@ -59,13 +60,16 @@ export function createTestRuntime(options?: TestRuntimeOptions): Runtime {
   return rt;
 }
 
-export function checkTestRuntimeOptions(what: string, options: TestRuntimeOptions | undefined): void {
-  if (options === undefined) return;
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`${what}: options must be an object, got ${String(options)}`);
-  }
-  if (options.seed !== undefined) checkSeed(what, options.seed);
-  if (options.virtualTime !== undefined && typeof options.virtualTime !== "boolean") {
-    throw new TypeError(`${what}: options.virtualTime must be a boolean, got ${typeof options.virtualTime}`);
-  }
+/** The options createTestRuntime knows; runTest and explore pass theirs. */
+export const RUNTIME_OPTION_KEYS: readonly string[] = ["seed", "virtualTime"];
+
+export function checkTestRuntimeOptions(
+  what: string,
+  options: TestRuntimeOptions | undefined,
+  known: readonly string[] = RUNTIME_OPTION_KEYS,
+): void {
+  if (!checkOptionKeys(what, options, known)) return;
+  const o = options as TestRuntimeOptions;
+  if (o.seed !== undefined) checkSeed(what, o.seed);
+  if (o.virtualTime !== undefined) checkBoolean(what, "options.virtualTime", o.virtualTime);
 }

@@ -19,6 +19,7 @@
  * one simulated network and drive its losses.
  */
 
+import { checkOptionKeys } from "../core/check.js";
 import type { ITasklet } from "../system/interfaces.js";
 import type { Network } from "../system/network.js";
 import { SimNetwork } from "../system/simnet.js";
@@ -41,9 +42,7 @@ export interface TestTaskletSystemOptions {
  * }, { seed: 7 });
  */
 export function createTaskletSystem(options?: TestTaskletSystemOptions): ITasklet {
-  if (options !== undefined && (typeof options !== "object" || options === null)) {
-    throw new TypeError(`createTaskletSystem: options must be an object, got ${String(options)}`);
-  }
+  checkOptionKeys("createTaskletSystem", options, ["network"]);
   const network = options?.network ?? new SimNetwork().host("localhost").addDevice("lo", "lo", "127.0.0.1");
   return createSystem({ network });
 }

@@ -14,11 +14,13 @@
  * next receiver: never lost, never duplicated, never unsent by the sender.
  */
 
+import { checkInteger, checkOptionKeys, rangeError } from "../core/check.js";
 import { ChannelClosedError, ChannelTimeoutError, TimeoutError } from "../core/errors.js";
 import { Op, type Operation, type Park } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/wait.js";
 import { timeout } from "../time/timeout.js";
+import { checkMs } from "../time/timers.js";
 import {
   CAPACITY,
   CLOSED,
@@ -38,6 +40,9 @@ export interface ThreadChannelOptions {
   /** Size of the shared ring in bytes (default 64 KiB): the largest value it can carry, encoded. */
   bufferBytes?: number;
 }
+
+/** The ring `fromShared` hands to the constructor it calls (read and cleared at once). */
+let adopting: Ring | null = null;
 
 const registry = new Map<string, WeakRef<ThreadChannel<unknown>>>();
 const collected = new FinalizationRegistry<string>((key) => {
@@ -74,16 +79,19 @@ export class ThreadChannel<T = unknown> {
   readonly w: Waiters;
 
   constructor(capacity = 0, options?: ThreadChannelOptions) {
-    if (!Number.isInteger(capacity) || capacity < 0 || capacity > 0x7fffffff) {
-      throw new RangeError(`ThreadChannel: capacity must be a non-negative integer, got ${String(capacity)}`);
+    const shared = adopting;
+    adopting = null;
+    if (shared !== null) {
+      this.ring = shared;
+    } else {
+      checkInteger("ThreadChannel", "capacity", capacity, 0, 0x7fffffff);
+      checkOptionKeys("ThreadChannel", options, ["bufferBytes"]);
+      const bytes = options?.bufferBytes ?? 64 * 1024;
+      if (checkInteger("ThreadChannel", "options.bufferBytes", bytes, 64, 2 ** 30) % 8 !== 0) {
+        throw rangeError("ThreadChannel", "options.bufferBytes", "a multiple of 8 in 64..2^30", bytes);
+      }
+      this.ring = Ring.create(capacity, bytes);
     }
-    const bytes = options?.bufferBytes ?? 64 * 1024;
-    if (!Number.isInteger(bytes) || bytes < 64 || bytes % 8 !== 0 || bytes > 2 ** 30) {
-      throw new RangeError(
-        `ThreadChannel: options.bufferBytes must be a multiple of 8 between 64 and 2^30, got ${String(bytes)}`,
-      );
-    }
-    this.ring = (options as { ring?: Ring } | undefined)?.ring ?? Ring.create(capacity, bytes);
     this.recvOp = new RecvOp(this);
     this.w = new Waiters(this.ring, `thread channel ${this.ring.key} (capacity ${this.ring.h[CAPACITY]})`);
     const key = this.ring.key;
@@ -96,7 +104,8 @@ export class ThreadChannel<T = unknown> {
     const ring = new Ring(sab);
     const known = registry.get(ring.key)?.deref();
     if (known !== undefined) return known as ThreadChannel<T>;
-    return new ThreadChannel<T>(ring.h[CAPACITY], { ring } as ThreadChannelOptions);
+    adopting = ring;
+    return new ThreadChannel<T>(ring.h[CAPACITY]);
   }
 
   /** Values the channel holds before `send` blocks (0: rendezvous). */
@@ -117,7 +126,9 @@ export class ThreadChannel<T = unknown> {
 
   /**
    * Sends `v`: blocks while the channel is full; on a rendezvous, until a
-   * receiver waits for the value. Also a select case (`Waitable`).
+   * receiver waits for the value. Also a select case (`Waitable`). A value
+   * that structured clone cannot copy (a function, a symbol, an object
+   * holding one) is a `TypeError` when the send starts; nothing is sent.
    */
   send(v: T): Operation<void> & Waitable<void> {
     return new SendOp(this, v);
@@ -130,6 +141,7 @@ export class ThreadChannel<T = unknown> {
 
   /** As `recv`, throwing `ChannelTimeoutError` after `ms` without a value. */
   *recvTimeout(ms: number): Operation<T> {
+    checkMs("ThreadChannel.recvTimeout", ms);
     try {
       return yield* timeout(ms, this.recvOp);
     } catch (e) {
@@ -147,7 +159,7 @@ export class ThreadChannel<T = unknown> {
 
   /** Sends without blocking if there is room (rendezvous: a receiver waits for it); false otherwise. */
   trySend(v: T): boolean {
-    return this.w.trySend(encode(this.w, v));
+    return this.w.trySend(encode(this.w, v, "ThreadChannel.trySend"));
   }
 
   /** Closes the channel on every thread. Values sent before are still received. Idempotent. */

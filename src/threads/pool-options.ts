@@ -12,6 +12,7 @@
  */
 
 import { availableParallelism } from "node:os";
+import { checkDuration, checkFunction, checkInteger, checkOptionKeys, checkString, rangeError } from "../core/check.js";
 import type { UncaughtError } from "../core/errors.js";
 import { runtime } from "../core/runtime.js";
 
@@ -43,26 +44,19 @@ export interface ResolvedPoolOptions {
 
 /** Checks `options` and fills in the defaults; throws naming the bad option. */
 export function resolveOptions(options: WorkerPoolOptions | undefined): ResolvedPoolOptions {
-  if (options !== undefined && (typeof options !== "object" || options === null)) {
-    throw new TypeError(`WorkerPool: options must be an object, got ${String(options)}`);
-  }
-  const size = options?.size ?? availableParallelism();
-  if (!Number.isInteger(size) || size < 1) {
-    throw new RangeError(`WorkerPool: options.size must be a positive integer, got ${String(size)}`);
-  }
-  const maxSize = options?.maxSize ?? size * 4;
-  if (!Number.isInteger(maxSize) || maxSize < size) {
-    throw new RangeError(`WorkerPool: options.maxSize must be an integer >= size (${size}), got ${String(maxSize)}`);
-  }
+  const W = "WorkerPool";
+  checkOptionKeys(W, options, ["size", "maxSize", "idleMs", "name", "onUncaught"]);
+  const size = checkInteger(W, "options.size", options?.size ?? availableParallelism(), 1);
+  const maxSize = checkInteger(W, "options.maxSize", options?.maxSize ?? size * 4, size);
   const idleMs = options?.idleMs ?? 5000;
-  if (typeof idleMs !== "number" || !(idleMs >= 0) || !Number.isFinite(idleMs)) {
-    throw new RangeError(`WorkerPool: options.idleMs must be a finite number >= 0, got ${String(idleMs)}`);
+  if (checkDuration(W, idleMs, "options.idleMs") === Number.POSITIVE_INFINITY) {
+    throw rangeError(W, "options.idleMs", "a finite number >= 0", idleMs);
   }
-  const name = options?.name ?? "tasklet-pool";
-  if (typeof name !== "string") throw new TypeError(`WorkerPool: options.name must be a string, got ${typeof name}`);
-  const onUncaught = options?.onUncaught ?? ((e: UncaughtError) => runtime().host.fatal(e));
-  if (typeof onUncaught !== "function") {
-    throw new TypeError(`WorkerPool: options.onUncaught must be a function, got ${typeof onUncaught}`);
-  }
+  const name = checkString(W, "options.name", options?.name ?? "tasklet-pool");
+  const onUncaught = checkFunction<(e: UncaughtError) => void>(
+    W,
+    "options.onUncaught",
+    options?.onUncaught ?? ((e: UncaughtError) => runtime().host.fatal(e)),
+  );
   return { size, maxSize, idleMs, name, onUncaught };
 }

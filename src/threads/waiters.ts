@@ -30,6 +30,7 @@
  * nodes on and off the queues.
  */
 
+import { typeError } from "../core/check.js";
 import { ChannelClosedError, ChannelError } from "../core/errors.js";
 import { PARK, type Park } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
@@ -357,12 +358,29 @@ function hasRoom(h: Int32Array, cap: number): boolean {
 const parked = crossWaitStarts;
 const unparked = crossWaitEnds;
 
-export function encode(w: Waiters, v: unknown): Encoded {
-  const e = Ring.encode(v);
+/**
+ * Encodes `v` for the ring of `w`; `what` names the caller in errors. A
+ * value that structured clone cannot copy (a function, a symbol, an object
+ * holding one) is a TypeError naming the argument, with the clone's error as
+ * its cause; a value larger than the ring a RangeError.
+ */
+export function encode(w: Waiters, v: unknown, what = "ThreadChannel.send"): Encoded {
+  let e: ReturnType<typeof Ring.encode>;
+  try {
+    e = Ring.encode(v);
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    const err = typeError(what, "v", CLONEABLE, v, `it cannot cross threads (${why})`);
+    err.cause = cause;
+    throw err;
+  }
   if (e.need > w.ring.size) {
     throw new RangeError(
-      `send: the value takes ${e.need} bytes encoded, more than the ring of ${w.label} (${w.ring.size} bytes); create it with a larger bufferBytes`,
+      `${what}: the value takes ${e.need} bytes encoded, more than the ring of ${w.label} (${w.ring.size} bytes); create it with a larger bufferBytes`,
     );
   }
   return { v, tag: e.tag, bytes: e.bytes, need: e.need };
 }
+
+const CLONEABLE =
+  "a value that structured clone can copy (numbers, strings, plain objects, arrays, Map, Set, Date, typed arrays; no functions or symbols)";

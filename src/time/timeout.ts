@@ -27,6 +27,7 @@
  */
 
 import { CANCELLED, cancellable } from "../core/cancel.js";
+import { checkOperation } from "../core/check.js";
 import { TaskletError, TimeoutError } from "../core/errors.js";
 import { currentOrThrow, type Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
@@ -71,6 +72,7 @@ class InterruptTimer extends Timer {
  */
 export function* timeout<T>(ms: number, op: Operation<T>): Operation<T> {
   checkMs("timeout", ms);
+  checkOperation("timeout", "op", op);
   const t = currentOrThrow("timeout");
   if (ms === Number.POSITIVE_INFINITY) return yield* op;
   const token = new Interrupt(`timeout after ${ms} ms`);

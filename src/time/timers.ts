@@ -20,6 +20,7 @@
  * killed, `timeout(Infinity, op)` is `op`).
  */
 
+import { checkDuration } from "../core/check.js";
 import { Op } from "../core/op.js";
 import type { Runtime, TimerService } from "../core/runtime.js";
 import { type HeapEntry, TimerHeap } from "./heap.js";
@@ -106,10 +107,11 @@ export function timersOf(rt: Runtime): Timers {
   return t;
 }
 
-/** Checks a duration argument: a finite number of milliseconds >= 0. */
+/**
+ * Checks a duration argument: a number of milliseconds >= 0, or `Infinity`
+ * (never: a sleep until killed, no timeout). NaN, negative numbers and
+ * non-numbers are refused (core/check.ts words the error).
+ */
 export function checkMs(what: string, ms: unknown): number {
-  if (typeof ms !== "number" || Number.isNaN(ms) || ms < 0) {
-    throw new RangeError(`${what}: ms must be a number >= 0 (Infinity: never), got ${String(ms)}`);
-  }
-  return ms;
+  return checkDuration(what, ms);
 }

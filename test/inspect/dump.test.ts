@@ -198,7 +198,8 @@ test("probing tasklets blocked on a mutex, semaphore, event, wait group, scope a
   const got: string[] = [];
   await run(function* () {
     const m = new Mutex();
-    const sem = new Semaphore(0);
+    const sem = new Semaphore(1);
+    assert.equal(sem.tryAcquire(), true, "the root holds the only permit");
     const ev = new Event();
     const wg = new WaitGroup();
     const pool = new TaskletPool(1);

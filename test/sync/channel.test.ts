@@ -353,7 +353,7 @@ test("a receiver blocked forever is reported as a deadlock naming the channel", 
 });
 
 test("bad capacities are refused at the call", () => {
-  assert.throws(() => channel(-1), /channel: capacity must be an integer >= 0, got -1/);
+  assert.throws(() => channel(-1), /channel: capacity must be an integer >= 0, got the number -1/);
   assert.throws(() => channel(1.5), RangeError);
   assert.throws(() => channel(Number.NaN), RangeError);
 });

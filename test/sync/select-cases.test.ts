@@ -97,7 +97,8 @@ test("Mutex.lockCase(): when it loses, the lock released later stays free; when 
 
 test("Semaphore.acquireCase(): when it loses, a permit released later is still there; when it wins, it took one", async () => {
   await run(function* () {
-    const s = new Semaphore(0);
+    const s = new Semaphore(1);
+    assert.equal(s.tryAcquire(), true, "this tasklet holds the only permit");
     yield* losesToRecv(s.acquireCase());
     s.release();
     assert.equal(s.available, 1, "the withdrawn case took no permit");
@@ -219,7 +220,8 @@ test("defaultCase() fires only when no other case is ready, and then every other
     assert.equal((yield* select(free.lockCase(), defaultCase())).index, 0, "a free lock beats the default");
     assert.equal(free.owner, current());
     const m = new Mutex();
-    const s = new Semaphore(0);
+    const s = new Semaphore(1);
+    assert.equal(s.tryAcquire(), true, "this tasklet holds the only permit");
     const ch = channel<number>();
     const gate = channel<void>();
     spawn(function* () {

@@ -56,17 +56,6 @@ test("tryAcquire takes a free permit and never blocks", async () => {
   });
 });
 
-test("a Semaphore(0) counts releases made before the acquires", async () => {
-  await run(function* () {
-    const s = new Semaphore(0);
-    s.release();
-    s.release();
-    yield* s.acquire();
-    yield* s.acquire();
-    assert.equal(s.available, 0);
-  });
-});
-
 test("a kill or a timeout withdraws a waiter without taking a permit", async () => {
   await run(function* () {
     const s = new Semaphore(1);

@@ -113,7 +113,7 @@ test("explore resolves when every schedule passes, and refuses bad arguments", a
     return counter;
   };
   assert.deepEqual(await explore(fixed, { runs: 50, seed: 9 }), { runs: 50, seed: 9 });
-  assert.throws(() => explore(fixed, { runs: 0 }), /explore: runs must be an integer >= 1/);
+  assert.throws(() => explore(fixed, { runs: 0 }), /explore: options.runs must be an integer >= 1, got the number 0/);
   assert.throws(() => explore(fixed() as unknown as () => Operation<number>), /explore: body must be a function/);
   assert.throws(() => explore(fixed, { seed: -3 }), /explore: seed must be an integer/);
 });

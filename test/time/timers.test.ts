@@ -122,6 +122,6 @@ test("timeout returns the op's value when it finishes in time, and nested timeou
 });
 
 test("bad durations are refused at the call", () => {
-  assert.throws(() => sleep(-1), /sleep: ms must be a number >= 0 \(Infinity: never\), got -1/);
-  assert.throws(() => sleep(Number.NaN), /got NaN/);
+  assert.throws(() => sleep(-1), /sleep: ms must be a number >= 0 \(Infinity for never\), got the number -1/);
+  assert.throws(() => sleep(Number.NaN), /got the number NaN/);
 });
