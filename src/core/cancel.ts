@@ -30,6 +30,7 @@
 
 import { currentOrThrow, Op, type Operation, PARK, type Park, type Suspend } from "./op.js";
 import { RESUME_RETURN, type Tasklet } from "./tasklet.js";
+import { unwindRestarts } from "./unwind.js";
 
 /** What `cancellable` returns when its token cancelled the op. */
 export const CANCELLED: unique symbol = Symbol("cancelled");
@@ -134,6 +135,7 @@ class Unwind extends Op<never> {
     // Not parked: t stays RUNNING, and step() resumes it with a return at once (as deliverPending does).
     t.resumeKind = RESUME_RETURN;
     t.value = undefined;
+    unwindRestarts(t);
     return PARK;
   }
 }

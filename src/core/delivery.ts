@@ -45,6 +45,7 @@ import {
   type Tasklet,
   type TaskletExt,
 } from "./tasklet.js";
+import { unwindRestarts } from "./unwind.js";
 
 /** Kills `t`: it resumes with a return at its suspension point, or at its next op. */
 export function kill(rt: Runtime, t: Tasklet): void {
@@ -59,12 +60,14 @@ export function kill(rt: Runtime, t: Tasklet): void {
     t.flags |= F_DYING;
     t.resumeKind = RESUME_RETURN;
     t.value = undefined;
+    unwindRestarts(t);
     rt.makeReady(t);
   } else if ((t.flags & F_YIELDED) !== 0) {
     // Suspended in schedule(): nothing in hand, so it dies where it stands.
     t.flags |= F_DYING;
     t.resumeKind = RESUME_RETURN;
     dropInterrupts(t);
+    unwindRestarts(t);
   } else {
     // RUNNING, or READY with what its wait won in hand: at its next op.
     t.flags |= F_PENDING_KILL;
@@ -165,6 +168,7 @@ export function deliverPending(t: Tasklet): void {
     t.resumeKind = RESUME_RETURN;
     t.value = undefined;
     dropInterrupts(t);
+    unwindRestarts(t);
   } else {
     const e = t.extra();
     t.resumeKind = RESUME_THROW;

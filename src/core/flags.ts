@@ -30,8 +30,10 @@ export const F_PENDING_INTERRUPT = 1 << 9; // ext.interrupt waits for the next o
 export const F_PENDING = F_PENDING_KILL | F_PENDING_INTERRUPT;
 export const F_YIELDED = 1 << 10; // READY after schedule(): it won nothing, so a kill or interrupt lands at once
 export const F_PENDING_CALL = 1 << 11; // ext.posted holds calls to run at the next op (or at the end)
-/** What an op checks before it starts: pending calls, then a pending kill or interrupt. */
-export const F_AT_NEXT_OP = F_PENDING | F_PENDING_CALL;
+/** Returning from its body (a kill or an exit): its ops are watched by unwind.ts. */
+export const F_UNWINDING = F_DYING | F_EXITING;
+/** What an op checks before it starts: pending calls, a return lost on the way (unwind.ts), a pending kill or interrupt. */
+export const F_AT_NEXT_OP = F_PENDING | F_PENDING_CALL | F_UNWINDING;
 /** Bits 12–13 of `flags` hold `resumeKind` (one word less per tasklet). */
 export const RESUME_SHIFT = 12;
 export const RESUME_MASK = 3 << RESUME_SHIFT;

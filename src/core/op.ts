@@ -48,8 +48,9 @@
  */
 
 import { TaskletError } from "./errors.js";
-import { BLOCKED, F_AT_NEXT_OP, F_PENDING, F_PENDING_CALL, READY } from "./flags.js";
+import { BLOCKED, F_AT_NEXT_OP, F_PENDING, F_PENDING_CALL, F_UNWINDING, READY, RESUME_RETURN } from "./flags.js";
 import type { Tasklet } from "./tasklet.js";
+import { unwindLost } from "./unwind.js";
 
 declare const suspendBrand: unique symbol;
 /** What an operation yields to the scheduler; opaque to users. */
@@ -125,6 +126,12 @@ const ITER: Iterator<Suspend, unknown, unknown> = {
     }
     if ((t.flags & F_AT_NEXT_OP) !== 0) {
       if ((t.flags & F_PENDING_CALL) !== 0) t.rt.runPosted(t);
+      if ((t.flags & F_UNWINDING) !== 0 && unwindLost(t)) {
+        // A frame above a cleanup that waited went on as if its call had returned: return again from here.
+        t.resumeKind = RESUME_RETURN;
+        t.value = undefined;
+        return SUSPENDED;
+      }
       if ((t.flags & F_PENDING) !== 0) {
         t.rt.deliverPending(t);
         return SUSPENDED;

@@ -1,5 +1,6 @@
 import { currentOrThrow, Op, type Operation, PARK, type Park } from "./op.js";
 import { F_DYING, F_EXITING, RESUME_RETURN, type Tasklet } from "./tasklet.js";
+import { unwindRestarts } from "./unwind.js";
 
 class ScheduleOp extends Op<void> {
   start(t: Tasklet): Park {
@@ -30,8 +31,9 @@ class ExitOp extends Op<never> {
       t.extra().exitValue = this.value;
     }
     // Stay RUNNING: the scheduler returns the generator at once, so every
-    // finally between here and the body runs.
+    // finally between here and the body runs (unwind.ts watches the way).
     t.resumeKind = RESUME_RETURN;
+    unwindRestarts(t);
     return PARK;
   }
 }

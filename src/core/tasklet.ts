@@ -71,6 +71,8 @@ export class TaskletExt {
   interrupt: unknown = undefined;
   /** Interrupts that came while `interrupt` was pending, in order (delivery.ts). */
   moreInterrupts: unknown[] | null = null;
+  /** While returning from its body: the frames above the cleanup that waits (unwind.ts). */
+  unwindFrames: string[] | null = null;
   /** A run()/main() root: called once when it ended. */
   onEnd: ((t: Tasklet, deadlock: DeadlockError | null) => void) | null = null;
   /** A root of a deadlocked run: the error its run() rejects with. */

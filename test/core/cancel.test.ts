@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   channel,
+  exit,
   KilledError,
   type Operation,
   run,
@@ -190,4 +191,133 @@ test("no internal class reaches user code through timeouts and scopes nested in 
     seen.join(", "),
   );
   assert.ok(TimeoutError.prototype instanceof TaskletError);
+});
+
+function* helperWithWaitingCleanup(log: string[], name = "helper"): Operation<void> {
+  try {
+    yield* sleep(60_000);
+  } finally {
+    yield* sleep(5);
+    log.push(`${name} cleanup`);
+  }
+}
+
+function* twoPartCleanup(log: string[]): Operation<void> {
+  yield* sleep(1);
+  log.push("first part");
+}
+
+test("a killed tasklet whose helper's cleanup waited does not wait on anything after the helper: the kill is delivered again at its next op", async () => {
+  const log: string[] = [];
+  await runTest(function* () {
+    const t = spawn(function* () {
+      try {
+        yield* helperWithWaitingCleanup(log);
+        log.push("the caller's synchronous code ran (the documented limit)");
+        yield* sleep(5);
+        log.push("still running after the kill");
+      } finally {
+        yield* sleep(1); // the caller's own cleanup runs, and may wait
+        log.push("caller's finally");
+      }
+    });
+    yield* sleep(1);
+    t.kill();
+    try {
+      yield* t.join();
+    } catch (e) {
+      log.push((e as Error).constructor.name);
+    }
+  });
+  assert.deepEqual(log, [
+    "helper cleanup",
+    "the caller's synchronous code ran (the documented limit)",
+    "caller's finally",
+    "KilledError",
+  ]);
+});
+
+test("a cleanup that calls a helper and then waits itself runs to its end (no false re-delivery)", async () => {
+  const log: string[] = [];
+  await runTest(function* () {
+    const t = spawn(function* () {
+      function* inner(): Operation<void> {
+        try {
+          yield* sleep(60_000);
+        } finally {
+          yield* twoPartCleanup(log);
+          yield* sleep(1);
+          log.push("second part");
+          yield* sleep(1);
+          log.push("third part");
+        }
+      }
+      yield* inner();
+      log.push("not reached: after inner");
+      yield* sleep(1);
+    });
+    yield* sleep(1);
+    t.kill();
+    try {
+      yield* t.join();
+    } catch (e) {
+      log.push((e as Error).constructor.name);
+    }
+  });
+  // "after inner" is the caller's synchronous code (the documented limit); its next op does not wait.
+  assert.deepEqual(log, ["first part", "second part", "third part", "not reached: after inner", "KilledError"]);
+});
+
+test("two levels of helpers whose cleanups wait: each runs, nothing after them waits", async () => {
+  const log: string[] = [];
+  await runTest(function* () {
+    const t = spawn(function* () {
+      function* outer(): Operation<void> {
+        try {
+          yield* helperWithWaitingCleanup(log, "inner");
+          log.push("outer ran on (sync)");
+          yield* sleep(5);
+          log.push("outer still running");
+        } finally {
+          yield* sleep(2);
+          log.push("outer cleanup");
+        }
+      }
+      yield* outer();
+      log.push("body ran on (sync)");
+      yield* sleep(5);
+      log.push("body still running");
+    });
+    yield* sleep(1);
+    t.kill();
+    try {
+      yield* t.join();
+    } catch (e) {
+      log.push((e as Error).constructor.name);
+    }
+  });
+  assert.deepEqual(log, ["inner cleanup", "outer ran on (sync)", "outer cleanup", "body ran on (sync)", "KilledError"]);
+});
+
+test("exit() from a helper whose cleanup waits ends the tasklet with the exit value, nothing after waits", async () => {
+  const log: string[] = [];
+  const v = await runTest(function* () {
+    const t = spawn(function* () {
+      function* leaves(): Operation<void> {
+        try {
+          yield* exit("exited");
+        } finally {
+          yield* sleep(2);
+          log.push("cleanup");
+        }
+      }
+      yield* leaves();
+      yield* sleep(5);
+      log.push("ran on after exit");
+      return "returned";
+    });
+    return yield* t.join();
+  });
+  assert.equal(v, "exited");
+  assert.deepEqual(log, ["cleanup"]);
 });
