@@ -35,7 +35,7 @@
  *
  * This file keeps the hot path (spawn, park, requeue, wake, loop, pick,
  * step) with the module-local flag constants it needs. Beside it, each
- * reading the fields marked @internal here: delivery.ts (kill, interrupt,
+ * reading the fields marked internal here: delivery.ts (kill, interrupt,
  * posted calls; uses withdraw and makeReady), end.ts (finish: unlinks the
  * live list that spawn() links, reports unjoined errors), deadlock.ts (the
  * check the loop defers when it goes idle), timer-service.ts (the contract

@@ -3,7 +3,7 @@
 // clear message where neither works. Node 24 comes from scripts/test-versions.sh's cache; without
 // it those tests are skipped, saying why.
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -207,7 +207,9 @@ test("tasklet --help and --version answer on stdout and exit 0; a command's --he
     );
     const version = await tool("--version");
     assert.equal(version.code, 0);
-    const pkg = (await import("../../package.json", { with: { type: "json" } })).default as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
     assert.equal(version.stdout, `${pkg.version}\n`);
     const runHelp = await tool("run", "--help");
     assert.equal(runHelp.code, 0);
