@@ -15,7 +15,7 @@
  * ready work longer than BUDGET_MS yields to the event loop (setImmediate) so
  * that I/O and timers are never starved.
  *
- * Order (DESIGN.md, "Order is a contract"): a spawned tasklet goes to its
+ * Order (docs/design.md, "Order is a contract"): a spawned tasklet goes to its
  * level's spawn batch; after every step the batches are spliced to the FRONT
  * of their ready queues. So a spawned tasklet starts when its spawner
  * suspends, before every tasklet already ready, and one stretch's spawns
