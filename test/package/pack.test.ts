@@ -83,5 +83,9 @@ test("package.json: koffi is optional, sideEffects names existing shipped module
   assert.ok(side.includes("./dist/src/inspect/dump.js"));
   const files = new Set(paths());
   for (const s of side) assert.ok(files.has(s.replace(/^\.\//, "")), `${s} is shipped`);
+  // npm drops a bin whose path it finds invalid ("./" in front, with npm 11) from what it publishes.
+  const bin = (pkg["bin"] as Record<string, string>)["tasklet"] as string;
+  assert.ok(files.has(bin), `the bin ${bin} is shipped under that exact path`);
+  assert.match(readFileSync(join(ROOT, bin), "utf8"), /^#!\/usr\/bin\/env node\n/);
   for (const field of ["repository", "homepage", "bugs", "keywords", "license"]) assert.ok(pkg[field], field);
 });
