@@ -194,11 +194,15 @@ function nodeStripsTypes(): boolean {
   return ts === "strip" || ts === "transform";
 }
 
-/** Errors of Node's type stripping that tsx does not have: syntax it cannot erase, imports of `./x.js` meaning `./x.ts`. */
+/**
+ * Errors of Node's type stripping that tsx does not have: syntax it cannot erase, imports of
+ * `./x.js` meaning `./x.ts`, a `.tsx` file (JSX).
+ */
 const STRIP_REFUSALS = new Set([
   "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX",
   "ERR_INVALID_TYPESCRIPT_SYNTAX",
   "ERR_MODULE_NOT_FOUND",
+  "ERR_UNKNOWN_FILE_EXTENSION",
 ]);
 
 async function importApp(file: string, path: string): Promise<Record<string, unknown>> {

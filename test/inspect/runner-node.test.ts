@@ -166,18 +166,22 @@ test("on Node 24, tasklet run strips types itself, tsx or not, and says nothing"
   }
 });
 
-test("on Node 24, a module type stripping refuses (an enum) goes through tsx with a note, or fails naming tsx without it", async (t) => {
+test("on Node 24, a module type stripping refuses (an enum, a .tsx file) goes through tsx with a note, or fails naming tsx without it", async (t) => {
   if (!HAVE_NODE24) {
     t.skip(NO_NODE24);
     return;
   }
-  const withTsx = fixtureDir({ "colors.ts": enumApp(LIB) });
+  const withTsx = fixtureDir({ "colors.ts": enumApp(LIB), "page.tsx": typedApp(LIB) });
   const without = packageWithoutTsx((lib) => ({ "colors.ts": enumApp(lib) }));
   try {
     const r = await runIt(NODE24, CLI, withTsx.dir, "colors.ts");
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, "enum 1\n");
     assert.match(r.stderr, /^tasklet: loading colors\.ts through tsx \(Node's type stripping refused it: .*enum/i);
+    const tsxFile = await runIt(NODE24, CLI, withTsx.dir, "page.tsx");
+    assert.equal(tsxFile.code, 0, tsxFile.stderr);
+    assert.equal(tsxFile.stdout, "typed\n");
+    assert.match(tsxFile.stderr, /^tasklet: loading page\.tsx through tsx \(Node's type stripping refused it: /);
     const no = await runIt(NODE24, without.cli, without.dir, "colors.ts");
     assert.equal(no.code, 2);
     assert.match(no.stderr, /^tasklet: Node's type stripping cannot load colors\.ts: /);
