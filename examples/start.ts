@@ -8,42 +8,70 @@
  * `kill -QUIT <pid>` while it runs prints a dump of every tasklet.
  */
 
+import { parseArgs } from "node:util";
 import { main, type Operation } from "../src/index.js";
 import { type ChatOptions, chat, formatSummary } from "./chat/showcase.js";
 
+const USAGE = `usage: node dist/examples/start.js [--clients N] [--seconds S] [--room R] [--think MS] [--json]
+  --clients N   client tasklets, each with a TCP connection (default 2000)
+  --seconds S   how long they chat (default 15)
+  --room R      members of a room (default 10)
+  --think MS    pause of a client between two messages (default 0)
+  --json        the summary as JSON`;
+
 const DEFAULTS = { clients: 2000, seconds: 15, room: 10, think: 0 };
 
-function parse(argv: readonly string[]): ChatOptions & { json: boolean } {
-  const v = { ...DEFAULTS };
-  let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === "--json") {
-      json = true;
-      continue;
-    }
-    const m = /^--(clients|seconds|room|think)(?:=(.*))?$/.exec(a);
-    if (m === null)
-      throw new RangeError(`unknown argument ${a}; flags: --clients N --seconds S --room R --think MS --json`);
-    const key = m[1] as keyof typeof DEFAULTS;
-    const raw = m[2] ?? argv[++i];
-    const x = Number(raw);
-    const min = key === "clients" || key === "room" ? 1 : 0;
-    if (raw === undefined || !Number.isFinite(x) || x < min || (key !== "seconds" && !Number.isInteger(x))) {
-      throw new RangeError(`--${key} must be a ${key === "seconds" ? "number" : "whole number"} >= ${min}, got ${raw}`);
-    }
-    v[key] = x;
+/** A flag's number: `--seconds` may be fractional, the others are whole; all have a minimum. */
+function numberOf(key: keyof typeof DEFAULTS, raw: string | undefined): number {
+  if (raw === undefined) return DEFAULTS[key];
+  const x = Number(raw);
+  const min = key === "clients" || key === "room" ? 1 : 0;
+  if (raw.trim() === "" || !Number.isFinite(x) || x < min || (key !== "seconds" && !Number.isInteger(x))) {
+    throw new RangeError(`--${key} must be a ${key === "seconds" ? "number" : "whole number"} >= ${min}, got ${raw}`);
   }
-  return { clients: v.clients, seconds: v.seconds, roomSize: Math.min(v.room, v.clients), thinkMs: v.think, json };
+  return x;
 }
 
-let options: ReturnType<typeof parse>;
+function parse(argv: string[]): (ChatOptions & { json: boolean }) | null {
+  let values: { [k in keyof typeof DEFAULTS]?: string } & { json?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        clients: { type: "string" },
+        seconds: { type: "string" },
+        room: { type: "string" },
+        think: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (e) {
+    throw new RangeError(`${(e as Error).message}\n${USAGE}`);
+  }
+  if (values.help === true) return null;
+  const clients = numberOf("clients", values.clients);
+  return {
+    clients,
+    seconds: numberOf("seconds", values.seconds),
+    roomSize: Math.min(numberOf("room", values.room), clients),
+    thinkMs: numberOf("think", values.think),
+    json: values.json === true,
+  };
+}
+
+let parsed: ReturnType<typeof parse>;
 try {
-  options = parse(process.argv.slice(2));
+  parsed = parse(process.argv.slice(2));
 } catch (e) {
   process.stderr.write(`${(e as Error).message}\n`);
   process.exit(2);
 }
+if (parsed === null) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const options = parsed;
 
 const tty = process.stdout.isTTY === true;
 function* showcase(): Operation<void> {

@@ -1,6 +1,6 @@
 /**
  * The checks of arguments at the public entry points, and the one wording
- * of their errors (DESIGN.md: "Bad arguments get a clear error at the call"):
+ * of their errors (docs/design.md: "Bad arguments get a clear error at the call"):
  *
  *   `<function>: <argument> must be <what it expects>, got <what it got>`
  *

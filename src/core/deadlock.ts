@@ -20,7 +20,7 @@
  *     zero, no timer armed and no tasklet ready or in a spawn batch;
  *   - at most one check is pending (`Runtime.deadlockCheckPending`).
  *
- * This file reads the runtime's @internal loop state (`running`, `scheduled`,
+ * This file reads the runtime's internal loop state (`running`, `scheduled`,
  * `roots`, `batchMask`, `anyReady`) and ends tasklets through `finish`
  * (end.ts); if the loop's idle condition in runtime.ts changes, adjust both.
  */

@@ -22,7 +22,7 @@
  *     op starts or when it ends (end.ts runs them), never on an ended one.
  *
  * The Runtime methods of the same names delegate here. This file knows the
- * layout of Tasklet's flags (tasklet.ts) and uses the runtime's @internal
+ * layout of Tasklet's flags (tasklet.ts) and uses the runtime's internal
  * `withdraw` and `makeReady` (runtime.ts).
  */
 

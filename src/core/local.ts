@@ -2,7 +2,7 @@ import { currentOrThrow } from "./op.js";
 import { F_LOCALS_OWNED } from "./tasklet.js";
 
 /**
- * A value per tasklet (seed 002's task-local storage). A spawned tasklet
+ * A value per tasklet (the Qpid event channel's task-local storage). A spawned tasklet
  * starts with its spawner's values (copied on first `set`, so neither sees
  * the other's later changes); outside any `set`, `get()` is the initial value.
  *

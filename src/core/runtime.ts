@@ -15,7 +15,7 @@
  * ready work longer than BUDGET_MS yields to the event loop (setImmediate) so
  * that I/O and timers are never starved.
  *
- * Order (DESIGN.md, "Order is a contract"): a spawned tasklet goes to its
+ * Order (docs/design.md, "Order is a contract"): a spawned tasklet goes to its
  * level's spawn batch; after every step the batches are spliced to the FRONT
  * of their ready queues. So a spawned tasklet starts when its spawner
  * suspends, before every tasklet already ready, and one stretch's spawns
@@ -35,7 +35,7 @@
  *
  * This file keeps the hot path (spawn, park, requeue, wake, loop, pick,
  * step) with the module-local flag constants it needs. Beside it, each
- * reading the fields marked @internal here: delivery.ts (kill, interrupt,
+ * reading the fields marked internal here: delivery.ts (kill, interrupt,
  * posted calls; uses withdraw and makeReady), end.ts (finish: unlinks the
  * live list that spawn() links, reports unjoined errors), deadlock.ts (the
  * check the loop defers when it goes idle), timer-service.ts (the contract

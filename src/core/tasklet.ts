@@ -49,7 +49,7 @@ import {
   type StateName,
 } from "./flags.js";
 
-/** Priorities, highest first: one FIFO ready queue each (seed 003). */
+/** Priorities, highest first: one FIFO ready queue each (as libtf's). */
 export type Priority = "high" | "normal" | "low";
 export const PRIORITY_LEVELS: Readonly<Record<string, number>> = { high: 0, normal: 1, low: 2 };
 

@@ -16,7 +16,7 @@
  *     the blocker takes every registration of `t` off its queues at once,
  *     without side effects (no value, permit or byte is consumed).
  *
- * So a wait has exactly one outcome and nothing is lost (DESIGN.md).
+ * So a wait has exactly one outcome and nothing is lost (docs/design.md).
  *
  * Queues of waiting tasklets are intrusive, circular, doubly linked lists of
  * `WaitNode`s with a sentinel: push and unlink are O(1) and allocate nothing.

@@ -1,7 +1,7 @@
 /**
  * DNS lookups through c-ares (Node's `dns.Resolver`), blocking only the
  * calling tasklet, with a resolver that follows changes of resolv.conf
- * (seed 000: libten watches the file with inotify, because c-ares reads it
+ * (libten watches the file with inotify, because c-ares reads it
  * only when a channel is created).
  *
  * A `dns.Resolver` never re-reads resolv.conf, and a watch on the file dies

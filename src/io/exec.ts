@@ -1,6 +1,6 @@
 /**
- * exec: run a command to its end and capture its output (seed 001's
- * exec_command), blocking only the calling tasklet.
+ * exec: run a command to its end and capture its output (the ntkd tasklet
+ * interface's exec_command), blocking only the calling tasklet.
  *
  * The end is the child's `'exit'`. Output still in the pipes then is read
  * for at most `waitDelay` ms more, as Go's `exec.Cmd.WaitDelay` does: a
@@ -41,7 +41,7 @@ export interface ExecOptions {
   waitDelay?: number;
 }
 
-/** What exec returns (seed 001's TaskletCommandResult). */
+/** What exec returns: the output and the exit status. */
 export interface ExecResult {
   stdout: string;
   stderr: string;

@@ -8,8 +8,8 @@
  * order they were made (its chain): libuv could otherwise run two reads of
  * one descriptor at once and race on the file position. A class rather than
  * functions of an fd, because the chain and the kept bytes below are state
- * of the descriptor; `File.fromFd(fd)` adopts a raw one (seed 001's
- * `read(fd, …)`).
+ * of the descriptor; `File.fromFd(fd)` adopts a raw one (as the ntkd tasklet
+ * interface's `read(fd, …)`).
  *
  * Withdrawal (kill, timeout) of an operation on a File:
  *   - still queued behind another call: it is taken off the chain and never

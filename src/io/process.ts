@@ -2,7 +2,7 @@
  * Subprocesses, streamed: `spawnProcess` starts a child in a process group
  * of its own and gives a `Subprocess` whose pipes are read and written by
  * operations that block only the calling tasklet. exec.ts builds the
- * captured `exec` (seed 001's exec_command) on the same launch.
+ * captured `exec` (`ITasklet.exec_command`) on the same launch.
  *
  * Lifetime: the child is the leader of a new process group (`detached:
  * true`, i.e. setsid), so `kill()` signals the whole group (`kill(-pid)`),
@@ -50,7 +50,7 @@ export interface SpawnProcessOptions {
 }
 
 /**
- * The exit status as seed 001's exec_command gives it: the exit code, or
+ * The exit status as `ITasklet.exec_command` gives it: the exit code, or
  * 128 + the number of the signal that ended the process.
  *
  * @example

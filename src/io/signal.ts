@@ -1,5 +1,5 @@
 /**
- * Process signals as something a tasklet waits for (seed 003's signalfd).
+ * Process signals as something a tasklet waits for (as libtf's signalfd).
  *
  * A signal is caught only while someone listens for it: a tasklet in
  * `waitSignal`, or an open `SignalSet`. The first listener installs one

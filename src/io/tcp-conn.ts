@@ -31,7 +31,7 @@
  *   - `paused` mirrors whether this file paused the socket.
  *
  * The operations recv, readLine and send return live in tcp-ops.ts, which
- * knows the layout of `readers` and `writers` (@internal here): a reader
+ * knows the layout of `readers` and `writers` (internal here): a reader
  * node's value is its RecvOp or MoreOp, a writer node's is its SendOp, and
  * this file's serveReaders, endReaders and onDrain rely on it. If either
  * side changes, adjust the other.
@@ -101,8 +101,12 @@ export class TcpConn {
   /** @internal */
   readonly writers = new HeldQueue();
 
+  /** Node's socket underneath, for what this class does not offer (socket options). */
+  readonly socket: Socket;
+
   /** @internal Wraps a connected socket; use `connect` or `accept`. */
-  constructor(readonly socket: Socket) {
+  constructor(socket: Socket) {
+    this.socket = socket;
     this.peerAddress = socket.remoteAddress ?? "";
     this.peerPort = socket.remotePort ?? 0;
     this.myAddress = socket.localAddress ?? "";

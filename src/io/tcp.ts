@@ -193,7 +193,7 @@ export function listen(options: ListenOptions): Operation<TcpServer> {
 export interface ConnectOptions {
   host: string;
   port: number;
-  /** Local address to connect from (seed 001's `my_addr`). */
+  /** Local address to connect from (bind the socket to it before connecting). */
   localAddress?: string;
   /** Give up after this many ms with an `IOError` of code `ETIMEDOUT`. */
   timeout?: number;

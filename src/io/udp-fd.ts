@@ -11,7 +11,9 @@
  *
  * Linux only (SO_BINDTODEVICE and the option numbers below are Linux's).
  * koffi is loaded on first use, so programs that never bind to a device
- * never load the native module.
+ * never load the native module; it is an optional dependency of the
+ * package, and a device binding asked for without it fails with
+ * `koffiMissing()`'s message.
  */
 
 import { createRequire } from "node:module";
@@ -46,7 +48,13 @@ function loadLibc(): Libc {
   }
   const require = createRequire(import.meta.url);
   // biome-ignore lint/suspicious/noExplicitAny: koffi's function objects are untyped at this boundary
-  const koffi = require("koffi") as any;
+  let koffi: any;
+  try {
+    koffi = require("koffi");
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== "MODULE_NOT_FOUND") throw e;
+    throw new IOError(koffiMissing(), { code: "ENOTSUP", cause: e });
+  }
   const lib = koffi.load("libc.so.6");
   const names = new Map<number, string>();
   for (const [name, n] of Object.entries(koffi.os.errno as Record<string, number>)) {
@@ -61,6 +69,11 @@ function loadLibc(): Libc {
     errnoName: (n) => names.get(n) ?? `errno ${n}`,
   };
   return libc;
+}
+
+/** What a device binding without koffi says: what is missing, why, and what to install. */
+function koffiMissing(): string {
+  return "bindUdp({ device }) needs the optional dependency koffi (an FFI package: Node's dgram cannot set SO_BINDTODEVICE), which is not installed: npm install koffi";
 }
 
 /** An IPv4 `struct sockaddr_in` for `address:port`. */

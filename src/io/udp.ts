@@ -1,6 +1,6 @@
 /**
  * UDP datagram sockets (IPv4) whose recvfrom and sendto block the calling
- * tasklet only; broadcast, and binding to a network device (seed 001).
+ * tasklet only; broadcast, and binding to a network device (SO_BINDTODEVICE).
  *
  * Receiving: datagrams go first to the tasklets waiting in recvfrom (FIFO),
  * else to `queue`, kept for the next recvfrom: a datagram that reached us

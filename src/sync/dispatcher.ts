@@ -1,6 +1,6 @@
 /**
- * Dispatcher: bodies that run one at a time, in dispatch order (seed 001's
- * DispatchableTasklet).
+ * Dispatcher: bodies that run one at a time, in dispatch order (the ntkd tasklet
+ * interface's DispatchableTasklet).
  *
  * A dispatcher owns at most one runner tasklet at a time, spawned when a
  * body is dispatched and none runs; it runs the queued bodies one after the
@@ -141,7 +141,7 @@ function* runner(d: Dispatcher): Generator<Suspend, void, unknown> {
 
 /**
  * Runs dispatched bodies one at a time, in dispatch order, in a tasklet of
- * its own (seed 001's DispatchableTasklet).
+ * its own (the ntkd tasklet interface's DispatchableTasklet).
  *
  * @example
  * const d = new Dispatcher();

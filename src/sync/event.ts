@@ -1,6 +1,6 @@
 /**
  * Event: a notification that tasklets block on until another sets it
- * (seed 002's notification event; Python's threading.Event).
+ * (the Qpid event channel's notification event; Python's threading.Event).
  *
  * Invariants: `waiters` is empty while `flag` is set (set() wakes every
  * waiter, in order, and a wait on a set event returns at once). reset()

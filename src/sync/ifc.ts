@@ -1,5 +1,5 @@
 /**
- * Inter-tasklet calls (seed 003's IFC): post a function to another tasklet,
+ * Inter-tasklet calls (libtf's inter-fibre calls): post a function to another tasklet,
  * to run inside it (it is `current()`, its TaskletLocals are visible) at a
  * point where it is suspended in a consistent state; wait for the result if
  * you want it.

@@ -1,5 +1,5 @@
 /**
- * Mutex: a fair lock with FIFO hand-off (seed 003's fibre mutex, seed 004's
+ * Mutex: a fair lock with FIFO hand-off (libtf's fibre mutex, libwire's
  * fair, cheap lock).
  *
  * Invariants:
@@ -13,7 +13,7 @@
  *     that ended.
  *
  * A waiter that was handed the lock and is killed (or times out) before it
- * runs again holds the lock in hand, as DESIGN.md says of every wait ("a
+ * runs again holds the lock in hand, as docs/design.md says of every wait ("a
  * kill never loses what a wait already won"): the kill lands at its next
  * operation, after `lock()` returned. So it must unlock in its cleanup:
  * `withLock(m, body)` does, in a `finally`. A tasklet that ends holding a

@@ -1,5 +1,5 @@
 /**
- * TaskletPool: at most n tasklets at once (seed 004's wire_pool: allocating
+ * TaskletPool: at most n tasklets at once (libwire's wire_pool: allocating
  * a wire from a full pool blocks until one ends).
  *
  * Each pool tasklet is watched through a node on its `joiners` queue whose

@@ -26,7 +26,7 @@
  * So exactly one case fires. Sources take a node off their queue and wake it
  * in one step, and a select is woken once, so `win` runs at most once.
  *
- * Fairness (DESIGN.md, "select is uniformly fair"): among the cases ready
+ * Fairness (docs/design.md, "select is uniformly fair"): among the cases ready
  * when step 1 polls, each fires with probability 1/(how many are ready),
  * whatever its position and the cases around it. The first ready case of a
  * uniformly random order is uniform among the ready ones, by symmetry. A

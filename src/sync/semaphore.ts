@@ -1,5 +1,5 @@
 /**
- * Semaphore: a counting semaphore with FIFO hand-off (seed 003).
+ * Semaphore: a counting semaphore with FIFO hand-off (libtf's semaphores).
  *
  * Invariants:
  *   - `waiters` is non-empty only while `permits` is 0: `release` hands its
@@ -10,7 +10,7 @@
  *     exceeds `size`, and a `release` while `permits === size` (nothing is
  *     held) is refused, as Go's semaphore.Weighted panics. A kill or a timeout
  *     of a waiter that was not woken withdraws its node and takes nothing;
- *     one that was woken holds its permit (DESIGN.md: a kill never loses
+ *     one that was woken holds its permit (docs/design.md: a kill never loses
  *     what a wait already won) and must release it in its cleanup, as
  *     `withPermit` does.
  */

@@ -1,5 +1,5 @@
 /**
- * tasklet/system: seed 001's ITasklet interfaces, their implementation over
+ * tasklet/system: the `ITasklet` interfaces (after the ntkd tasklet interface), their implementation over
  * this runtime (`createTaskletSystem`), the `Network` it opens sockets on,
  * and a simulated network for tests (`SimNetwork`).
  */

@@ -1,6 +1,6 @@
 /**
  * The network a tasklet system opens its sockets on: the four socket
- * factories of seed 001's ITasklet, apart from everything else, so that the
+ * factories of the `ITasklet` interface, apart from everything else, so that the
  * same ITasklet runs a module over real sockets (`realNetwork`, the default,
  * over `src/io`) or over an in-memory network (`SimNetwork`'s hosts, for
  * tests that drive lost packets and link failures reproducibly).

@@ -146,7 +146,7 @@ export class SimStream implements IConnectedStreamSocket {
   send(b: Uint8Array, len = b.length): Operation<void> {
     return new Now(() => {
       if (this.input.shut) throw new ClosedError("the socket is closed");
-      // A lost peer is a ClosedError (DESIGN.md), with the code a real socket would give.
+      // A lost peer is a ClosedError (docs/design.md), with the code a real socket would give.
       if (this.output.shut) throw new ClosedError("the peer closed the connection (EPIPE)", { code: "EPIPE" });
       this.output.write(b.slice(0, len));
     });

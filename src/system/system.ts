@@ -1,5 +1,5 @@
 /**
- * createTaskletSystem(): seed 001's ITasklet over this runtime.
+ * createTaskletSystem(): the `ITasklet` interface over this runtime.
  *
  * Each method is a thin adapter: it checks its arguments (a clear TypeError
  * or RangeError naming the argument, at the call) and delegates to the

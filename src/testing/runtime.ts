@@ -8,7 +8,7 @@
  * seed (prng.ts), so a seed names one interleaving exactly: the same program
  * with the same seed makes the same choices, and another seed other ones.
  * Without a seed `chooser` stays null and the order is the core's FIFO
- * (DESIGN.md, "Order is a contract"), exactly as on the real runtime.
+ * (docs/design.md, "Order is a contract"), exactly as on the real runtime.
  *
  * A seeded schedule deliberately ignores the FIFO contract among ready
  * tasklets (a spawned tasklet need not run first): it is there to find code

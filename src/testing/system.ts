@@ -1,5 +1,5 @@
 /**
- * createTaskletSystem for tests: seed 001's ITasklet as the system layer
+ * createTaskletSystem for tests: the `ITasklet` interface as the system layer
  * implements it, with its sockets on a simulated host instead of real ones.
  *
  * The system layer's implementation holds no runtime of its own: each
@@ -31,7 +31,7 @@ export interface TestTaskletSystemOptions {
 }
 
 /**
- * Makes seed 001's ITasklet for tests: use it inside `runTest`/`explore`.
+ * Makes an `ITasklet` for tests: use it inside `runTest`/`explore`.
  * Sockets are simulated unless `network` says otherwise.
  *
  * @example

@@ -1,6 +1,6 @@
 /**
  * The timers of one runtime: a 4-ary heap and one host timer armed for the
- * earliest deadline (DESIGN.md, "Timers").
+ * earliest deadline (docs/design.md, "Timers").
  *
  * The host timer is re-armed lazily: only when the run loop goes idle and the
  * earliest deadline differs from the armed one, as libuv computes its poll

@@ -28,8 +28,9 @@ export class Child {
   stderr = "";
   private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-    this.proc = spawn(process.execPath, args, {
+  /** Runs `node args…` (`options.node`: another Node binary than this one). */
+  constructor(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; node?: string } = {}) {
+    this.proc = spawn(options.node ?? process.execPath, args, {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],

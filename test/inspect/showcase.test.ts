@@ -61,3 +61,21 @@ test("npm start's program: a line of progress a second when not on a terminal, t
     bad.kill();
   }
 });
+
+test("npm start's program: --help prints its flags and exits 0; an unknown flag exits 2 naming it, with the usage", async () => {
+  const help = new Child([START, "--help"]);
+  try {
+    assert.equal(await help.exit(), 0, help.stderr);
+    assert.match(help.stdout, /^usage: node dist\/examples\/start\.js \[--clients N\]/);
+    assert.match(help.stdout, /--think MS/);
+  } finally {
+    help.kill();
+  }
+  const bogus = new Child([START, "--clients=3", "--bogus"]);
+  try {
+    assert.equal(await bogus.exit(), 2);
+    assert.match(bogus.stderr, /Unknown option '--bogus'[^\n]*\nusage: node dist\/examples\/start\.js/);
+  } finally {
+    bogus.kill();
+  }
+});
