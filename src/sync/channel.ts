@@ -50,6 +50,7 @@
 import { checkInteger } from "../core/check.js";
 import { ChannelClosedError, ChannelError, ChannelTimeoutError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
+import { valuesOf } from "../core/run.js";
 import { NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue } from "../core/wait.js";
 import { checkMs } from "../time/timers.js";
 import {
@@ -249,6 +250,21 @@ export class Channel<T> {
       if (n.value === OR_DONE) wake(n, DONE);
       else wakeThrow(n, this.closedError());
     }
+  }
+
+  /**
+   * The values until the channel is closed and drained, from async code:
+   * `for await (const v of ch)`. A value that waits is taken at once; else
+   * the loop waits as `recvOrDone` does, in a short root tasklet of this
+   * thread's runtime (`run`), so a channel nothing can feed any more ends the
+   * loop with `DeadlockError`. Leaving the loop (`break`, a throw) takes no
+   * more values. Inside a tasklet, loop on `recvOrDone()` instead.
+   *
+   * @example
+   * for await (const line of lines) console.log(line);
+   */
+  [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    return valuesOf<T>(() => this.tryRecv(), this.recvOrDoneOp, this.describe());
   }
 
   /** `channel#id` with its capacity, for dumps. */
