@@ -56,6 +56,11 @@ import { Slot, WORKER_URL } from "./slot.js";
 
 export type { WorkerPoolOptions } from "./pool-options.js";
 
+/** `spawn<T>`'s arguments: typed when `T` is the exported generator function's type. */
+export type ArgsOf<T> = T extends (...args: infer A) => Operation<unknown> ? A : unknown[];
+/** `spawn<T>`'s result: the exported function's result when `T` is its type, else `T`. */
+export type ResultOf<T> = T extends (...args: never[]) => Operation<infer R> ? R : T;
+
 /**
  * A pool of worker threads, each running its own tasklet runtime. Spawn a
  * tasklet on it by module URL and export name (a generator function), with
@@ -108,11 +113,15 @@ export class WorkerPool {
    * (structured-cloned; a `ThreadChannel` is shared). It waits in the
    * pool's queue until a worker is idle, then stays on that worker.
    *
+   * The type argument is either the tasklet's result, or the exported
+   * function's type (`typeof jobs.sum`), which then also types `args`.
+   *
    * @example
    * const t = pool.spawn<number>(new URL("./jobs.js", import.meta.url), "sum", ch);
+   * const u = pool.spawn<typeof jobs.sum>(new URL("./jobs.js", import.meta.url), "sum", ch); // args checked
    */
-  spawn<T = unknown>(module: string | URL, exportName: string, ...args: unknown[]): PoolTasklet<T> {
-    return this.submit<T>("tasklet", moduleUrl("spawn", module), exportName, args);
+  spawn<T = unknown>(module: string | URL, exportName: string, ...args: ArgsOf<T>): PoolTasklet<ResultOf<T>> {
+    return this.submit<ResultOf<T>>("tasklet", moduleUrl("spawn", module), exportName, args);
   }
 
   /**
@@ -128,7 +137,9 @@ export class WorkerPool {
    * const n = yield* pool.offload(async (p: string) => (await import("node:fs")).readFileSync(p).length, "/etc/hosts");
    * const digest = yield* pool.offload(new URL("./jobs.js", import.meta.url), "sha256", bytes);
    */
-  offload<R>(fn: ((...args: never[]) => R | Promise<R>) | string | URL, ...args: unknown[]): Operation<R> {
+  offload<F extends (...args: never[]) => unknown>(fn: F, ...args: Parameters<F>): Operation<Awaited<ReturnType<F>>>;
+  offload<R = unknown>(module: string | URL, exportName: string, ...args: unknown[]): Operation<R>;
+  offload<R>(fn: ((...args: never[]) => unknown) | string | URL, ...args: unknown[]): Operation<R> {
     let job: PoolTasklet<R>;
     if (typeof fn === "function") {
       job = this.submit<R>("source", functionSource(fn), fn.name, args);

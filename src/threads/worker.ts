@@ -164,8 +164,22 @@ async function startCall(m: RunMessage): Promise<void> {
     done(m.id, "ok", v);
   } catch (e) {
     calls--;
-    done(m.id, "error", e);
+    done(m.id, "error", m.kind === "source" ? explainSource(e) : e);
   }
+}
+
+/**
+ * A function offloaded as source runs without its closure: a variable from
+ * outside it is not defined on the worker. Say so, instead of leaving a bare
+ * "x is not defined" that points at code the caller did not write that way.
+ */
+function explainSource(e: unknown): unknown {
+  if (!(e instanceof ReferenceError)) return e;
+  const err = new ReferenceError(
+    `offload: ${e.message}: the function is sent to the worker as its source, without the variables around it; pass what it uses as arguments (offload((x, k) => x * k, x, k)) or export it from a module (offload(url, "name", ...args))`,
+  );
+  err.stack = `${err.name}: ${err.message}\n${(e.stack ?? "").split("\n").slice(1).join("\n")}`;
+  return err;
 }
 
 port.on("message", (m: ToWorker) => {
