@@ -63,6 +63,12 @@ export interface Suspend {
  * Generator functions that use operations are declared to return
  * `Operation<T>`:
  *
+ * An operation is not a promise: `await` of one of the runtime's operations
+ * (`await sleep(100)`, a forgotten `yield*` in async code) rejects with a
+ * `TypeError` that says to use `yield*`, or `run()` from async code. An
+ * operation written as a generator function (`timeout()`, your own
+ * helpers) is a plain generator, which `await` cannot catch.
+ *
  * @example
  * function* twice(ch: Channel<number>): Operation<number> {
  *   return (yield* ch.recv()) + (yield* ch.recv());

@@ -143,6 +143,7 @@ export class ThreadChannel<T = unknown> {
    * holding one) is a `TypeError` when the send starts; nothing is sent.
    */
   send(v: T): Operation<void> & Waitable<void> {
+    if (this.closeAfterPending) throw new ChannelError(`send on closed ${this.describe()}`);
     return new SendOp(this, v);
   }
 
@@ -196,6 +197,7 @@ export class ThreadChannel<T = unknown> {
 
   /** Sends without blocking if there is room (rendezvous: a receiver waits for it); false otherwise. */
   trySend(v: T): boolean {
+    if (this.closeAfterPending) throw new ChannelError(`send on closed ${this.describe()}`);
     return this.w.trySend(encode(this.w, v, "ThreadChannel.trySend"));
   }
 
@@ -271,7 +273,8 @@ export class ThreadChannel<T = unknown> {
 /** The tasklet that writes what `sendAsync` queued on this thread, in order. */
 function* sendPending<T>(ch: ThreadChannel<T>, q: Fifo<T>): Operation<void> {
   try {
-    while (q.length > 0) yield* ch.send(q.shift());
+    // Not ch.send(): after a close on this thread, send() refuses; these values were sent before it.
+    while (q.length > 0) yield* new SendOp(ch, q.shift());
   } catch (e) {
     if (!(e instanceof ChannelError)) throw e;
     throw new ChannelError(

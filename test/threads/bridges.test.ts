@@ -70,6 +70,8 @@ test("ThreadChannel.sendAsync from ordinary code never blocks, keeps order past 
     ch.close();
     assert.equal(ch.closed, true);
     assert.throws(() => ch.sendAsync(99), ChannelError);
+    assert.throws(() => ch.send(99), ChannelError, "a send after close on this thread is refused");
+    assert.throws(() => ch.trySend(99), ChannelError);
     const got = await pool.spawn<typeof jobs.drain>(JOBS, "drain", ch).result();
     assert.deepEqual(
       got,
