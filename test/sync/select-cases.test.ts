@@ -349,7 +349,11 @@ test("until(promise): when it loses, the promise's value is still its result aft
     const q = new Promise<string>((r) => {
       later = r;
     });
-    yield* winsOverRecv(until(q), () => later("won"), (v) => assert.equal(v, "won"));
+    yield* winsOverRecv(
+      until(q),
+      () => later("won"),
+      (v) => assert.equal(v, "won"),
+    );
     resolve("kept");
     assert.equal(yield* u, "kept");
     assert.equal(runtime().holds, 0);
