@@ -3,7 +3,7 @@
  * The package's main entry: the core, time and sync layers.
  */
 
-export { call } from "./core/call.js";
+export { call, until } from "./core/call.js";
 export {
   ChannelClosedError,
   ChannelError,

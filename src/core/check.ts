@@ -60,13 +60,26 @@ function describeObject(v: object | null): string {
   return "an object";
 }
 
-/** Whether `v` is a promise or any object with a `then` method. */
+/** Whether `v` is a promise or any object with a `then` method (not an operation's trap, `awaitedOperation`). */
 export function isThenable(v: unknown): boolean {
-  return (
-    (typeof v === "object" || typeof v === "function") &&
-    v !== null &&
-    typeof (v as { then?: unknown }).then === "function"
+  if ((typeof v !== "object" && typeof v !== "function") || v === null) return false;
+  const then = (v as { then?: unknown }).then;
+  return typeof then === "function" && then !== awaitedOperation;
+}
+
+/**
+ * The `then` of every operation (op.ts puts it on `Op.prototype`): `await op`
+ * and `Promise.resolve(op)` call it, and it rejects with a TypeError that says
+ * what to do, where an object without `then` would be awaited as itself, at
+ * once and silently. `yield*` never reads `then`, so tasklets pay nothing.
+ */
+export function awaitedOperation(this: object, _resolve?: unknown, reject?: (e: unknown) => void): void {
+  const name = (this as { constructor?: { name?: unknown } }).constructor?.name;
+  const e = new TypeError(
+    `await of an operation${typeof name === "string" && name !== "" ? ` (${name})` : ""}: it is an operation, not a promise: use yield* inside a tasklet (yield* op), or run() from async code (await run(function* () { return yield* op; }))`,
   );
+  if (typeof reject === "function") reject(e);
+  else throw e;
 }
 
 /** `fn: arg must be expected, got describe(got)` as a TypeError (the wrong type). */

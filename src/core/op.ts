@@ -47,6 +47,7 @@
  * `Op`); test/inspect/dump.test.ts probes each kind of wait.
  */
 
+import { awaitedOperation } from "./check.js";
 import { TaskletError } from "./errors.js";
 import { BLOCKED, F_AT_NEXT_OP, F_PENDING, F_PENDING_CALL, F_UNWINDING, READY, RESUME_RETURN } from "./flags.js";
 import type { Tasklet } from "./tasklet.js";
@@ -62,6 +63,12 @@ export interface Suspend {
  * An operation that produces a `T`: use it with `yield*` inside a tasklet.
  * Generator functions that use operations are declared to return
  * `Operation<T>`:
+ *
+ * An operation is not a promise: `await` of one of the runtime's operations
+ * (`await sleep(100)`, a forgotten `yield*` in async code) rejects with a
+ * `TypeError` that says to use `yield*`, or `run()` from async code. An
+ * operation written as a generator function (`timeout()`, your own
+ * helpers) is a plain generator, which `await` cannot catch.
  *
  * @example
  * function* twice(ch: Channel<number>): Operation<number> {
@@ -167,6 +174,15 @@ export abstract class Op<T> implements Operation<T> {
   }
   abstract start(t: Tasklet): T | Park;
 }
+
+// `await op` (a forgotten `yield*`, or async code) rejects with a TypeError
+// that says to use `yield*` or run(). On the prototype and out of the class,
+// so the types do not make an operation look like a promise (TS still refuses
+// nothing: `await` accepts any value) and no instance grows a field. Ops made
+// by generator functions (`timeout()`, user helpers) are plain generators and
+// have no trap.
+// biome-ignore lint/suspicious/noThenProperty: the thenable is the trap that makes `await op` fail loudly
+Object.defineProperty(Op.prototype, "then", { value: awaitedOperation, writable: true, configurable: true });
 
 /**
  * Where the suspended tasklet `t` stands: an Error whose stack lists its

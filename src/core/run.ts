@@ -21,16 +21,25 @@ export interface RunOptions {
   onUncaught?: (error: UncaughtError) => void;
   /** The runtime to run on (the testing layer passes its own); default: this thread's. */
   runtime?: Runtime;
+  /**
+   * Aborting it kills the root: its cleanup (`finally`) runs, then `run()`
+   * rejects with `KilledError` whose `cause` is the signal's reason. An
+   * already aborted signal kills the root before its body starts.
+   */
+  signal?: AbortSignal;
 }
 
 /**
  * Runs `body` as a root tasklet from ordinary code: the promise settles with
  * the body's value or error. Tasklets the body spawns outside a `scope`
  * outlive it, as goroutines do. If every tasklet blocks with nothing left
- * that could wake one, the promise rejects with `DeadlockError`.
+ * that could wake one, the promise rejects with `DeadlockError`. With
+ * `signal`, an abort kills the root (its cleanup runs) and the promise
+ * rejects with `KilledError`, `cause` the abort's reason.
  *
  * @example
  * const n = await run(function* () { yield* sleep(10); return 42; });
+ * await run(serve(), { signal: AbortSignal.timeout(5000) });
  */
 export function run<T>(body: Body<T>, options?: RunOptions): Promise<T> {
   const level = checkOptions("run", options);
@@ -38,14 +47,51 @@ export function run<T>(body: Body<T>, options?: RunOptions): Promise<T> {
   const gen = toIterator("run", body);
   const onUncaught = options?.onUncaught;
   const group = onUncaught === undefined ? defaultGroup(rt) : { onUncaught };
+  const signal = options?.signal;
   return new Promise<T>((resolve, reject) => {
-    rt.spawnRoot(gen, options?.name ?? "root", level, group, (t, deadlock) => {
+    let onAbort: (() => void) | null = null;
+    const root = rt.spawnRoot(gen, options?.name ?? "root", level, group, (t, deadlock) => {
+      if (onAbort !== null) signal?.removeEventListener("abort", onAbort);
       if (deadlock !== null) reject(deadlock);
       else if (t.state === FAILED) reject(t.value);
-      else if (t.state === KILLED) reject(new KilledError(`${t.describe()} was killed`));
+      else if (t.state === KILLED) reject(killedError(t, signal));
       else resolve(t.value as T);
     });
+    if (signal === undefined) return;
+    if (signal.aborted) {
+      root.kill();
+      return;
+    }
+    onAbort = () => root.kill();
+    signal.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+function killedError(t: Tasklet, signal: AbortSignal | undefined): KilledError {
+  if (signal?.aborted !== true) return new KilledError(`${t.describe()} was killed`);
+  return new KilledError(`${t.describe()} was killed: run()'s signal was aborted`, { cause: signal.reason });
+}
+
+/**
+ * The loop of `for await` over a channel (Channel, ThreadChannel): a value
+ * that waits is taken at once (`take`); otherwise one wait for `recvOrDone`
+ * in a short root tasklet of this thread's runtime. Ends at `done`.
+ */
+export async function* valuesOf<T>(
+  take: () => { ok: true; value: T } | { ok: false },
+  recvOrDone: Operation<{ done: false; value: T } | { done: true; value?: undefined }>,
+  name: string,
+): AsyncGenerator<T, void, undefined> {
+  for (;;) {
+    const r = take();
+    if (r.ok) {
+      yield r.value;
+      continue;
+    }
+    const w = await run(recvOrDone, { name: `for await over ${name}` });
+    if (w.done) return;
+    yield w.value;
+  }
 }
 
 /** Kills every other live tasklet of `rt` and waits until all have ended. */

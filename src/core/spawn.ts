@@ -11,7 +11,7 @@ import {
 import { TaskletError, type UncaughtError } from "./errors.js";
 import { current, type Operation, type Suspend } from "./op.js";
 import { Runtime, runtime } from "./runtime.js";
-import { type Group, PRIORITY_LEVELS, type Priority, type Tasklet } from "./tasklet.js";
+import { type Group, PRIORITY_LEVELS, type Priority, Tasklet } from "./tasklet.js";
 
 /** What `spawn` runs: a generator, or a function that returns one. */
 export type Body<T> = Operation<T> | (() => Operation<T>);
@@ -66,6 +66,9 @@ export function toIterator<T>(what: string, body: Body<T>): Iterator<Suspend, T,
     claimed[CLAIMED] = true;
     return it as Iterator<Suspend, T, unknown>;
   }
+  if (it instanceof Tasklet) {
+    throw typeError(what, "body", BODY, it, "a Tasklet is already running: wait for it with t.join()");
+  }
   if (typeof it === "object" && it !== null && typeof (it as Operation<T>)[Symbol.iterator] === "function") {
     // An operation (sleep(5), ch.recv()): its iterator is shared, so run it from a generator of its own.
     return delegate(it as Operation<T>);
@@ -97,7 +100,7 @@ function* delegate<T>(op: Operation<T>): Generator<Suspend, T, unknown> {
 
 /** The options each entry point knows; spawn's for any other (TaskletPool.spawn). run.ts and the lead's main() pass their name. */
 const OPTION_KEYS: Readonly<Record<string, readonly string[]>> = {
-  run: ["name", "onUncaught", "runtime"],
+  run: ["name", "onUncaught", "runtime", "signal"],
   main: ["name", "runtime", "exit", "stderr"],
 };
 const SPAWN_KEYS: readonly string[] = ["name", "joinable", "priority"];
@@ -118,6 +121,9 @@ export function checkOptions(what: string, options: SpawnOptions | RootOptions |
   if (o.runtime !== undefined && !(o.runtime instanceof Runtime)) {
     throw typeError(what, "options.runtime", "a Runtime (createTestRuntime() makes one)", o.runtime);
   }
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+    throw typeError(what, "options.signal", "an AbortSignal", o.signal);
+  }
   if (o.exit !== undefined) checkBoolean(what, "options.exit", o.exit);
   if (o.stderr !== undefined && typeof (o.stderr as { write?: unknown } | null)?.write !== "function") {
     throw typeError(what, "options.stderr", "an object with a write(text) method", o.stderr);
@@ -131,6 +137,7 @@ interface RootOptions {
   name?: string;
   onUncaught?: unknown;
   runtime?: unknown;
+  signal?: unknown;
   exit?: boolean;
   stderr?: unknown;
 }

@@ -241,6 +241,39 @@ export class Tasklet<T = unknown> {
     return new JoinOp(this, true);
   }
 
+  /**
+   * The tasklet's end as a promise, for async code: resolves with its value,
+   * rejects with its error (which counts as joined), `KilledError` if it was
+   * killed, `DeadlockError` if it can never end. A named method and not
+   * `await t`: a thenable handle would be awaited wherever a promise
+   * machinery meets it (returned from an async function, resolved into a
+   * promise), turning code that passes a handle around into a hidden join.
+   * Throws `NotJoinableError` if spawned with `joinable: false`. (The same
+   * method as `PoolTasklet.result()`, the handle of a tasklet on a worker.)
+   *
+   * @example
+   * const t = spawn(worker());
+   * const value = await t.result();
+   */
+  result(): Promise<T> {
+    const op = this.join();
+    if (this.state >= RETURNED) {
+      try {
+        return Promise.resolve(this.outcome());
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.rt.spawnRoot(waitFor(op), `result of ${this.describe()}`, 1, this.group, (t, deadlock) => {
+        if (deadlock !== null) reject(deadlock);
+        else if (t.state === RETURNED) resolve(t.value as T);
+        else if (t.state === FAILED) reject(t.value);
+        else reject(new KilledError(`${t.describe()} was killed`));
+      });
+    });
+  }
+
   /** `#id name`, as reports print it. */
   describe(): string {
     return `#${this.id} ${this.name}`;
@@ -284,6 +317,24 @@ export class Tasklet<T = unknown> {
     return `Tasklet(${this.describe()}, ${this.stateName})`;
   }
 }
+
+function* waitFor<T>(op: Operation<T>): Generator<unknown, T, unknown> {
+  return yield* op;
+}
+
+// `yield* spawn(...)` (Effection's habit) would fail with "… is not
+// iterable": a tasklet is a handle, not an operation, so its iterator says
+// what to write instead. On the prototype and out of the class: spawn pays
+// nothing, and the types still refuse `yield* t` at compile time.
+Object.defineProperty(Tasklet.prototype, Symbol.iterator, {
+  value: function notAnOperation(this: Tasklet): never {
+    throw new TypeError(
+      `yield* of ${this.describe()}: spawn returns a Tasklet, not an operation: use t.join() to wait for it (yield* t.join())`,
+    );
+  },
+  writable: true,
+  configurable: true,
+});
 
 /**
  * join(), and the runtime's own wait for an end (`withValue` false: any

@@ -1,6 +1,6 @@
 /**
- * Channels: typed FIFO pipes between tasklets (Go's `chan`, seed 001's
- * IChannel, libwire's wire_channel). The user's API is `Channel`; its ops
+ * Channels: typed FIFO pipes between tasklets (Go's `chan`, the ntkd tasklet
+ * interface's IChannel, libwire's wire_channel). The user's API is `Channel`; its ops
  * (channel-ops.ts) are `Waitable`s (core/wait.ts), so a single `recv()` and
  * a recv case of a select go through the same code: `poll` completes at
  * once if it can, `enqueue` registers a node, the channel ends the wait
@@ -9,7 +9,7 @@
  * State of a channel (only this file touches it, but for the ops'
  * `enqueue`, which push nodes on recvq and sendq):
  *   buf    values sent and not yet received. `send` fills it up to
- *          `capacity`; `sendAsync` ignores capacity (seed 001), so it may
+ *          `capacity`; `sendAsync` ignores capacity (as the ntkd tasklet interface's send), so it may
  *          hold more. Made on first use (a rendezvous channel rarely needs it).
  *   recvq  blocked receivers: WaitNodes of single waits and of select cases.
  *          `node.value` is the receiver's flavour: OR_DONE for recvOrDone
@@ -50,6 +50,7 @@
 import { checkInteger } from "../core/check.js";
 import { ChannelClosedError, ChannelError, ChannelTimeoutError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
+import { valuesOf } from "../core/run.js";
 import { NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue } from "../core/wait.js";
 import { checkMs } from "../time/timers.js";
 import {
@@ -124,7 +125,7 @@ export class Channel<T> {
 
   /**
    * Queues `v` without blocking and without yielding, past any capacity
-   * (seed 001). Callable from ordinary code too (a host callback feeding a
+   * (as the ntkd tasklet interface's channels). Callable from ordinary code too (a host callback feeding a
    * tasklet). Throws `ChannelError` if the channel is closed.
    *
    * @example
@@ -211,7 +212,7 @@ export class Channel<T> {
 
   /**
    * Values waiting to be received (buffered or offered by blocked senders)
-   * when positive; blocked receivers when negative (seed 001's get_balance).
+   * when positive; blocked receivers when negative (the ntkd tasklet interface's get_balance).
    */
   get balance(): number {
     return (this.buf === null ? 0 : this.buf.length) + this.sendq.length - this.recvq.length;
@@ -249,6 +250,21 @@ export class Channel<T> {
       if (n.value === OR_DONE) wake(n, DONE);
       else wakeThrow(n, this.closedError());
     }
+  }
+
+  /**
+   * The values until the channel is closed and drained, from async code:
+   * `for await (const v of ch)`. A value that waits is taken at once; else
+   * the loop waits as `recvOrDone` does, in a short root tasklet of this
+   * thread's runtime (`run`), so a channel nothing can feed any more ends the
+   * loop with `DeadlockError`. Leaving the loop (`break`, a throw) takes no
+   * more values. Inside a tasklet, loop on `recvOrDone()` instead.
+   *
+   * @example
+   * for await (const line of lines) console.log(line);
+   */
+  [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    return valuesOf<T>(() => this.tryRecv(), this.recvOrDoneOp, this.describe());
   }
 
   /** `channel#id` with its capacity, for dumps. */

@@ -29,8 +29,11 @@ class EventWaitOp extends WaitOp<void> {
 
 /**
  * A flag tasklets can wait for: `wait()` blocks until `set()`; once set, it
- * stays set (every wait returns at once) until `reset()`. (Import it by
- * name: it shadows the global DOM `Event` of Node in that module.)
+ * stays set (every wait returns at once) until `reset()`. Import it by
+ * name: without the import, `new Event()` is Node's global (DOM) `Event`,
+ * whose constructor throws without a type argument, which has no `wait()`
+ * or `set()`, and which `select` refuses naming this import. The name stays:
+ * it is the usual one (Python's threading.Event), and the mistake is loud.
  *
  * @example
  * const ready = new Event();

@@ -302,6 +302,18 @@ class SelectOp<C extends readonly Waitable<unknown>[]> extends Op<Selected<C>> i
 }
 
 /**
+ * Node has a global `Event` (the DOM's): `new Event("x")` without an import
+ * of ours compiles and makes one. Its methods differ (no `wait`, `set`,
+ * `waitCase`), so the mistake fails at its first use; passed as a case it
+ * would read "[object Event]", so the error names the import.
+ */
+function globalEventHint(c: unknown): string {
+  const G = (globalThis as { Event?: unknown }).Event;
+  if (typeof G !== "function" || !(c instanceof (G as new (type: string) => object))) return "";
+  return ": this is Node's global Event (the DOM's): import { Event } from \"tasklet\" and pass ev.waitCase()";
+}
+
+/**
  * Waits for the first of several cases and tells which fired: `{ index,
  * value }`, where `index` is the case's position and narrows `value`'s type.
  * Exactly one case fires; the others are withdrawn without taking anything.
@@ -340,7 +352,7 @@ export function select<const C extends readonly Waitable<unknown>[]>(...cases: C
       typeof c.dequeue !== "function"
     ) {
       throw new TypeError(
-        `select: case ${i} is not a Waitable (ch.recv(), ch.send(v), t.join(), after(ms), defaultCase()), got ${String(c)}`,
+        `select: case ${i} is not a Waitable (ch.recv(), ch.send(v), t.join(), after(ms), defaultCase()), got ${String(c)}${globalEventHint(c)}`,
       );
     }
   }

@@ -15,10 +15,14 @@
  */
 
 import { checkInteger, checkOptionKeys, rangeError } from "../core/check.js";
-import { ChannelClosedError, ChannelTimeoutError, TimeoutError } from "../core/errors.js";
+import { ChannelClosedError, ChannelError, ChannelTimeoutError, TimeoutError } from "../core/errors.js";
 import { Op, type Operation, type Park } from "../core/op.js";
+import { valuesOf } from "../core/run.js";
+import { spawn } from "../core/spawn.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/wait.js";
+import type { RecvResult } from "../sync/channel.js";
+import { Ring as Fifo } from "../sync/ring.js";
 import { timeout } from "../time/timeout.js";
 import { checkMs } from "../time/timers.js";
 import {
@@ -34,7 +38,9 @@ import {
   WAITING_RECEIVERS,
   WAITING_SENDERS,
 } from "./ring.js";
-import { encode, Waiters } from "./waiters.js";
+import { encode, OR_DONE, Waiters } from "./waiters.js";
+
+const DONE: RecvResult<never> = Object.freeze({ done: true, value: undefined });
 
 export interface ThreadChannelOptions {
   /** Size of the shared ring in bytes (default 64 KiB): the largest value it can carry, encoded. */
@@ -75,8 +81,13 @@ export class ThreadChannel<T = unknown> {
   /** @internal The shared state. */
   readonly ring: Ring;
   private readonly recvOp: RecvOp<T>;
+  private readonly recvOrDoneOp: RecvOrDoneOp<T>;
   /** @internal This thread's waiters (waiters.ts). */
   readonly w: Waiters;
+  /** Values `sendAsync` could not write at once, in order; a tasklet of this thread sends them. */
+  private pending: Fifo<T> | null = null;
+  /** close() was called on this thread while `pending` had values: it closes when they are sent. */
+  private closeAfterPending = false;
 
   constructor(capacity = 0, options?: ThreadChannelOptions) {
     const shared = adopting;
@@ -93,6 +104,7 @@ export class ThreadChannel<T = unknown> {
       this.ring = Ring.create(capacity, bytes);
     }
     this.recvOp = new RecvOp(this);
+    this.recvOrDoneOp = new RecvOrDoneOp(this);
     this.w = new Waiters(this.ring, `thread channel ${this.ring.key} (capacity ${this.ring.h[CAPACITY]})`);
     const key = this.ring.key;
     registry.set(key, new WeakRef(this as ThreadChannel<unknown>));
@@ -121,7 +133,7 @@ export class ThreadChannel<T = unknown> {
 
   /** Whether `close()` was called (on any thread). */
   get closed(): boolean {
-    return Atomics.load(this.ring.h, CLOSED) !== 0;
+    return this.closeAfterPending || Atomics.load(this.ring.h, CLOSED) !== 0;
   }
 
   /**
@@ -131,12 +143,38 @@ export class ThreadChannel<T = unknown> {
    * holding one) is a `TypeError` when the send starts; nothing is sent.
    */
   send(v: T): Operation<void> & Waitable<void> {
+    if (this.closeAfterPending) throw new ChannelError(`send on closed ${this.describe()}`);
     return new SendOp(this, v);
   }
 
   /** Receives the next value; throws `ChannelClosedError` once closed and drained. Also a select case. */
   recv(): Operation<T> & Waitable<T> {
     return this.recvOp;
+  }
+
+  /**
+   * Receives the next value as `{ done: false, value }`, or `{ done: true }`
+   * once the channel is closed and drained (on any thread): the loop until
+   * close. Also a select case.
+   *
+   * @example
+   * for (let r = yield* ch.recvOrDone(); !r.done; r = yield* ch.recvOrDone()) total += r.value;
+   */
+  recvOrDone(): Operation<RecvResult<T>> & Waitable<RecvResult<T>> {
+    return this.recvOrDoneOp;
+  }
+
+  /**
+   * The values until the channel is closed and drained, from async code on
+   * this thread: `for await (const v of ch)`. Each wait is a short root
+   * tasklet of this thread's runtime (`run`); leaving the loop takes no more
+   * values. Inside a tasklet, loop on `recvOrDone()`.
+   *
+   * @example
+   * for await (const n of results) total += n;
+   */
+  [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    return valuesOf<T>(() => this.tryRecv(), this.recvOrDoneOp, this.describe());
   }
 
   /** As `recv`, throwing `ChannelTimeoutError` after `ms` without a value. */
@@ -159,11 +197,56 @@ export class ThreadChannel<T = unknown> {
 
   /** Sends without blocking if there is room (rendezvous: a receiver waits for it); false otherwise. */
   trySend(v: T): boolean {
+    if (this.closeAfterPending) throw new ChannelError(`send on closed ${this.describe()}`);
     return this.w.trySend(encode(this.w, v, "ThreadChannel.trySend"));
   }
 
-  /** Closes the channel on every thread. Values sent before are still received. Idempotent. */
+  /**
+   * Sends `v` without blocking the caller, from a tasklet or from ordinary
+   * code on this thread (a host callback): written at once if the channel
+   * has room, else queued on this thread and sent, in order, by a tasklet
+   * of this thread's runtime as room comes. Unlike a local `Channel`, whose
+   * buffer can grow past its capacity, the shared ring cannot: the queue is
+   * this thread's. `close()` on this thread waits for it (the values are
+   * still received); a close by another thread while values are queued here
+   * drops them and is reported as an uncaught `ChannelError` naming how many.
+   * Throws `ChannelError` if the channel is closed, and a value that cannot
+   * cross threads throws at the call.
+   *
+   * @example
+   * socket.on("data", (d) => ch.sendAsync(d));
+   */
+  sendAsync(v: T): void {
+    if (this.closeAfterPending) throw new ChannelError(`send on closed ${this.describe()}`);
+    const e = encode(this.w, v, "ThreadChannel.sendAsync");
+    let q = this.pending;
+    if (q === null) {
+      if (this.w.trySend(e)) return;
+      q = this.pending = new Fifo<T>();
+      spawn(sendPending(this, q), { name: `sendAsync to ${this.describe()}`, joinable: false });
+    }
+    q.push(v);
+  }
+
+  /** @internal The sendAsync tasklet ended: its queue is empty, or the channel was closed elsewhere. */
+  pendingSent(): void {
+    this.pending = null;
+    if (this.closeAfterPending) {
+      this.closeAfterPending = false;
+      this.close();
+    }
+  }
+
+  /**
+   * Closes the channel on every thread. Values sent before are still
+   * received (those `sendAsync` queued on this thread included: the close
+   * takes effect once they are written). Idempotent.
+   */
   close(): void {
+    if (this.pending !== null && this.pending.length > 0) {
+      this.closeAfterPending = true;
+      return;
+    }
     const r = this.ring;
     const h = r.h;
     r.lock();
@@ -187,6 +270,22 @@ export class ThreadChannel<T = unknown> {
   }
 }
 
+/** The tasklet that writes what `sendAsync` queued on this thread, in order. */
+function* sendPending<T>(ch: ThreadChannel<T>, q: Fifo<T>): Operation<void> {
+  try {
+    // Not ch.send(): after a close on this thread, send() refuses; these values were sent before it.
+    while (q.length > 0) yield* new SendOp(ch, q.shift());
+  } catch (e) {
+    if (!(e instanceof ChannelError)) throw e;
+    throw new ChannelError(
+      `ThreadChannel.sendAsync: ${q.length + 1} value(s) queued on this thread were not sent: ${ch.describe()} was closed by another thread`,
+      { cause: e },
+    );
+  } finally {
+    ch.pendingSent();
+  }
+}
+
 class RecvOp<T> extends Op<T> implements Waitable<T> {
   constructor(private readonly ch: ThreadChannel<T>) {
     super();
@@ -202,7 +301,8 @@ class RecvOp<T> extends Op<T> implements Waitable<T> {
     const v = ch.w.takeOne();
     if (v !== EMPTY) return v as T;
     // CLOSED is set under the lock and nothing is written after it: empty then closed is drained.
-    if (ch.closed) throw new ChannelClosedError(`recv on closed and drained ${ch.describe()}`);
+    if (Atomics.load(ch.ring.h, CLOSED) !== 0)
+      throw new ChannelClosedError(`recv on closed and drained ${ch.describe()}`);
     return NOT_READY;
   }
   enqueue(n: WaitNode): void {
@@ -213,6 +313,35 @@ class RecvOp<T> extends Op<T> implements Waitable<T> {
   }
   describe(): string {
     return `recv on ${this.ch.describe()}`;
+  }
+}
+
+/** recvOrDone: as RecvOp, with `done` for a closed and drained channel (its node is marked OR_DONE). */
+class RecvOrDoneOp<T> extends Op<RecvResult<T>> implements Waitable<RecvResult<T>> {
+  constructor(private readonly ch: ThreadChannel<T>) {
+    super();
+  }
+  start(t: Tasklet): RecvResult<T> | Park {
+    const v = this.poll();
+    if (v !== NOT_READY) return v;
+    return this.ch.w.parkReceiver(t, OR_DONE);
+  }
+  poll(): RecvResult<T> | NotReady {
+    const ch = this.ch;
+    if (ch.w.hasLocalReceivers()) return NOT_READY;
+    const v = ch.w.takeOne();
+    if (v !== EMPTY) return { done: false, value: v as T };
+    if (Atomics.load(ch.ring.h, CLOSED) !== 0) return DONE;
+    return NOT_READY;
+  }
+  enqueue(n: WaitNode): void {
+    this.ch.w.enqueueReceiver(n, OR_DONE);
+  }
+  dequeue(n: WaitNode): void {
+    this.ch.w.dequeueNode(n);
+  }
+  describe(): string {
+    return `recvOrDone on ${this.ch.describe()}`;
   }
 }
 

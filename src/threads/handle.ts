@@ -68,7 +68,7 @@ export class PoolTasklet<T = unknown> {
   constructor(
     readonly id: number,
     readonly name: string,
-    /** @internal */
+    // internal: the job's message, for the pool
     readonly msg: RunMessage,
     private readonly owner: JobOwner,
   ) {}

@@ -42,9 +42,11 @@ function defaultOptions(): WorkerPoolOptions {
  * const digest = yield* offload(new URL("./hash.js", import.meta.url), "sha256", bytes);
  * const sum = yield* offload((n: number) => { let s = 0; for (let i = 0; i < n; i++) s += i; return s; }, 1e9);
  */
-export function offload<R>(
-  fn: ((...args: never[]) => R | Promise<R>) | string | URL,
-  ...args: unknown[]
-): Operation<R> {
-  return defaultPool().offload(fn, ...args);
+export function offload<F extends (...args: never[]) => unknown>(
+  fn: F,
+  ...args: Parameters<F>
+): Operation<Awaited<ReturnType<F>>>;
+export function offload<R = unknown>(module: string | URL, exportName: string, ...args: unknown[]): Operation<R>;
+export function offload(fn: ((...args: never[]) => unknown) | string | URL, ...args: unknown[]): Operation<unknown> {
+  return defaultPool().offload(fn as string, ...(args as [string, ...unknown[]]));
 }

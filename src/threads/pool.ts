@@ -5,11 +5,11 @@
  * job (a tasklet to spawn by module and export name, or an offloaded plain
  * call) waits in ONE queue here, on the thread that owns the pool; a worker
  * asks for a job (`want`) when its runtime is idle and gets exactly one, so
- * a busy worker never holds queued work that another could run (seed 003's
+ * a busy worker never holds queued work that another could run (libtf's
  * big scheduling queue, with the idle-vcpu list as `credit`). A tasklet
  * stays on the worker it started on.
  *
- * Size, growth and shrinking (seed 002's open questions):
+ * Size, growth and shrinking (the Qpid event channel's pool, sized to the cores, grows instead of deadlocking):
  *   - `size` threads (default `os.availableParallelism()`), started lazily,
  *     as queued work needs them; they stay until `close()`, unref'd while
  *     they have no job so they never keep the process alive on their own.
@@ -55,6 +55,11 @@ import { type FromWorker, fromWire, pack, type RunMessage, unpack } from "./prot
 import { Slot, WORKER_URL } from "./slot.js";
 
 export type { WorkerPoolOptions } from "./pool-options.js";
+
+/** `spawn<T>`'s arguments: typed when `T` is the exported generator function's type. */
+export type ArgsOf<T> = T extends (...args: infer A) => Operation<unknown> ? A : unknown[];
+/** `spawn<T>`'s result: the exported function's result when `T` is its type, else `T`. */
+export type ResultOf<T> = T extends (...args: never[]) => Operation<infer R> ? R : T;
 
 /**
  * A pool of worker threads, each running its own tasklet runtime. Spawn a
@@ -108,11 +113,15 @@ export class WorkerPool {
    * (structured-cloned; a `ThreadChannel` is shared). It waits in the
    * pool's queue until a worker is idle, then stays on that worker.
    *
+   * The type argument is either the tasklet's result, or the exported
+   * function's type (`typeof jobs.sum`), which then also types `args`.
+   *
    * @example
    * const t = pool.spawn<number>(new URL("./jobs.js", import.meta.url), "sum", ch);
+   * const u = pool.spawn<typeof jobs.sum>(new URL("./jobs.js", import.meta.url), "sum", ch); // args checked
    */
-  spawn<T = unknown>(module: string | URL, exportName: string, ...args: unknown[]): PoolTasklet<T> {
-    return this.submit<T>("tasklet", moduleUrl("spawn", module), exportName, args);
+  spawn<T = unknown>(module: string | URL, exportName: string, ...args: ArgsOf<T>): PoolTasklet<ResultOf<T>> {
+    return this.submit<ResultOf<T>>("tasklet", moduleUrl("spawn", module), exportName, args);
   }
 
   /**
@@ -128,7 +137,9 @@ export class WorkerPool {
    * const n = yield* pool.offload(async (p: string) => (await import("node:fs")).readFileSync(p).length, "/etc/hosts");
    * const digest = yield* pool.offload(new URL("./jobs.js", import.meta.url), "sha256", bytes);
    */
-  offload<R>(fn: ((...args: never[]) => R | Promise<R>) | string | URL, ...args: unknown[]): Operation<R> {
+  offload<F extends (...args: never[]) => unknown>(fn: F, ...args: Parameters<F>): Operation<Awaited<ReturnType<F>>>;
+  offload<R = unknown>(module: string | URL, exportName: string, ...args: unknown[]): Operation<R>;
+  offload<R>(fn: ((...args: never[]) => unknown) | string | URL, ...args: unknown[]): Operation<R> {
     let job: PoolTasklet<R>;
     if (typeof fn === "function") {
       job = this.submit<R>("source", functionSource(fn), fn.name, args);

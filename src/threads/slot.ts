@@ -6,7 +6,7 @@
  * pool.ts only:
  *   - `online`: the worker has asked for work at least once (it started);
  *   - `credit`: true only while the worker is online, asked for work and was
- *     sent none since (seed 003's idle-vcpu list);
+ *     sent none since (libtf's idle-vcpu list);
  *   - `jobs`: the jobs running on it, by id (a job is here or in the pool's
  *     queue, never both); `calls` counts the offloaded calls among them;
  *   - `retiring`: the pool ended it on purpose; it gets no more work;

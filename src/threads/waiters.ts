@@ -130,9 +130,9 @@ export class Waiters {
   }
 
   /** Parks `t` to receive. On a rendezvous its arrival is room: senders here are served at once. */
-  parkReceiver(t: Tasklet): Park {
+  parkReceiver(t: Tasklet, flavour: typeof OR_DONE | undefined = undefined): Park {
     const n = t.node();
-    n.value = undefined;
+    n.value = flavour;
     this.recvq.pushBack(n);
     this.receiverArrived();
     parked(t);
@@ -172,8 +172,8 @@ export class Waiters {
   }
 
   /** A select case's node waits to receive (select.ts: enqueue must not wake at once). */
-  enqueueReceiver(n: WaitNode): void {
-    n.value = undefined;
+  enqueueReceiver(n: WaitNode, flavour: typeof OR_DONE | undefined = undefined): void {
+    n.value = flavour;
     this.recvq.pushBack(n);
     this.receiverArrived();
     parked(n.t as Tasklet);
@@ -296,14 +296,15 @@ export class Waiters {
       Atomics.sub(h, WAITING_RECEIVERS, 1);
       const t = n.t as Tasklet;
       unparked(t);
-      t.rt.wakeNode(n, v);
+      t.rt.wakeNode(n, n.value === OR_DONE ? { done: false, value: v } : v);
     }
     if (closed) {
       for (let n = q.shift(); n !== null; n = q.shift()) {
         Atomics.sub(h, WAITING_RECEIVERS, 1);
         const t = n.t as Tasklet;
         unparked(t);
-        t.rt.wakeNodeThrow(n, new ChannelClosedError(`recv on closed and drained ${this.label}`));
+        if (n.value === OR_DONE) t.rt.wakeNode(n, CLOSED_DONE);
+        else t.rt.wakeNodeThrow(n, new ChannelClosedError(`recv on closed and drained ${this.label}`));
       }
     }
   }
@@ -354,6 +355,10 @@ export class Waiters {
 function hasRoom(h: Int32Array, cap: number): boolean {
   return (h[COUNT] as number) < (cap === 0 ? (h[WAITING_RECEIVERS] as number) : cap);
 }
+
+/** Marks a receiver node of `recvOrDone`: it is woken with `{ done, value }`, and with `done` at close. */
+export const OR_DONE: unique symbol = Symbol("recvOrDone");
+const CLOSED_DONE = Object.freeze({ done: true, value: undefined });
 
 const parked = crossWaitStarts;
 const unparked = crossWaitEnds;

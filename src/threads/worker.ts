@@ -6,7 +6,7 @@
  * `want` when it is idle, that is when no tasklet of its runtime is ready
  * and no offloaded call runs; the pool answers with one job. A job that
  * arrives when the thread became busy meanwhile is bounced back, so queued
- * work never waits behind a busy thread (seed 003's big scheduling queue).
+ * work never waits behind a busy thread (libtf's big scheduling queue).
  * A tasklet started here stays here; tasklets blocked on a channel or a
  * timer leave the thread idle, so it takes more work (M:N).
  *
@@ -164,8 +164,22 @@ async function startCall(m: RunMessage): Promise<void> {
     done(m.id, "ok", v);
   } catch (e) {
     calls--;
-    done(m.id, "error", e);
+    done(m.id, "error", m.kind === "source" ? explainSource(e) : e);
   }
+}
+
+/**
+ * A function offloaded as source runs without its closure: a variable from
+ * outside it is not defined on the worker. Say so, instead of leaving a bare
+ * "x is not defined" that points at code the caller did not write that way.
+ */
+function explainSource(e: unknown): unknown {
+  if (!(e instanceof ReferenceError)) return e;
+  const err = new ReferenceError(
+    `offload: ${e.message}: the function is sent to the worker as its source, without the variables around it; pass what it uses as arguments (offload((x, k) => x * k, x, k)) or export it from a module (offload(url, "name", ...args))`,
+  );
+  err.stack = `${err.name}: ${err.message}\n${(e.stack ?? "").split("\n").slice(1).join("\n")}`;
+  return err;
 }
 
 port.on("message", (m: ToWorker) => {

@@ -52,7 +52,7 @@ test("run refuses an unknown option at the call, before the root is spawned", ()
   const log: string[] = [];
   assert.throws(
     () => run(leaf(log, "root"), { onUncuaght: () => {} } as never),
-    /^TypeError: run: unknown option "onUncuaght" in options \(did you mean onUncaught\?\); known options: name, onUncaught, runtime$/,
+    /^TypeError: run: unknown option "onUncuaght" in options \(did you mean onUncaught\?\); known options: name, onUncaught, runtime, signal$/,
   );
   assert.throws(
     () => run(leaf(log, "root"), { name: 7 } as never),

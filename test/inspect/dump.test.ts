@@ -25,6 +25,7 @@ import {
   tasklets,
   timeout,
   trace,
+  until,
   WaitGroup,
 } from "../../src/index.js";
 import { formatDump, waitKey } from "../../src/inspect/dump.js";
@@ -182,16 +183,20 @@ test("probing leaves every tasklet as it was: each resumes with what its wait br
       }
     });
     const e = spawn(recorder());
+    const f = spawn(function* (): Operation<string> {
+      return yield* until(new Promise<string>((r) => setTimeout(() => r("until"), 10)));
+    });
     yield* schedule();
     for (let i = 0; i < 5; i++) {
       dump();
       tasklets();
       yield* schedule();
     }
-    got.push(yield* a.join(), yield* b.join(), yield* c.join(), yield* d.join());
+    assert.match(dump(), /a promise \(until\)/);
+    got.push(yield* a.join(), yield* b.join(), yield* c.join(), yield* d.join(), yield* f.join());
     yield* e.join();
   });
-  assert.deepEqual(got, ["spun", 1, 11, "promised", "TimeoutError"]);
+  assert.deepEqual(got, ["spun", 1, 11, "promised", "TimeoutError", "until"]);
 });
 
 test("probing tasklets blocked on a mutex, semaphore, event, wait group, scope and pool leaves each intact", async () => {

@@ -43,8 +43,11 @@ test("the package holds the license, the changelog, the readme, the built code a
   assert.ok(files.includes("src/index.ts"), "the sources the maps point at are packed");
   const tests = files.filter((f) => /(^|\/)test\/|\.test\.[jt]s/.test(f));
   assert.deepEqual(tests, [], "no tests");
-  const outside = files.filter((f) => !/^(dist\/src\/|src\/)/.test(f) && !/^[A-Z]+(\.md)?$|^package\.json$/.test(f));
-  assert.deepEqual(outside, [], "nothing but dist/src, src and the top-level documents");
+  const outside = files.filter(
+    (f) => !/^(dist\/src\/|src\/)/.test(f) && !/^[A-Z]+(\.md)?$|^package\.json$|^lint\/tasklet\.grit$/.test(f),
+  );
+  assert.deepEqual(outside, [], "nothing but dist/src, src, the lint plugin and the top-level documents");
+  assert.ok(files.includes("lint/tasklet.grit"), "the Biome plugin is packed");
   assert.ok(readFileSync(join(ROOT, "LICENSE"), "utf8").includes("Copyright (c) 2026 the tasklet authors"));
 });
 

@@ -24,6 +24,7 @@ import {
   spawn,
   TaskletPool,
   timeout,
+  until,
   WaitGroup,
 } from "../../src/index.js";
 import { bindUdp, connect, listen } from "../../src/io/index.js";
@@ -332,5 +333,29 @@ test("a child's stdout recv as a case: when it loses, the bytes written later ar
     } finally {
       p.kill();
     }
+  });
+});
+
+test("until(promise): when it loses, the promise's value is still its result afterwards and no hold is left; when it wins, it gives the value", async () => {
+  await run(function* () {
+    let resolve: (v: string) => void = () => {};
+    const p = new Promise<string>((r) => {
+      resolve = r;
+    });
+    const u = until(p);
+    yield* losesToRecv(u);
+    assert.equal(runtime().holds, 0, "the withdrawn case gave its hold back");
+    let later: (v: string) => void = () => {};
+    const q = new Promise<string>((r) => {
+      later = r;
+    });
+    yield* winsOverRecv(
+      until(q),
+      () => later("won"),
+      (v) => assert.equal(v, "won"),
+    );
+    resolve("kept");
+    assert.equal(yield* u, "kept");
+    assert.equal(runtime().holds, 0);
   });
 });
