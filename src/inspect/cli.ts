@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The runner: `tasklet run <app.ts|app.js> [--workers N] [--dump-on-exit] [--trace] [-- args…]`.
+ * The runner: `tasklet run <app.ts|app.js> [--workers N] [--dump-on-exit] [--trace] [-- args…]`,
+ * and `tasklet node --servers URL [--workers N] [--name NAME]`, a cluster node (src/cluster/node.ts).
  *
  * Loads the module and runs its main tasklet (its default export, or an
  * export named `main`: a generator function, called with the arguments
@@ -38,7 +39,10 @@ a generator function, called with the arguments after the file) under main().
   --workers N      size of the worker pool (sets TASKLET_WORKERS)
   --dump-on-exit   print a dump of every tasklet when the main tasklet ends
   --trace          record where each tasklet is spawned, for dumps (sets TASKLET_TRACE=1)
-SIGQUIT (kill -QUIT <pid>) prints a dump of every tasklet; a deadlock prints it and exits 2.`;
+SIGQUIT (kill -QUIT <pid>) prints a dump of every tasklet; a deadlock prints it and exits 2.
+
+       tasklet node --servers nats://HOST:PORT [--workers N] [--name NAME]
+Serves a cluster's jobs (tasklet/cluster) until SIGTERM, which drains it.`;
 
 export interface RunnerArgs {
   file: string;
@@ -164,6 +168,11 @@ async function importTsx(specifier: string, appPath: string): Promise<TsxApi> {
 
 /** The runner's entry: returns the exit code (main() exits the process itself once the app ran). */
 export async function runCli(argv: readonly string[]): Promise<number> {
+  if (argv[0] === "node") {
+    // Loaded only for this command: the cluster layer brings the NATS client.
+    const { runNodeCommand } = await import("../cluster/node.js");
+    return runNodeCommand(argv.slice(1));
+  }
   let args: RunnerArgs;
   try {
     args = parseArgs(argv);

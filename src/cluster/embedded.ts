@@ -1,0 +1,75 @@
+/**
+ * The embedded cluster: one process, no broker. Jobs go to a local
+ * WorkerPool (its shared queue and idle-worker pull are the cluster's, in
+ * miniature); there is no node to lose, so `maxDeliver` never comes into
+ * play.
+ */
+
+import { KilledError } from "../core/errors.js";
+import type { PoolTasklet } from "../threads/handle.js";
+import { WorkerPool } from "../threads/pool.js";
+import { JobBook } from "./book.js";
+import { ClusterJob, type JobBackend, type JobInfo } from "./job.js";
+import { type ResolvedClusterOptions, resolveSpawnOptions, type SpawnOptions } from "./options.js";
+import type { Cluster, NodeInfo } from "./types.js";
+
+export class EmbeddedCluster implements Cluster, JobBackend {
+  readonly mode = "embedded" as const;
+  readonly name: string;
+  private readonly pool: WorkerPool;
+  private readonly handles = new Map<ClusterJob<unknown>, PoolTasklet<unknown>>();
+  private readonly book = new JobBook();
+  private next = 1;
+
+  constructor(private readonly options: ResolvedClusterOptions) {
+    this.name = options.name;
+    this.pool = new WorkerPool({ size: options.workers, name: `${options.name}-worker` });
+  }
+
+  spawn<T = unknown>(module: string | URL, exportName: string, ...args: unknown[]): ClusterJob<T> {
+    return this.spawnWith<T>({}, module, exportName, ...args);
+  }
+
+  spawnWith<T = unknown>(
+    options: SpawnOptions,
+    module: string | URL,
+    exportName: string,
+    ...args: unknown[]
+  ): ClusterJob<T> {
+    resolveSpawnOptions(options, this.options);
+    const h = this.pool.spawn<T>(module, exportName, ...args);
+    const job = new ClusterJob<T>(`${this.name}.${this.next++}`, exportName, this);
+    this.handles.set(job as ClusterJob<unknown>, h as PoolTasklet<unknown>);
+    this.book.add(job as ClusterJob<unknown>);
+    // The pool has no "started" event; a job counts as running on this node once submitted.
+    job.started(this.name, 1);
+    h.result().then(
+      (v) => this.end(job as ClusterJob<unknown>, "ok", v),
+      (e: unknown) => this.end(job as ClusterJob<unknown>, e instanceof KilledError ? "killed" : "error", e),
+    );
+    return job;
+  }
+
+  private end(job: ClusterJob<unknown>, outcome: "ok" | "error" | "killed", v: unknown): void {
+    this.handles.delete(job);
+    job.finish(outcome, v);
+    this.book.done(job);
+  }
+
+  killJob(job: ClusterJob<unknown>): void {
+    this.handles.get(job)?.kill();
+  }
+
+  nodes(): Promise<NodeInfo[]> {
+    const running = [...this.handles.keys()].map((j) => j.id);
+    return Promise.resolve([{ name: this.name, workers: this.pool.size, running, seen: Date.now(), self: true }]);
+  }
+
+  jobs(): JobInfo[] {
+    return this.book.list();
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}

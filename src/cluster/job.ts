@@ -1,0 +1,127 @@
+/**
+ * ClusterJob: the handle of a job spawned on a cluster, in the process that
+ * spawned it (both modes).
+ *
+ * State (written by the cluster's backend through `started`/`finish` only):
+ *   "queued" (waiting in the shared queue) --started--> "running" (on
+ *   `node`; a redelivery after a lost node starts it again, maybe
+ *   elsewhere) --finish--> "done". `finish` runs once: the first outcome
+ *   wins and later ones (a duplicate run's result) are dropped.
+ * `join()` waits on one promise settled by `finish`; the promise always has
+ * a handler, so an outcome nobody joins is not an unhandled rejection.
+ */
+
+import { call } from "../core/call.js";
+import { KilledError } from "../core/errors.js";
+import type { Operation } from "../core/op.js";
+
+export type JobState = "queued" | "running" | "done";
+
+/** What a backend does for a handle. */
+export interface JobBackend {
+  killJob(job: ClusterJob<unknown>): void;
+}
+
+/** A row of `cluster.jobs()`. */
+export interface JobInfo {
+  id: string;
+  name: string;
+  state: JobState;
+  /** The node it runs (or ran) on; null while queued. */
+  node: string | null;
+  /** Deliveries to nodes so far (more than 1 after a lost node). */
+  deliveries: number;
+  outcome: "ok" | "error" | "killed" | null;
+}
+
+/**
+ * A job spawned on a cluster: `join()` waits for its end in the calling
+ * tasklet and returns its value, or throws its error (class name, message
+ * and the remote stack, followed by `at <node NAME>`), `KilledError` after
+ * `kill()`, or `NodeLostError`. `kill()` of a queued job cancels it; of a
+ * running one kills its tasklet on its node, where its cleanup runs.
+ *
+ * @example
+ * const job = cluster.spawn<number>(jobs, "fib", 30);
+ * console.log(yield* job.join(), "computed on", job.node);
+ */
+export class ClusterJob<T = unknown> {
+  state: JobState = "queued";
+  /** The node it runs on, once started (the last one, after a redelivery). */
+  node: string | null = null;
+  deliveries = 0;
+  outcome: "ok" | "error" | "killed" | null = null;
+  /** @internal kill() was called. */
+  killRequested = false;
+  private readonly done: Promise<T>;
+  private resolve!: (v: T) => void;
+  private reject!: (e: unknown) => void;
+
+  constructor(
+    readonly id: string,
+    readonly name: string,
+    private readonly backend: JobBackend,
+  ) {
+    this.done = new Promise<T>((res, rej) => {
+      this.resolve = res;
+      this.reject = rej;
+    });
+    this.done.catch(() => {});
+  }
+
+  /** True until the job ended. */
+  isRunning(): boolean {
+    return this.state !== "done";
+  }
+
+  /** Waits for the end in the calling tasklet: the value, or the job's error rethrown. */
+  join(): Operation<T> {
+    return call(() => this.done);
+  }
+
+  /** The outcome as a promise, for ordinary code. */
+  result(): Promise<T> {
+    return this.done;
+  }
+
+  /** Cancels a queued job; kills a running one on its node (its cleanup runs there). Idempotent. */
+  kill(): void {
+    if (this.state === "done" || this.killRequested) return;
+    this.killRequested = true;
+    this.backend.killJob(this as ClusterJob<unknown>);
+  }
+
+  info(): JobInfo {
+    return {
+      id: this.id,
+      name: this.name,
+      state: this.state,
+      node: this.node,
+      deliveries: this.deliveries,
+      outcome: this.outcome,
+    };
+  }
+
+  describe(): string {
+    return `cluster job ${this.id} ${this.name}`;
+  }
+
+  /** @internal A node started it (again, after a redelivery). */
+  started(node: string, delivery: number): void {
+    if (this.state === "done") return;
+    this.state = "running";
+    this.node = node;
+    this.deliveries = Math.max(this.deliveries, delivery);
+  }
+
+  /** @internal Ends the job once; later outcomes are dropped. Returns whether this one won. */
+  finish(outcome: "ok" | "error" | "killed", value: unknown): boolean {
+    if (this.state === "done") return false;
+    this.state = "done";
+    this.outcome = outcome;
+    if (outcome === "ok") this.resolve(value as T);
+    else if (outcome === "error") this.reject(value);
+    else this.reject(new KilledError(`${this.describe()} was killed`));
+    return true;
+  }
+}
