@@ -69,7 +69,8 @@ export class EmbeddedCluster implements Cluster, JobBackend {
     return this.book.list();
   }
 
-  close(): Promise<void> {
+  /** Closes the pool: queued jobs are dropped, running ones killed (embedded jobs cannot move elsewhere). */
+  close(_drainMs?: number): Promise<void> {
     return this.pool.close();
   }
 }

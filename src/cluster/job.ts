@@ -54,7 +54,7 @@ export class ClusterJob<T = unknown> {
   /** @internal kill() was called. */
   killRequested = false;
   private readonly done: Promise<T>;
-  private resolve!: (v: T) => void;
+  private resolve!: (v: unknown) => void;
   private reject!: (e: unknown) => void;
 
   constructor(
@@ -63,7 +63,7 @@ export class ClusterJob<T = unknown> {
     private readonly backend: JobBackend,
   ) {
     this.done = new Promise<T>((res, rej) => {
-      this.resolve = res;
+      this.resolve = res as (v: unknown) => void;
       this.reject = rej;
     });
     this.done.catch(() => {});
@@ -119,7 +119,7 @@ export class ClusterJob<T = unknown> {
     if (this.state === "done") return false;
     this.state = "done";
     this.outcome = outcome;
-    if (outcome === "ok") this.resolve(value as T);
+    if (outcome === "ok") this.resolve(value);
     else if (outcome === "error") this.reject(value);
     else this.reject(new KilledError(`${this.describe()} was killed`));
     return true;

@@ -226,14 +226,17 @@ export class NatsCluster implements Cluster, JobBackend {
     }
     if (m.reply) m.respond();
     if (job === undefined) return;
-    job.node = msg.node;
-    job.deliveries = Math.max(job.deliveries, msg.delivery);
+    // A "lost" report comes from the node that got the delivery too many: the lost one is the last started.
+    if (msg.outcome !== "lost") {
+      job.node = msg.node;
+      job.deliveries = Math.max(job.deliveries, msg.delivery);
+    }
     if (msg.outcome === "ok") this.end(job, "ok", msg.value);
     else if (msg.outcome === "killed") this.end(job, "killed", undefined);
     else if (msg.outcome === "error")
       this.end(job, "error", fromWire(msg.error as NonNullable<typeof msg.error>, `node ${msg.node}`));
     else {
-      const last = job.state === "running" ? job.node : null;
+      const last = job.node;
       const runs = msg.delivery - 1;
       this.end(
         job,

@@ -46,6 +46,11 @@ export interface Cluster {
   nodes(): Promise<NodeInfo[]>;
   /** The jobs this process spawned and has not forgotten: queued, running, and the last 1000 done. */
   jobs(): JobInfo[];
-  /** Leaves the cluster: stops serving (running jobs are handed back or killed), closes the connection. */
-  close(): Promise<void>;
+  /**
+   * Leaves the cluster. A serving node drains: it pulls no more jobs, lets
+   * running ones finish for up to `drainMs` (default 30 000), then hands the
+   * rest back to the queue (another node runs them). Jobs this process
+   * spawned and that have not ended are killed; their joins throw. Idempotent.
+   */
+  close(drainMs?: number): Promise<void>;
 }
