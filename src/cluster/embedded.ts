@@ -6,11 +6,13 @@
  */
 
 import { KilledError } from "../core/errors.js";
+import { Channel } from "../sync/channel.js";
 import type { PoolTasklet } from "../threads/handle.js";
 import { WorkerPool } from "../threads/pool.js";
 import { JobBook } from "./book.js";
+import type { ClusterChannel } from "./channel.js";
 import { ClusterJob, type JobBackend, type JobInfo } from "./job.js";
-import { type ResolvedClusterOptions, resolveSpawnOptions, type SpawnOptions } from "./options.js";
+import { checkChannelArgs, type ResolvedClusterOptions, resolveSpawnOptions, type SpawnOptions } from "./options.js";
 import type { Cluster, NodeInfo } from "./types.js";
 
 export class EmbeddedCluster implements Cluster, JobBackend {
@@ -20,6 +22,7 @@ export class EmbeddedCluster implements Cluster, JobBackend {
   private readonly handles = new Map<ClusterJob<unknown>, PoolTasklet<unknown>>();
   private readonly book = new JobBook();
   private next = 1;
+  private readonly channels = new Map<string, ClusterChannel<unknown>>();
 
   constructor(private readonly options: ResolvedClusterOptions) {
     this.name = options.name;
@@ -58,6 +61,28 @@ export class EmbeddedCluster implements Cluster, JobBackend {
 
   killJob(job: ClusterJob<unknown>): void {
     this.handles.get(job)?.kill();
+  }
+
+  /** Embedded: a local channel shared by name within this process (its tasklets on this thread). */
+  channel<T>(name: string, capacity: number): ClusterChannel<T> {
+    checkChannelArgs(name, capacity);
+    let ch = this.channels.get(name);
+    if (ch === undefined) {
+      const local = new Channel<unknown>(capacity);
+      ch = {
+        name,
+        capacity,
+        send: (v) => local.send(v),
+        recv: () => local.recv(),
+        recvOrDone: () => local.recvOrDone(),
+        tryRecv: () => local.tryRecv(),
+        close: () => local.close(),
+      };
+      this.channels.set(name, ch);
+    } else if (ch.capacity !== capacity) {
+      throw new RangeError(`cluster.channel: ${name} is open here with capacity ${ch.capacity}, not ${capacity}`);
+    }
+    return ch as ClusterChannel<T>;
   }
 
   nodes(): Promise<NodeInfo[]> {

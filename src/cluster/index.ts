@@ -9,6 +9,7 @@ import { EmbeddedCluster } from "./embedded.js";
 import { type ClusterOptions, resolveOptions } from "./options.js";
 import type { Cluster } from "./types.js";
 
+export { ChannelGapError, ChannelPeerLostError, type ClusterChannel } from "./channel.js";
 export { NodeLostError } from "./errors.js";
 export { ClusterJob, type JobInfo, type JobState } from "./job.js";
 export type { ClusterOptions, SpawnOptions } from "./options.js";

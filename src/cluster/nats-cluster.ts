@@ -29,9 +29,10 @@ import { TaskletError } from "../core/errors.js";
 import { moduleUrl } from "../threads/job-source.js";
 import { fromWire } from "../threads/protocol.js";
 import { JobBook } from "./book.js";
+import { type ClusterChannel, NatsChannel } from "./channel.js";
 import { NodeLostError } from "./errors.js";
 import { ClusterJob, type JobBackend, type JobInfo } from "./job.js";
-import { type ResolvedClusterOptions, resolveSpawnOptions, type SpawnOptions } from "./options.js";
+import { checkChannelArgs, type ResolvedClusterOptions, resolveSpawnOptions, type SpawnOptions } from "./options.js";
 import { Server } from "./serve.js";
 import type { Cluster, NodeInfo } from "./types.js";
 import { decode, encode, type Heartbeat, type JobMessage, names, type ToClient } from "./wire.js";
@@ -120,6 +121,7 @@ export class NatsCluster implements Cluster, JobBackend {
   private beat: ReturnType<typeof setInterval> | null = null;
   private nextJob = 1;
   private closing: Promise<void> | null = null;
+  private readonly channels = new Map<string, NatsChannel<unknown>>();
 
   constructor(
     private readonly o: ResolvedClusterOptions,
@@ -268,6 +270,40 @@ export class NatsCluster implements Cluster, JobBackend {
       );
   }
 
+  channel<T>(name: string, capacity: number): ClusterChannel<T> {
+    checkChannelArgs(name, capacity);
+    let ch = this.channels.get(name);
+    if (ch === undefined) {
+      if (this.closing !== null) throw new TaskletError("cluster.channel: the cluster is closed");
+      const nc = this.nc;
+      ch = new NatsChannel<unknown>(name, capacity, {
+        node: this.name,
+        id: this.client,
+        prefix: `tasklet.${this.o.cluster}.ch.${name}`,
+        heartbeatMs: this.o.heartbeatMs,
+        publish: (subject, data) => nc.publish(subject, data),
+        subscribe: (subject, cb) =>
+          nc.subscribe(subject, {
+            callback: (err, m) => {
+              if (err === null) cb(m.data);
+            },
+          }),
+        alive: async (node) => {
+          try {
+            const e = await this.kv.get(node);
+            return e !== null && e.operation === "PUT";
+          } catch {
+            return true; // the bucket is unreachable: no verdict
+          }
+        },
+      });
+      this.channels.set(name, ch);
+    } else if (ch.capacity !== capacity) {
+      throw new RangeError(`cluster.channel: ${name} is open here with capacity ${ch.capacity}, not ${capacity}`);
+    }
+    return ch as ClusterChannel<T>;
+  }
+
   async nodes(): Promise<NodeInfo[]> {
     const out: NodeInfo[] = [];
     const keys: string[] = [];
@@ -301,6 +337,7 @@ export class NatsCluster implements Cluster, JobBackend {
     try {
       await this.kv.delete(this.name);
     } catch {}
+    for (const ch of this.channels.values()) ch.dispose();
     this.inbox?.unsubscribe();
     await this.nc.drain();
   }

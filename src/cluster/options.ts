@@ -121,3 +121,13 @@ export function resolveSpawnOptions(
   }
   return { maxDeliver };
 }
+
+/** Checks `cluster.channel(name, capacity)`'s arguments. */
+export function checkChannelArgs(name: unknown, capacity: unknown): void {
+  if (typeof name !== "string" || !TOKEN.test(name)) {
+    throw new TypeError(`cluster.channel: name must be letters, digits, '-' or '_', got ${JSON.stringify(name)}`);
+  }
+  if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 1) {
+    throw new RangeError(`cluster.channel: capacity must be an integer >= 1, got ${String(capacity)}`);
+  }
+}

@@ -2,6 +2,7 @@
  * The Cluster interface both modes implement (embedded.ts, nats-cluster.ts).
  */
 
+import type { ClusterChannel } from "./channel.js";
 import type { ClusterJob, JobInfo } from "./job.js";
 import type { SpawnOptions } from "./options.js";
 
@@ -42,6 +43,12 @@ export interface Cluster {
     exportName: string,
     ...args: unknown[]
   ): ClusterJob<T>;
+  /**
+   * The channel `name` of the cluster: every process that opens the same
+   * name shares it. A sender waits while it has `capacity` (>= 1) values not
+   * yet taken by a receiver. The same object is returned for the same name.
+   */
+  channel<T>(name: string, capacity: number): ClusterChannel<T>;
   /** The nodes alive now (from their heartbeats; embedded: this one). */
   nodes(): Promise<NodeInfo[]>;
   /** The jobs this process spawned and has not forgotten: queued, running, and the last 1000 done. */

@@ -125,3 +125,24 @@ test("importing tasklet and an embedded cluster never loads the NATS client", ()
   const nats = go(`, servers: "nats://127.0.0.1:1"`);
   assert.match(nats.stdout, /NATS LOADED @nats-io/);
 });
+
+test("an embedded cluster channel is shared by name in the process and keeps the channel's close rule", async () => {
+  const cluster = await joinCluster({ workers: 1 });
+  try {
+    await run(function* () {
+      const tx = cluster.channel<number>("c", 2);
+      assert.equal(cluster.channel<number>("c", 2), tx);
+      assert.throws(() => cluster.channel("c", 3), /cluster\.channel: c is open here with capacity 2, not 3/);
+      assert.throws(() => cluster.channel("c", 0), /capacity must be an integer >= 1, got 0/);
+      yield* tx.send(1);
+      yield* tx.send(2);
+      tx.close();
+      const rx = cluster.channel<number>("c", 2);
+      assert.equal(yield* rx.recv(), 1);
+      assert.deepEqual(yield* rx.recvOrDone(), { done: false, value: 2 });
+      assert.deepEqual(yield* rx.recvOrDone(), { done: true, value: undefined });
+    });
+  } finally {
+    await cluster.close();
+  }
+});

@@ -87,7 +87,7 @@ test("tasklet/cluster: an embedded Cluster has the contract's methods, and its j
     workers: 1,
   })) as Record<string, unknown>;
   try {
-    for (const method of ["spawn", "spawnWith", "nodes", "jobs", "close"]) {
+    for (const method of ["spawn", "spawnWith", "channel", "nodes", "jobs", "close"]) {
       assert.equal(typeof c[method], "function", `Cluster.${method}`);
     }
     const job = (c["spawn"] as (m: string, e: string) => Record<string, unknown>)(
