@@ -15,8 +15,10 @@
  * Subjects, for channel N of cluster C (`p` = tasklet.C.ch.N):
  *   p.open          a sender announces itself: {sender, node}; receivers grant it;
  *   p.hello         a new receiver: senders announce themselves again;
- *   p.r.<receiver>  data to a receiver: [sender, seq, value, kind] (kind 1:
- *                   the sender closed the channel after value `seq - 1`);
+ *   p.r.<receiver>  data to a receiver: [sender, seq, values, kind]: the
+ *                   values numbered seq, seq+1, …, batched per turn of the
+ *                   sender's event loop (kind 1: the sender closed the
+ *                   channel after value `seq - 1`);
  *   p.s.<sender>    to a sender: grants {receiver, node, n} and "closed".
  * Data and a close travel on one subject from one connection, so they stay
  * in order; `seq` counts each (sender, receiver) pair's values from 1, and a
@@ -94,7 +96,10 @@ const CLOSE = 1;
 const OR_DONE = 1;
 const DONE: RecvResult<never> = Object.freeze({ done: true, value: undefined });
 
-type Data = [sender: string, seq: number, value: unknown, kind: number];
+type Data = [sender: string, seq: number, values: unknown[] | undefined, kind: number];
+
+/** Values sent in one turn go out as one message, up to this many. */
+const BATCH = 512;
 type ToSender = { type: "grant"; receiver: string; node: string; n: number } | { type: "closed" };
 
 interface Receiver {
@@ -105,6 +110,8 @@ interface Receiver {
   /** Credits it granted in all: `granted - seq` is what it may still take before this sender waits. */
   granted: number;
   closeSent: boolean;
+  /** Values sent this turn and not yet published (the first is number `seq - batch.length + 1`). */
+  batch: unknown[] | null;
 }
 
 interface Sender {
@@ -214,7 +221,7 @@ export class NatsChannel<T> implements ClusterChannel<T> {
     }
     let r = this.receivers.get(m.receiver);
     if (r === undefined) {
-      r = { node: m.node, credit: 0, seq: 0, granted: 0, closeSent: false };
+      r = { node: m.node, credit: 0, seq: 0, granted: 0, closeSent: false, batch: null };
       this.receivers.set(m.receiver, r);
       if (this.closed) this.sendClose(m.receiver, r);
     }
@@ -247,13 +254,46 @@ export class NatsChannel<T> implements ClusterChannel<T> {
     const r = this.receivers.get(to) as Receiver;
     r.credit--;
     r.seq++;
-    const d: Data = [this.host.id, r.seq, v, DATA];
-    this.host.publish(`${this.host.prefix}.r.${to}`, encode(d));
+    if (r.batch === null) {
+      r.batch = [v];
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        void Promise.resolve().then(() => this.flushTurn());
+      }
+    } else {
+      r.batch.push(v);
+      if (r.batch.length >= BATCH) this.publishBatch(to, r);
+    }
+  }
+
+  private publishBatch(to: string, r: Receiver): void {
+    const batch = r.batch as unknown[];
+    r.batch = null;
+    const d: Data = [this.host.id, r.seq - batch.length + 1, batch, DATA];
+    let data: Uint8Array;
+    try {
+      data = encode(d);
+    } catch (e) {
+      // Values are checked at send; should one still fail here, the receiver would see a gap: fail now, saying why.
+      this.fail(
+        new ChannelError(`cluster channel ${this.name}: a value could not be serialized: ${(e as Error).message}`),
+      );
+      return;
+    }
+    this.host.publish(`${this.host.prefix}.r.${to}`, data);
+  }
+
+  /** End of a turn: publish the values batched for each receiver, and the credits owed to each sender. */
+  private flushTurn(): void {
+    this.flushQueued = false;
+    for (const [id, r] of this.receivers) if (r.batch !== null) this.publishBatch(id, r);
+    for (const [id, st] of this.sendersSeen) if (st.owed > 0) this.grant(id, st);
   }
 
   private sendClose(to: string, r: Receiver): void {
     if (r.closeSent) return;
     r.closeSent = true;
+    if (r.batch !== null) this.publishBatch(to, r);
     const d: Data = [this.host.id, r.seq + 1, undefined, CLOSE];
     this.host.publish(`${this.host.prefix}.r.${to}`, encode(d));
   }
@@ -265,12 +305,16 @@ export class NatsChannel<T> implements ClusterChannel<T> {
     if (this.senders.length > 0) return NOT_READY; // FIFO: earlier senders first
     const to = this.pick();
     if (to === null) return NOT_READY;
-    try {
-      encode(v);
-    } catch (e) {
-      throw new TypeError(
-        `cluster channel ${this.name}: send: the value is not structured-cloneable: ${(e as Error).message}`,
-      );
+    if (typeof v === "object" && v !== null) {
+      try {
+        encode(v);
+      } catch (e) {
+        throw new TypeError(
+          `cluster channel ${this.name}: send: the value is not structured-cloneable: ${(e as Error).message}`,
+        );
+      }
+    } else if (typeof v === "function" || typeof v === "symbol") {
+      throw new TypeError(`cluster channel ${this.name}: send: a ${typeof v} is not structured-cloneable`);
     }
     this.transmit(to, v);
     return undefined;
@@ -310,7 +354,7 @@ export class NatsChannel<T> implements ClusterChannel<T> {
     else this.toSender(m.sender, { type: "grant", receiver: this.host.id, node: this.host.node, n: this.capacity });
   }
 
-  private onData([sender, seq, value, kind]: Data): void {
+  private onData([sender, seq, values, kind]: Data): void {
     const s = this.sendersSeen.get(sender);
     if (s === undefined || this.failed !== null) return;
     if (seq !== s.expected) {
@@ -321,8 +365,8 @@ export class NatsChannel<T> implements ClusterChannel<T> {
       );
       return;
     }
-    s.expected++;
     if (kind === CLOSE) {
+      s.expected++;
       s.closed = true;
       if (!this.closed) {
         this.closed = true;
@@ -333,12 +377,16 @@ export class NatsChannel<T> implements ClusterChannel<T> {
       this.endReceivers();
       return;
     }
-    const n = this.receiversWaiting.shift();
-    if (n !== null) {
-      this.owe(sender);
-      (n.t as Tasklet).rt.wakeNode(n, n.value === OR_DONE ? { done: false, value } : value);
-    } else {
-      this.inbound.push([sender, value]);
+    const vs = values as unknown[];
+    s.expected += vs.length;
+    for (const value of vs) {
+      const n = this.receiversWaiting.shift();
+      if (n !== null) {
+        this.owe(sender);
+        (n.t as Tasklet).rt.wakeNode(n, n.value === OR_DONE ? { done: false, value } : value);
+      } else {
+        this.inbound.push([sender, value]);
+      }
     }
   }
 
@@ -362,10 +410,7 @@ export class NatsChannel<T> implements ClusterChannel<T> {
     if (s.owed * 4 >= this.capacity) this.grant(sender, s);
     else if (!this.flushQueued) {
       this.flushQueued = true;
-      void Promise.resolve().then(() => {
-        this.flushQueued = false;
-        for (const [id, st] of this.sendersSeen) if (st.owed > 0) this.grant(id, st);
-      });
+      void Promise.resolve().then(() => this.flushTurn());
     }
   }
 

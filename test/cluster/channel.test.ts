@@ -158,7 +158,7 @@ test("a value missing from a sender's sequence fails the channel with ChannelGap
       // A forged value #5 from a's endpoint: #2 to #4 never came.
       const sender = (a as NatsCluster).client;
       const receiver = (b as NatsCluster).client;
-      nc.publish(`tasklet.${CLUSTER}.ch.gappy.r.${receiver}`, encode([sender, 5, 99, 0]));
+      nc.publish(`tasklet.${CLUSTER}.ch.gappy.r.${receiver}`, encode([sender, 5, [99], 0]));
       const e = yield* errorOf(rx.recv());
       assert.ok(e instanceof ChannelGapError, String(e));
       assert.match((e as Error).message, /expected value #2 and got #5/);
