@@ -149,11 +149,18 @@ export class Server {
           ? { type: "result", id: job.id, node: this.o.name, delivery, outcome: "killed" }
           : { type: "result", id: job.id, node: this.o.name, delivery, outcome: "error", error: toWire(e) };
     } finally {
-      clearInterval(alive);
       this.running.delete(job.id);
     }
-    if (r.handedBack) return;
-    await this.report(job, out);
+    if (r.handedBack) {
+      clearInterval(alive);
+      return;
+    }
+    // Still "working" while the outcome travels: a slow client must not make the job run again.
+    try {
+      await this.report(job, out);
+    } finally {
+      clearInterval(alive);
+    }
     m.ack();
   }
 
