@@ -7,13 +7,19 @@
  *   `node`; a redelivery after a lost node starts it again, maybe
  *   elsewhere) --finish--> "done". `finish` runs once: the first outcome
  *   wins and later ones (a duplicate run's result) are dropped.
- * `join()` waits on one promise settled by `finish`; the promise always has
- * a handler, so an outcome nobody joins is not an unhandled rejection.
+ * `join()` is a WaitOp (a select case too): joiners wait on a HeldQueue (the
+ * outcome comes from outside the runtime, so each counts in its runtime's
+ * holds) and `finish` wakes them all. `result()` is a promise settled by
+ * `finish`; it always has a handler, so an outcome nobody joins is not an
+ * unhandled rejection.
  */
 
-import { call } from "../core/call.js";
 import { KilledError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
+import type { Tasklet } from "../core/tasklet.js";
+import { NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/wait.js";
+import { WaitOp } from "../core/wait-op.js";
+import { HeldQueue } from "../io/held-queue.js";
 
 export type JobState = "queued" | "running" | "done";
 
@@ -54,6 +60,9 @@ export class ClusterJob<T = unknown> {
   /** @internal kill() was called. */
   killRequested = false;
   private readonly done: Promise<T>;
+  private value: unknown = undefined;
+  private joiners: HeldQueue | null = null;
+  private joinOp: JoinOp<T> | null = null;
   private resolve!: (v: unknown) => void;
   private reject!: (e: unknown) => void;
 
@@ -74,9 +83,10 @@ export class ClusterJob<T = unknown> {
     return this.state !== "done";
   }
 
-  /** Waits for the end in the calling tasklet: the value, or the job's error rethrown. */
-  join(): Operation<T> {
-    return call(() => this.done);
+  /** Waits for the end in the calling tasklet: the value, or the job's error rethrown. Also a select case. */
+  join(): Operation<T> & Waitable<T> {
+    this.joinOp ??= new JoinOp(this);
+    return this.joinOp;
   }
 
   /** The outcome as a promise, for ordinary code. */
@@ -119,9 +129,58 @@ export class ClusterJob<T = unknown> {
     if (this.state === "done") return false;
     this.state = "done";
     this.outcome = outcome;
+    this.value = value;
     if (outcome === "ok") this.resolve(value);
-    else if (outcome === "error") this.reject(value);
-    else this.reject(new KilledError(`${this.describe()} was killed`));
+    else this.reject(this.error());
+    const q = this.joiners;
+    if (q !== null) {
+      this.joiners = null;
+      for (let n = q.shift(); n !== null; n = q.shift()) {
+        const rt = (n.t as Tasklet).rt;
+        if (outcome === "ok") rt.wakeNode(n, value);
+        else rt.wakeNodeThrow(n, this.error());
+      }
+    }
     return true;
+  }
+
+  private error(): unknown {
+    return this.outcome === "killed" ? new KilledError(`${this.describe()} was killed`) : this.value;
+  }
+
+  /** @internal JoinOp: the outcome now, or NOT_READY. */
+  poll(): T | NotReady {
+    if (this.state !== "done") return NOT_READY;
+    if (this.outcome === "ok") return this.value as T;
+    throw this.error();
+  }
+
+  /** @internal */
+  addJoiner(n: WaitNode): void {
+    this.joiners ??= new HeldQueue();
+    this.joiners.push(n);
+  }
+
+  /** @internal */
+  removeJoiner(n: WaitNode): void {
+    this.joiners?.remove(n);
+  }
+}
+
+class JoinOp<T> extends WaitOp<T> {
+  constructor(private readonly job: ClusterJob<T>) {
+    super();
+  }
+  poll(): T | NotReady {
+    return this.job.poll();
+  }
+  enqueue(n: WaitNode): void {
+    this.job.addJoiner(n);
+  }
+  override dequeue(n: WaitNode): void {
+    this.job.removeJoiner(n);
+  }
+  describe(): string {
+    return `join of ${this.job.describe()}`;
   }
 }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { joinCluster } from "../../src/cluster/index.js";
-import { KilledError, run, sleep } from "../../src/index.js";
+import { after, KilledError, run, select, sleep } from "../../src/index.js";
 
 const JOBS = new URL("./fixtures/jobs.js", import.meta.url);
 
@@ -141,6 +141,22 @@ test("an embedded cluster channel is shared by name in the process and keeps the
       assert.equal(yield* rx.recv(), 1);
       assert.deepEqual(yield* rx.recvOrDone(), { done: false, value: 2 });
       assert.deepEqual(yield* rx.recvOrDone(), { done: true, value: undefined });
+    });
+  } finally {
+    await cluster.close();
+  }
+});
+
+test("a cluster job's join is a select case: a timer wins while the job runs, then the join wins with its value", async () => {
+  const cluster = await joinCluster({ workers: 1 });
+  try {
+    await run(function* () {
+      const job = cluster.spawn<{ tag: string }>(JOBS, "slow", 300, "late");
+      const first = yield* select(job.join(), after(20));
+      assert.equal(first.index, 1);
+      const second = yield* select(job.join(), after(10_000));
+      assert.equal(second.index, 0);
+      assert.equal((second.value as { tag: string }).tag, "late");
     });
   } finally {
     await cluster.close();
