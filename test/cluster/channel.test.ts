@@ -144,7 +144,9 @@ test("close: values sent before it are received, then recv throws ChannelClosedE
   });
 });
 
-test("recv and send of a cluster channel are select cases; a send that loses to a timer sends nothing", { skip }, async () => {
+test("recv and send of a cluster channel are select cases; a send that loses to a timer sends nothing", {
+  skip,
+}, async () => {
   await run(function* () {
     const tx = a.channel<number>("selecting", 1);
     const rx = b.channel<number>("selecting", 1);

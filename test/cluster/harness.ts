@@ -93,7 +93,12 @@ export interface NodeProcess {
 export async function startNode(
   url: string,
   name: string,
-  { workers = 2, ackWaitMs = 1500, cluster = "test" }: { workers?: number; ackWaitMs?: number; cluster?: string } = {},
+  {
+    workers = 2,
+    ackWaitMs = 1500,
+    cluster = "test",
+    drainMs = 30_000,
+  }: { workers?: number; ackWaitMs?: number; cluster?: string; drainMs?: number } = {},
 ): Promise<NodeProcess> {
   const proc = spawn(
     process.execPath,
@@ -110,6 +115,8 @@ export async function startNode(
       cluster,
       "--ack-wait-ms",
       String(ackWaitMs),
+      "--drain-ms",
+      String(drainMs),
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );

@@ -1,15 +1,18 @@
 // The cluster over a real nats-server with three `tasklet node` processes and this process as the client.
 // The tests share one server and the three nodes, and run in order: the last ones lose nodes on purpose.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { type Cluster, type ClusterJob, joinCluster, NodeLostError } from "../../src/cluster/index.js";
-import { KilledError, type Operation, run, sleep } from "../../src/index.js";
+import { call, KilledError, type Operation, run, sleep } from "../../src/index.js";
 import { killAll, type NatsServer, type NodeProcess, natsMissing, startNats, startNode } from "./harness.js";
 
 const JOBS = new URL("./fixtures/jobs.js", import.meta.url);
+const CLI = fileURLToPath(new URL("../../src/inspect/cli.js", import.meta.url));
 const missing = natsMissing();
 if (missing !== null) console.log(`# cluster NATS tests skipped: ${missing}`);
 const skip = missing ?? false;
@@ -172,4 +175,30 @@ test("SIGTERM drains a node: its running job finishes and is joined, then the no
   assert.deepEqual(r, { tag: "drained", node: last.name });
   assert.equal(await last.exited, 0);
   assert.match(last.output(), /draining[\s\S]*drained/);
+});
+
+test("SIGTERM with a job longer than --drain-ms hands the job back: another node runs it and join gets its value", {
+  skip,
+}, async () => {
+  const leaving = await startNode(server.url, "n4", { cluster: CLUSTER, workers: 1, drainMs: 300 });
+  nodes.push(leaving);
+  const { r, job } = await run(function* () {
+    const job = client.spawn<{ tag: string; node: string }>(JOBS, "slow", 1500, "handed back");
+    const where = yield* whereItRuns(job);
+    assert.equal(where.name, "n4");
+    const staying = yield* call(() => startNode(server.url, "n5", { cluster: CLUSTER, workers: 1 }));
+    nodes.push(staying);
+    leaving.proc.kill("SIGTERM");
+    return { r: yield* job.join(), job };
+  });
+  assert.deepEqual(r, { tag: "handed back", node: "n5" });
+  assert.equal(job.deliveries, 2);
+  assert.equal(await leaving.exited, 0);
+});
+
+test("tasklet node without --servers exits 2 with the usage", { skip }, () => {
+  const r = spawnSync(process.execPath, [CLI, "node", "--workers", "2"], { encoding: "utf8" });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /tasklet node: --servers is required/);
+  assert.match(r.stderr, /usage: tasklet node --servers/);
 });
