@@ -11,7 +11,7 @@ import type { PoolTasklet } from "../threads/handle.js";
 import { WorkerPool } from "../threads/pool.js";
 import { JobBook } from "./book.js";
 import type { ClusterChannel } from "./channel.js";
-import { ClusterJob, type JobBackend, type JobInfo } from "./job.js";
+import { ClusterJob, type JobBackend, type JobInfo, UnjoinedFailures } from "./job.js";
 import { checkChannelArgs, type ResolvedClusterOptions, resolveSpawnOptions, type SpawnOptions } from "./options.js";
 import type { Cluster, NodeInfo } from "./types.js";
 
@@ -22,10 +22,12 @@ export class EmbeddedCluster implements Cluster, JobBackend {
   private readonly handles = new Map<ClusterJob<unknown>, PoolTasklet<unknown>>();
   private readonly book = new JobBook();
   private next = 1;
+  private readonly unjoined: UnjoinedFailures;
   private readonly channels = new Map<string, ClusterChannel<unknown>>();
 
   constructor(private readonly options: ResolvedClusterOptions) {
     this.name = options.name;
+    this.unjoined = new UnjoinedFailures(options.onUncaught);
     this.pool = new WorkerPool({ size: options.workers, name: `${options.name}-worker` });
   }
 
@@ -57,6 +59,14 @@ export class EmbeddedCluster implements Cluster, JobBackend {
     this.handles.delete(job);
     job.finish(outcome, v);
     this.book.done(job);
+  }
+
+  unobserved(job: ClusterJob<unknown>, error: unknown): void {
+    this.unjoined.watch(job, error);
+  }
+
+  observed(job: ClusterJob<unknown>): void {
+    this.unjoined.unwatch(job);
   }
 
   killJob(job: ClusterJob<unknown>): void {

@@ -14,7 +14,7 @@
  * unhandled rejection.
  */
 
-import { KilledError } from "../core/errors.js";
+import { KilledError, UncaughtError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/wait.js";
@@ -26,6 +26,29 @@ export type JobState = "queued" | "running" | "done";
 /** What a backend does for a handle. */
 export interface JobBackend {
   killJob(job: ClusterJob<unknown>): void;
+  /** The job failed and nobody has looked at its outcome yet: report it if the handle is collected unseen. */
+  unobserved(job: ClusterJob<unknown>, error: unknown): void;
+  /** A late join or result() looked at that failure. */
+  observed(job: ClusterJob<unknown>): void;
+}
+
+/**
+ * Reports the failures of cluster jobs whose handles are collected with
+ * nobody having joined them or asked for their result (the runtime's rule
+ * for a tasklet nobody joins; WorkerPool's for its tasklets).
+ */
+export class UnjoinedFailures {
+  private readonly registry: FinalizationRegistry<{ error: unknown; n: number; name: string }>;
+  private n = 0;
+  constructor(onUncaught: (e: UncaughtError) => void) {
+    this.registry = new FinalizationRegistry((u) => onUncaught(new UncaughtError(u.error, u.n, u.name)));
+  }
+  watch(job: ClusterJob<unknown>, error: unknown): void {
+    this.registry.register(job, { error, n: ++this.n, name: `${job.name} (cluster job ${job.id})` }, job);
+  }
+  unwatch(job: ClusterJob<unknown>): void {
+    this.registry.unregister(job);
+  }
 }
 
 /** A row of `cluster.jobs()`. */
@@ -63,6 +86,9 @@ export class ClusterJob<T = unknown> {
   private value: unknown = undefined;
   private joiners: HeldQueue | null = null;
   private joinOp: JoinOp<T> | null = null;
+  /** Someone joined or asked for the result: a failure is theirs, not to report. */
+  private seen = false;
+  private reported = false;
   private resolve!: (v: unknown) => void;
   private reject!: (e: unknown) => void;
 
@@ -91,7 +117,16 @@ export class ClusterJob<T = unknown> {
 
   /** The outcome as a promise, for ordinary code. */
   result(): Promise<T> {
+    this.look();
     return this.done;
+  }
+
+  private look(): void {
+    this.seen = true;
+    if (this.reported) {
+      this.reported = false;
+      this.backend.observed(this as ClusterJob<unknown>);
+    }
   }
 
   /** Cancels a queued job; kills a running one on its node (its cleanup runs there). Idempotent. */
@@ -133,6 +168,10 @@ export class ClusterJob<T = unknown> {
     if (outcome === "ok") this.resolve(value);
     else this.reject(this.error());
     const q = this.joiners;
+    if (outcome === "error" && !this.seen && (q === null || q.length === 0)) {
+      this.reported = true;
+      this.backend.unobserved(this as ClusterJob<unknown>, value);
+    }
     if (q !== null) {
       this.joiners = null;
       for (let n = q.shift(); n !== null; n = q.shift()) {
@@ -150,6 +189,7 @@ export class ClusterJob<T = unknown> {
 
   /** @internal JoinOp: the outcome now, or NOT_READY. */
   poll(): T | NotReady {
+    this.look();
     if (this.state !== "done") return NOT_READY;
     if (this.outcome === "ok") return this.value as T;
     throw this.error();
@@ -157,6 +197,7 @@ export class ClusterJob<T = unknown> {
 
   /** @internal */
   addJoiner(n: WaitNode): void {
+    this.look();
     this.joiners ??= new HeldQueue();
     this.joiners.push(n);
   }

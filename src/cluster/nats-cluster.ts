@@ -31,7 +31,7 @@ import { fromWire } from "../threads/protocol.js";
 import { JobBook } from "./book.js";
 import { type ClusterChannel, NatsChannel } from "./channel.js";
 import { NodeLostError } from "./errors.js";
-import { ClusterJob, type JobBackend, type JobInfo } from "./job.js";
+import { ClusterJob, type JobBackend, type JobInfo, UnjoinedFailures } from "./job.js";
 import { checkChannelArgs, type ResolvedClusterOptions, resolveSpawnOptions, type SpawnOptions } from "./options.js";
 import { Server } from "./serve.js";
 import type { Cluster, NodeInfo } from "./types.js";
@@ -120,6 +120,7 @@ export class NatsCluster implements Cluster, JobBackend {
   private server: Server | null = null;
   private beat: ReturnType<typeof setInterval> | null = null;
   private nextJob = 1;
+  private readonly unjoined: UnjoinedFailures;
   private closing: Promise<void> | null = null;
   private readonly channels = new Map<string, NatsChannel<unknown>>();
 
@@ -131,6 +132,7 @@ export class NatsCluster implements Cluster, JobBackend {
     private readonly kv: KV,
   ) {
     this.name = o.name;
+    this.unjoined = new UnjoinedFailures(o.onUncaught);
     this.n = names(o.cluster);
     this.client = `${o.name}-${randomBytes(4).toString("hex")}`;
   }
@@ -252,6 +254,14 @@ export class NatsCluster implements Cluster, JobBackend {
     }
   }
 
+  unobserved(job: ClusterJob<unknown>, error: unknown): void {
+    this.unjoined.watch(job, error);
+  }
+
+  observed(job: ClusterJob<unknown>): void {
+    this.unjoined.unwatch(job);
+  }
+
   killJob(job: ClusterJob<unknown>): void {
     this.nc.publish(this.n.kill, job.id);
     const seq = this.seqs.get(job.id);
@@ -330,9 +340,10 @@ export class NatsCluster implements Cluster, JobBackend {
   private async doClose(drainMs: number): Promise<void> {
     if (this.beat !== null) clearInterval(this.beat);
     await this.server?.drain(drainMs);
-    for (const job of [...this.book.liveJobs()]) job.kill();
+    // Their outcomes could no longer reach this process: kill them (queued ones are deleted) and end the handles.
     for (const job of [...this.book.liveJobs()]) {
-      this.end(job, "error", new TaskletError(`${job.describe()}: the cluster was closed before its outcome arrived`));
+      job.kill();
+      this.end(job, "killed", undefined);
     }
     try {
       await this.kv.delete(this.name);

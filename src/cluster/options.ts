@@ -4,6 +4,8 @@
  */
 
 import { availableParallelism, hostname } from "node:os";
+import type { UncaughtError } from "../core/errors.js";
+import { runtime } from "../core/runtime.js";
 
 export interface ClusterOptions {
   /**
@@ -36,6 +38,12 @@ export interface ClusterOptions {
   maxDeliver?: number;
   /** How often a serving node writes its heartbeat, in ms (default 1000); it expires after 3 of them. */
   heartbeatMs?: number;
+  /**
+   * Called with the error of a job that failed and whose handle was
+   * collected with nobody having joined it (`cause` is the error). By default
+   * the process crashes, as for a local tasklet nobody joins.
+   */
+  onUncaught?: (error: UncaughtError) => void;
 }
 
 /** Per-job options of `spawnWith`. */
@@ -58,6 +66,7 @@ export interface ResolvedClusterOptions {
   ackWaitMs: number;
   maxDeliver: number;
   heartbeatMs: number;
+  onUncaught: (error: UncaughtError) => void;
 }
 
 const TOKEN = /^[A-Za-z0-9_-]+$/;
@@ -103,7 +112,11 @@ export function resolveOptions(options: ClusterOptions | undefined): ResolvedClu
   const ackWaitMs = positiveInt("ackWaitMs", o.ackWaitMs ?? 5000, 100);
   const maxDeliver = positiveInt("maxDeliver", o.maxDeliver ?? 3, 1);
   const heartbeatMs = positiveInt("heartbeatMs", o.heartbeatMs ?? 1000, 50);
-  return { servers, name, workers, cluster, ackWaitMs, maxDeliver, heartbeatMs };
+  const onUncaught = o.onUncaught ?? ((e: UncaughtError) => runtime().host.fatal(e));
+  if (typeof onUncaught !== "function") {
+    throw new TypeError(`joinCluster: options.onUncaught must be a function, got ${typeof onUncaught}`);
+  }
+  return { servers, name, workers, cluster, ackWaitMs, maxDeliver, heartbeatMs, onUncaught };
 }
 
 /** Checks spawnWith's options against the cluster's defaults. */

@@ -57,7 +57,7 @@ export interface Cluster {
    * Leaves the cluster. A serving node drains: it pulls no more jobs, lets
    * running ones finish for up to `drainMs` (default 30 000), then hands the
    * rest back to the queue (another node runs them). Jobs this process
-   * spawned and that have not ended are killed; their joins throw. Idempotent.
+   * spawned and that have not ended are killed; their joins throw `KilledError`. Idempotent.
    */
   close(drainMs?: number): Promise<void>;
 }

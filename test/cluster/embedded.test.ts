@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { joinCluster } from "../../src/cluster/index.js";
-import { after, KilledError, run, select, sleep } from "../../src/index.js";
+import { after, KilledError, run, select, sleep, type UncaughtError } from "../../src/index.js";
 
 const JOBS = new URL("./fixtures/jobs.js", import.meta.url);
 
@@ -158,6 +158,26 @@ test("a cluster job's join is a select case: a timer wins while the job runs, th
       assert.equal(second.index, 0);
       assert.equal((second.value as { tag: string }).tag, "late");
     });
+  } finally {
+    await cluster.close();
+  }
+});
+
+test("the error of a cluster job that nobody joins is reported when its handle is collected", async () => {
+  const reports: UncaughtError[] = [];
+  const cluster = await joinCluster({ workers: 1, onUncaught: (e) => reports.push(e) });
+  try {
+    await assert.rejects(cluster.spawn(JOBS, "fail", "seen").result(), /seen/);
+    await (async () => {
+      const job = cluster.spawn(JOBS, "fail", "nobody looked");
+      while (job.isRunning()) await new Promise((r) => setTimeout(r, 5));
+    })();
+    for (let i = 0; i < 50 && reports.length === 0; i++) {
+      (globalThis as { gc?: () => void }).gc?.();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(reports.length, 1);
+    assert.match(reports[0]?.message ?? "", /fail \(cluster job \S+\): RangeError: nobody looked/);
   } finally {
     await cluster.close();
   }
