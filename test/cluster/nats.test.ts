@@ -202,3 +202,24 @@ test("tasklet node without --servers exits 2 with the usage", { skip }, () => {
   assert.match(r.stderr, /tasklet node: --servers is required/);
   assert.match(r.stderr, /usage: tasklet node --servers/);
 });
+
+test("a busy node never holds queued work: a job queued behind a busy node's only thread goes to a node that starts later", {
+  skip,
+}, async () => {
+  for (const n of nodes) if (n.proc.exitCode === null && n.proc.signalCode === null) n.proc.kill("SIGTERM");
+  await Promise.all(nodes.map((n) => n.exited));
+  const busy = await startNode(server.url, "busy", { cluster: CLUSTER, workers: 1 });
+  nodes.push(busy);
+  await run(function* () {
+    const long = client.spawn<{ tag: string; node: string }>(JOBS, "slow", 3000, "long");
+    yield* whereItRuns(long);
+    const next = client.spawn<{ value: number; node: string }>(JOBS, "square", 12);
+    yield* sleep(300);
+    assert.equal(next.state, "queued");
+    const idle = yield* call(() => startNode(server.url, "idle", { cluster: CLUSTER, workers: 1 }));
+    nodes.push(idle);
+    assert.deepEqual(yield* next.join(), { value: 144, node: "idle" });
+    assert.equal(long.isRunning(), true, "the queued job waited for the busy node's thread");
+    assert.deepEqual(yield* long.join(), { tag: "long", node: "busy" });
+  });
+});
