@@ -1,9 +1,9 @@
-// Layers import downward only (DESIGN.md): core <- time <- sync <- io <- threads | system.
+// Layers import downward only (DESIGN.md): core <- time <- sync <- io <- threads | system; cluster above threads.
 // testing and inspect may read any layer. Exits non-zero naming each import that goes upward.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 
-const rank = { core: 0, time: 1, sync: 2, io: 3, threads: 4, system: 4, testing: 9, inspect: 9 };
+const rank = { core: 0, time: 1, sync: 2, io: 3, threads: 4, system: 4, cluster: 5, testing: 9, inspect: 9 };
 const bad = [];
 const walk = (dir) => {
   for (const name of readdirSync(dir)) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
  * The command-line tool: `tasklet run <app.ts|app.js> [--workers N] [--dump-on-exit] [--trace] [-- args…]`,
+ * `tasklet node --servers URL [--workers N] [--name NAME]` (a cluster node, src/cluster/node.ts),
  * `tasklet --help`, `tasklet --version`.
  *
  * `run` loads the module and runs its main tasklet (its default export, or an
@@ -86,6 +87,8 @@ function topUsage(): string {
 
 commands:
 ${lines.join("\n")}
+
+  node  serve a cluster's jobs until SIGTERM: tasklet node --servers nats://HOST:PORT [--workers N] [--name NAME]
 
   tasklet <command> --help   that command's options
   tasklet --version          the version of tasklet`;
@@ -311,6 +314,11 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   if (argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
     process.stdout.write(`${topUsage()}\n`);
     return 0;
+  }
+  if (argv[0] === "node") {
+    // Its own options (src/cluster/node.ts), loaded only for this command: the cluster layer brings the NATS client.
+    const { runNodeCommand } = await import("../cluster/node.js");
+    return runNodeCommand(argv.slice(1));
   }
   let parsed: ReturnType<typeof parseCommand>;
   try {

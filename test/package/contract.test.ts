@@ -55,7 +55,7 @@ test("package tasklet: the contract's methods are there on the objects users get
   });
 });
 
-test("subpaths tasklet/io, /system, /threads, /testing resolve and export their entry points", async () => {
+test("subpaths tasklet/io, /system, /threads, /cluster, /testing resolve and export their entry points", async () => {
   const io = await load("tasklet/io");
   for (const name of ["listen", "connect", "bindUdp", "open", "readFile", "writeFile", "exec", "spawnProcess"]) {
     assert.equal(typeof io[name], "function", `tasklet/io ${name}`);
@@ -69,9 +69,36 @@ test("subpaths tasklet/io, /system, /threads, /testing resolve and export their 
   for (const name of ["WorkerPool", "ThreadChannel", "offload"]) {
     assert.equal(typeof threads[name], "function", `tasklet/threads ${name}`);
   }
+  const cluster = await load("tasklet/cluster");
+  for (const name of ["joinCluster", "NodeLostError", "ClusterJob"]) {
+    assert.equal(typeof cluster[name], "function", `tasklet/cluster ${name}`);
+  }
+  const TaskletError = (await load("tasklet"))["TaskletError"] as new (...args: never[]) => Error;
+  assert.ok((cluster["NodeLostError"] as new (...args: never[]) => Error).prototype instanceof TaskletError);
   const testing = await load("tasklet/testing");
   for (const name of ["runTest", "explore", "createTestRuntime", "createTaskletSystem"]) {
     assert.equal(typeof testing[name], "function", `tasklet/testing ${name}`);
+  }
+});
+
+test("tasklet/cluster: an embedded Cluster has the contract's methods, and its job handle too", async () => {
+  const cluster = await load("tasklet/cluster");
+  const c = (await (cluster["joinCluster"] as (o: object) => Promise<Record<string, unknown>>)({
+    workers: 1,
+  })) as Record<string, unknown>;
+  try {
+    for (const method of ["spawn", "spawnWith", "channel", "nodes", "jobs", "close"]) {
+      assert.equal(typeof c[method], "function", `Cluster.${method}`);
+    }
+    const job = (c["spawn"] as (m: string, e: string) => Record<string, unknown>)(
+      "data:text/javascript,export function* f() {}",
+      "f",
+    );
+    for (const method of ["join", "kill"]) assert.equal(typeof job[method], "function", `ClusterJob.${method}`);
+    assert.equal(typeof job["id"], "string");
+    await (job["result"] as () => Promise<unknown>)();
+  } finally {
+    await (c["close"] as () => Promise<void>)();
   }
 });
 

@@ -1,0 +1,5 @@
+// cluster-cpu on 2 node process(es) of one worker each.
+import { report, size } from "../../lib/report.js";
+import { cpuOnNodes } from "./_run.js";
+
+await cpuOnNodes(2, size(400), report);

@@ -1,0 +1,5 @@
+// cluster-cpu on 3 node process(es) of one worker each.
+import { report, size } from "../../lib/report.js";
+import { cpuOnNodes } from "./_run.js";
+
+await cpuOnNodes(3, size(400), report);

@@ -1,0 +1,20 @@
+// cluster-spawn on a local WorkerPool of 2 threads (the embedded cluster's engine).
+import { run } from "../../../src/index.js";
+import { WorkerPool } from "../../../src/threads/index.js";
+import { report, size } from "../../lib/report.js";
+
+const JOBS = new URL("./_jobs.js", import.meta.url);
+const n = size(5_000);
+const pool = new WorkerPool({ size: 2 });
+await run(function* () {
+  yield* pool.spawn(JOBS, "inc", 0).join(); // start a worker before timing
+});
+const start = performance.now();
+const sum = await run(function* () {
+  const jobs = Array.from({ length: n }, (_, i) => pool.spawn<number>(JOBS, "inc", i));
+  let sum = 0;
+  for (const j of jobs) sum += yield* j.join();
+  return sum;
+});
+report(start, sum);
+await pool.close();

@@ -1,0 +1,355 @@
+/**
+ * The cluster over NATS: this process submits jobs to one JetStream
+ * work-queue stream and, when it has `workers`, serves them (serve.ts).
+ *
+ * A job's life, seen from the process that spawned it:
+ *   spawn: publish the job (msgID = job id, so a retried publish is not a
+ *   second job) -> "queued"; a node that has an idle thread pulls it and
+ *   says "started" (node, delivery) -> "running"; the node's "result" ends
+ *   it (`finish` runs once: a result from a second delivery after a lost
+ *   node is dropped). A result is a request: the reply tells the node it
+ *   was received; the node acks the job only after that, so a node lost
+ *   between running a job and reporting it leads to a redelivery, never
+ *   to a lost outcome (at-least-once).
+ *   kill: a broadcast on the kill subject (the node running it kills its
+ *   tasklet; a node that pulls it later drops it) and, while queued, the
+ *   job's message is deleted from the stream, which ends the handle at
+ *   once. Every later "started" of a killed job repeats the broadcast.
+ *
+ * Invariants: a live job is in `book` until its `finish`; `seqs` holds the
+ * stream sequence of each job whose publish was acknowledged and that is
+ * not done.
+ */
+
+import { randomBytes } from "node:crypto";
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { type KV, Kvm } from "@nats-io/kv";
+import { connect, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { TaskletError } from "../core/errors.js";
+import { moduleUrl } from "../threads/job-source.js";
+import { fromWire } from "../threads/protocol.js";
+import { JobBook } from "./book.js";
+import { type ClusterChannel, NatsChannel } from "./channel.js";
+import { NodeLostError } from "./errors.js";
+import { ClusterJob, type JobBackend, type JobInfo, UnjoinedFailures } from "./job.js";
+import { checkChannelArgs, type ResolvedClusterOptions, resolveSpawnOptions, type SpawnOptions } from "./options.js";
+import { Server } from "./serve.js";
+import type { Cluster, NodeInfo } from "./types.js";
+import { decode, encode, type Heartbeat, type JobMessage, names, type ToClient } from "./wire.js";
+
+const MS = 1_000_000; // nanoseconds in a millisecond (JetStream's durations)
+
+/** Connects, makes sure the stream, consumer and bucket exist, and starts serving if `workers` > 0. */
+export async function joinNats(o: ResolvedClusterOptions): Promise<NatsCluster> {
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: o.servers as string[],
+      name: `tasklet ${o.name}`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    });
+  } catch (e) {
+    throw new TaskletError(
+      `joinCluster: cannot reach NATS at ${(o.servers as string[]).join(", ")}: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
+  }
+  try {
+    const n = names(o.cluster);
+    const jsm = await jetstreamManager(nc);
+    await ensure(
+      () => jsm.streams.info(n.stream),
+      () =>
+        jsm.streams.add({
+          name: n.stream,
+          subjects: [n.jobs],
+          retention: "workqueue" as never,
+          storage: "file" as never,
+        }),
+    );
+    await ensure(
+      () => jsm.consumers.info(n.stream, n.consumer),
+      () =>
+        jsm.consumers.add(n.stream, {
+          durable_name: n.consumer,
+          ack_policy: "explicit" as never,
+          ack_wait: o.ackWaitMs * MS,
+          max_deliver: -1,
+          max_ack_pending: -1,
+        }),
+    );
+    const kv = await new Kvm(nc).create(n.bucket, { ttl: o.heartbeatMs * 3, history: 1 });
+    const c = new NatsCluster(o, nc, jsm, jetstream(nc), kv);
+    await c.start();
+    return c;
+  } catch (e) {
+    await nc.close();
+    throw e;
+  }
+}
+
+/** Creates a JetStream object unless it exists; two nodes starting at once may race, so look again. */
+async function ensure(info: () => Promise<unknown>, add: () => Promise<unknown>): Promise<void> {
+  try {
+    await info();
+    return;
+  } catch {}
+  try {
+    await add();
+  } catch (e) {
+    try {
+      await info();
+    } catch {
+      throw e;
+    }
+  }
+}
+
+export class NatsCluster implements Cluster, JobBackend {
+  readonly mode = "nats" as const;
+  readonly name: string;
+  /** This process's id as a submitter: its inbox is named after it. */
+  readonly client: string;
+  private readonly n: ReturnType<typeof names>;
+  private readonly book = new JobBook();
+  private readonly seqs = new Map<string, Promise<number>>();
+  private inbox: Subscription | null = null;
+  private server: Server | null = null;
+  private beat: ReturnType<typeof setInterval> | null = null;
+  private nextJob = 1;
+  private readonly unjoined: UnjoinedFailures;
+  private closing: Promise<void> | null = null;
+  private readonly channels = new Map<string, NatsChannel<unknown>>();
+
+  constructor(
+    private readonly o: ResolvedClusterOptions,
+    private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
+    private readonly js: JetStreamClient,
+    private readonly kv: KV,
+  ) {
+    this.name = o.name;
+    this.unjoined = new UnjoinedFailures(o.onUncaught);
+    this.n = names(o.cluster);
+    this.client = `${o.name}-${randomBytes(4).toString("hex")}`;
+  }
+
+  /** @internal */
+  async start(): Promise<void> {
+    this.inbox = this.nc.subscribe(this.n.client(this.client), {
+      callback: (err, m) => {
+        if (err === null) this.onClientMessage(m);
+      },
+    });
+    if (this.o.workers > 0) {
+      const consumer = await this.js.consumers.get(this.n.stream, this.n.consumer);
+      const info = await consumer.info(true);
+      this.server = new Server(this.o, this.nc, consumer, (info.config.ack_wait ?? this.o.ackWaitMs * MS) / MS);
+      this.server.start();
+    }
+    await this.heartbeat();
+    this.beat = setInterval(() => void this.heartbeat(), this.o.heartbeatMs);
+    this.beat.unref();
+    await this.nc.flush();
+  }
+
+  private async heartbeat(): Promise<void> {
+    const hb: Heartbeat = {
+      name: this.name,
+      workers: this.o.workers,
+      running: this.server?.runningIds() ?? [],
+      seen: Date.now(),
+    };
+    try {
+      await this.kv.put(this.name, JSON.stringify(hb));
+    } catch {
+      // A missed beat is what the TTL is for; the next one tries again.
+    }
+  }
+
+  spawn<T = unknown>(module: string | URL, exportName: string, ...args: unknown[]): ClusterJob<T> {
+    return this.spawnWith<T>({}, module, exportName, ...args);
+  }
+
+  spawnWith<T = unknown>(
+    options: SpawnOptions,
+    module: string | URL,
+    exportName: string,
+    ...args: unknown[]
+  ): ClusterJob<T> {
+    if (this.closing !== null) throw new TaskletError("cluster.spawn: the cluster is closed");
+    const { maxDeliver } = resolveSpawnOptions(options, this.o);
+    const target = moduleUrl("cluster.spawn", module);
+    if (typeof exportName !== "string" || exportName === "") {
+      throw new TypeError(`cluster.spawn: exportName must be a non-empty string, got ${JSON.stringify(exportName)}`);
+    }
+    const id = `${this.client}.${this.nextJob++}`;
+    const msg: JobMessage = { id, client: this.client, module: target, exportName, args, maxDeliver };
+    let data: Uint8Array;
+    try {
+      data = encode(msg);
+    } catch (e) {
+      throw new TypeError(`cluster.spawn: args must be structured-cloneable data: ${(e as Error).message}`);
+    }
+    const job = new ClusterJob<T>(id, exportName, this);
+    this.book.add(job as ClusterJob<unknown>);
+    const seq = this.js.publish(this.n.jobs, data, { msgID: id }).then((ack) => ack.seq);
+    this.seqs.set(id, seq);
+    seq.catch((e: unknown) => {
+      this.end(
+        job as ClusterJob<unknown>,
+        "error",
+        new TaskletError(`cluster.spawn: could not queue ${job.describe()}: ${(e as Error).message}`, { cause: e }),
+      );
+    });
+    return job;
+  }
+
+  private end(job: ClusterJob<unknown>, outcome: "ok" | "error" | "killed", v: unknown): void {
+    job.finish(outcome, v);
+    this.seqs.delete(job.id);
+    this.book.done(job);
+  }
+
+  private onClientMessage(m: Msg): void {
+    let msg: ToClient;
+    try {
+      msg = decode<ToClient>(m.data);
+    } catch {
+      return;
+    }
+    const job = this.book.get(msg.id);
+    if (msg.type === "started") {
+      if (job === undefined) return;
+      job.started(msg.node, msg.delivery);
+      if (job.killRequested) this.nc.publish(this.n.kill, msg.id);
+      return;
+    }
+    if (m.reply) m.respond();
+    if (job === undefined) return;
+    // A "lost" report comes from the node that got the delivery too many: the lost one is the last started.
+    if (msg.outcome !== "lost") {
+      job.node = msg.node;
+      job.deliveries = Math.max(job.deliveries, msg.delivery);
+    }
+    if (msg.outcome === "ok") this.end(job, "ok", msg.value);
+    else if (msg.outcome === "killed") this.end(job, "killed", undefined);
+    else if (msg.outcome === "error")
+      this.end(job, "error", fromWire(msg.error as NonNullable<typeof msg.error>, `node ${msg.node}`));
+    else {
+      const last = job.node;
+      const runs = msg.delivery - 1;
+      this.end(
+        job,
+        "error",
+        new NodeLostError(
+          `${job.describe()}: node ${last ?? "(unknown)"} was lost while running it, and it may be delivered at most ${runs} time${runs === 1 ? "" : "s"} (maxDeliver)`,
+          last,
+          runs,
+        ),
+      );
+    }
+  }
+
+  unobserved(job: ClusterJob<unknown>, error: unknown): void {
+    this.unjoined.watch(job, error);
+  }
+
+  observed(job: ClusterJob<unknown>): void {
+    this.unjoined.unwatch(job);
+  }
+
+  killJob(job: ClusterJob<unknown>): void {
+    this.nc.publish(this.n.kill, job.id);
+    const seq = this.seqs.get(job.id);
+    if (job.state !== "queued" || seq === undefined) return;
+    seq
+      .then((s) => this.jsm.streams.deleteMessage(this.n.stream, s, false))
+      .then(
+        (deleted) => {
+          // Deleted while queued: no node will run it. (A node that pulled it just before runs
+          // it and says "started", which repeats the kill; its outcome is dropped.)
+          if (deleted && job.state === "queued") this.end(job, "killed", undefined);
+        },
+        () => {
+          // Already taken and acknowledged: the node's outcome ends the handle.
+        },
+      );
+  }
+
+  channel<T>(name: string, capacity: number): ClusterChannel<T> {
+    checkChannelArgs(name, capacity);
+    let ch = this.channels.get(name);
+    if (ch === undefined) {
+      if (this.closing !== null) throw new TaskletError("cluster.channel: the cluster is closed");
+      const nc = this.nc;
+      ch = new NatsChannel<unknown>(name, capacity, {
+        node: this.name,
+        id: this.client,
+        prefix: `tasklet.${this.o.cluster}.ch.${name}`,
+        heartbeatMs: this.o.heartbeatMs,
+        publish: (subject, data) => nc.publish(subject, data),
+        subscribe: (subject, cb) =>
+          nc.subscribe(subject, {
+            callback: (err, m) => {
+              if (err === null) cb(m.data);
+            },
+          }),
+        alive: async (node) => {
+          try {
+            const e = await this.kv.get(node);
+            return e !== null && e.operation === "PUT";
+          } catch {
+            return true; // the bucket is unreachable: no verdict
+          }
+        },
+      });
+      this.channels.set(name, ch);
+    } else if (ch.capacity !== capacity) {
+      throw new RangeError(`cluster.channel: ${name} is open here with capacity ${ch.capacity}, not ${capacity}`);
+    }
+    return ch as ClusterChannel<T>;
+  }
+
+  async nodes(): Promise<NodeInfo[]> {
+    const out: NodeInfo[] = [];
+    const keys: string[] = [];
+    for await (const k of await this.kv.keys()) keys.push(k);
+    for (const k of keys) {
+      const e = await this.kv.get(k);
+      if (e === null || e.operation !== "PUT" || e.value.length === 0) continue;
+      const hb = JSON.parse(e.string()) as Heartbeat;
+      out.push({ ...hb, self: hb.name === this.name });
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  jobs(): JobInfo[] {
+    return this.book.list();
+  }
+
+  /** Stops serving (draining: running jobs finish, up to `drainMs`, then are handed back), then leaves. */
+  close(drainMs = 30_000): Promise<void> {
+    this.closing ??= this.doClose(drainMs);
+    return this.closing;
+  }
+
+  private async doClose(drainMs: number): Promise<void> {
+    if (this.beat !== null) clearInterval(this.beat);
+    await this.server?.drain(drainMs);
+    // Their outcomes could no longer reach this process: kill them (queued ones are deleted) and end the handles.
+    for (const job of [...this.book.liveJobs()]) {
+      job.kill();
+      this.end(job, "killed", undefined);
+    }
+    try {
+      await this.kv.delete(this.name);
+    } catch {}
+    for (const ch of this.channels.values()) ch.dispose();
+    this.inbox?.unsubscribe();
+    await this.nc.drain();
+  }
+}
