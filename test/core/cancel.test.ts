@@ -13,12 +13,22 @@ import {
   scope,
   sleep,
   spawn,
+  type Tasklet,
   TaskletError,
   TimeoutError,
   timeout,
 } from "../../src/index.js";
 import { runTest } from "../../src/testing/index.js";
 import { yields } from "../sync/helpers.js";
+
+/** Joins `t`, logging the class of the error it ends with. */
+function* joinLogging(t: Tasklet, log: string[]): Operation<void> {
+  try {
+    yield* t.join();
+  } catch (e) {
+    log.push((e as Error).constructor.name);
+  }
+}
 
 function* blockingCleanup(log: string[]): Operation<void> {
   try {
@@ -40,11 +50,7 @@ test("a kill is not lost when the op under a timeout blocks in its cleanup: the 
     });
     yield* sleep(1);
     t.kill();
-    try {
-      yield* t.join();
-    } catch (e) {
-      log.push((e as Error).constructor.name);
-    }
+    yield* joinLogging(t, log);
   });
   assert.deepEqual(log, ["cleanup done", "KilledError"]);
 });
@@ -65,11 +71,7 @@ test("a kill of a scope's owner waits for the children's cleanup, then the owner
     });
     yield* sleep(1);
     owner.kill();
-    try {
-      yield* owner.join();
-    } catch (e) {
-      log.push((e as Error).constructor.name);
-    }
+    yield* joinLogging(owner, log);
   });
   assert.deepEqual(log, ["cleanup done", "owner's finally", "KilledError"]);
 });
@@ -223,11 +225,7 @@ test("a killed tasklet whose helper's cleanup waited does not wait on anything a
     });
     yield* sleep(1);
     t.kill();
-    try {
-      yield* t.join();
-    } catch (e) {
-      log.push((e as Error).constructor.name);
-    }
+    yield* joinLogging(t, log);
   });
   assert.deepEqual(log, [
     "helper cleanup",
@@ -258,11 +256,7 @@ test("a cleanup that calls a helper and then waits itself runs to its end (no fa
     });
     yield* sleep(1);
     t.kill();
-    try {
-      yield* t.join();
-    } catch (e) {
-      log.push((e as Error).constructor.name);
-    }
+    yield* joinLogging(t, log);
   });
   // "after inner" is the caller's synchronous code (the documented limit); its next op does not wait.
   assert.deepEqual(log, ["first part", "second part", "third part", "not reached: after inner", "KilledError"]);
@@ -290,11 +284,7 @@ test("two levels of helpers whose cleanups wait: each runs, nothing after them w
     });
     yield* sleep(1);
     t.kill();
-    try {
-      yield* t.join();
-    } catch (e) {
-      log.push((e as Error).constructor.name);
-    }
+    yield* joinLogging(t, log);
   });
   assert.deepEqual(log, ["inner cleanup", "outer ran on (sync)", "outer cleanup", "body ran on (sync)", "KilledError"]);
 });

@@ -52,12 +52,8 @@ test("main: a deadlock is reported on stderr and the exit code is 2", () => {
   assert.match(r.stderr, /#\d+ waits-for-b: waits on join of #\d+ waits-for-a/);
 });
 
-test("main: SIGTERM kills the root, whose cleanup runs (and may block), exit code 128 + 15", async () => {
-  const script = `import { main, sleep } from ${INDEX};
-    main(function* () {
-      try { console.log("ready"); yield* sleep(60000); }
-      finally { yield* sleep(10); console.log("cleanup after signal"); }
-    });`;
+/** Runs `script` in a child process, sends it one SIGTERM once it printed "ready", and waits for its exit. */
+async function sigtermWhenReady(script: string): Promise<{ code: number | null; out: string }> {
   const child = spawnProcess(process.execPath, ["--input-type=module", "-e", script], { stdio: "pipe" });
   let out = "";
   let sent = false;
@@ -76,6 +72,16 @@ test("main: SIGTERM kills the root, whose cleanup runs (and may block), exit cod
       resolve(c);
     });
   });
+  return { code, out };
+}
+
+test("main: SIGTERM kills the root, whose cleanup runs (and may block), exit code 128 + 15", async () => {
+  const script = `import { main, sleep } from ${INDEX};
+    main(function* () {
+      try { console.log("ready"); yield* sleep(60000); }
+      finally { yield* sleep(10); console.log("cleanup after signal"); }
+    });`;
+  const { code, out } = await sigtermWhenReady(script);
   assert.equal(code, 143, out);
   assert.match(out, /cleanup after signal/);
 });
@@ -95,24 +101,7 @@ test("main: a SIGTERM'd server whose cleanup waits under a timeout exits when th
         server.close();
       }
     });`;
-  const child = spawnProcess(process.execPath, ["--input-type=module", "-e", script], { stdio: "pipe" });
-  let out = "";
-  let sent = false;
-  child.stdout.setEncoding("utf8");
-  const code = await new Promise<number | null>((resolve) => {
-    const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.stdout.on("data", (d: string) => {
-      out += d;
-      if (!sent && out.includes("ready")) {
-        sent = true;
-        child.kill("SIGTERM");
-      }
-    });
-    child.on("exit", (c) => {
-      clearTimeout(guard);
-      resolve(c);
-    });
-  });
+  const { code, out } = await sigtermWhenReady(script);
   assert.equal(code, 143, out);
   assert.match(out, /cleanup bounded: true/);
 });
