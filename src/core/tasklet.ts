@@ -233,7 +233,9 @@ export class Tasklet<T = unknown> {
   /**
    * Waits for the tasklet to end, with its value. Throws its error,
    * `KilledError` if it was killed, `NotJoinableError` if it was spawned
-   * with `joinable: false`.
+   * with `joinable: false`, `DeadlockError` naming the cycle if it waits
+   * (through locks, joins and dispatches) for the caller: then the wait does
+   * not start (docs/inspect.md, "Wait-for cycles").
    */
   join(): Operation<T> & Waitable<T> {
     if ((this.flags & F_JOINABLE) === 0) {

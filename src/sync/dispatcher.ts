@@ -180,6 +180,9 @@ export class Dispatcher {
    * once, or when the body started (`waitStart`), or with its value when it
    * ended (`waitEnd`, which rethrows its error). A kill or timeout while
    * waiting withdraws the wait, and the body too if it has not started.
+   * Throws `DeadlockError` naming the cycle, and queues nothing, if it would
+   * wait while the runner waits (through locks, joins and dispatches) for the
+   * caller.
    */
   dispatch<T>(body: Body<T>, options: DispatchOptions & { waitEnd: true }): Operation<T>;
   dispatch<T>(body: Body<T>, options?: DispatchOptions): Operation<void>;

@@ -87,7 +87,13 @@ export class Mutex {
   readonly waiters = new WaitQueue();
   private readonly op = new LockOp(this);
 
-  /** Waits until the lock is free and takes it. A kill or timeout withdraws the wait. */
+  /**
+   * Waits until the lock is free and takes it. A kill or timeout withdraws the
+   * wait. Throws `DeadlockError`, naming the cycle, if the holder waits
+   * (through locks, joins and dispatches) for the caller: the wait would never
+   * end, so it does not start, and the caller may release what it holds and
+   * retry (docs/inspect.md, "Wait-for cycles").
+   */
   lock(): Operation<void> {
     return this.op;
   }
