@@ -46,14 +46,18 @@ export class NotJoinableError extends TaskletError {
 
 /**
  * Every blocked tasklet waits for something that nothing left can bring:
- * the message lists each one and what it waits on.
+ * the message lists each one and what it waits on. Also thrown by a wait on
+ * a mutex, a join or a dispatched body that would close a cycle of such
+ * waits while the rest of the program runs (core/wait-for.ts): then
+ * `message` names the cycle and `blocked` lists the tasklets in it, the
+ * one whose wait closed it first (that wait did not start).
  */
 export class DeadlockError extends TaskletError {
   override name = "DeadlockError";
   /** One line per blocked tasklet: `#id name: waits on …`. */
   readonly blocked: readonly string[];
-  constructor(blocked: readonly string[]) {
-    super(`all tasklets are asleep - deadlock!\n${blocked.map((line) => `  ${line}`).join("\n")}`);
+  constructor(blocked: readonly string[], message?: string) {
+    super(message ?? `all tasklets are asleep - deadlock!\n${blocked.map((line) => `  ${line}`).join("\n")}`);
     this.blocked = blocked;
   }
 }

@@ -40,3 +40,5 @@ export const RESUME_MASK = 3 << RESUME_SHIFT;
 /** Bits 14–16 of `flags` hold `state`. */
 export const STATE_SHIFT = 14;
 export const STATE_MASK = 7 << STATE_SHIFT;
+/** A timeout() is armed around its current op (time/timeout.ts): its waits end in time, so they close no wait-for cycle (wait-for.ts). */
+export const F_TIMED = 1 << 17;

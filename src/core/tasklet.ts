@@ -24,9 +24,10 @@
  */
 
 import { type DeadlockError, KilledError, NotJoinableError, TaskletError, type UncaughtError } from "./errors.js";
-import type { Operation } from "./op.js";
+import type { Operation, Park } from "./op.js";
 import type { Runtime } from "./runtime.js";
 import { type Blocker, NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue } from "./wait.js";
+import { checkWaitFor } from "./wait-for.js";
 import { WaitOp } from "./wait-op.js";
 
 export * from "./flags.js";
@@ -232,7 +233,9 @@ export class Tasklet<T = unknown> {
   /**
    * Waits for the tasklet to end, with its value. Throws its error,
    * `KilledError` if it was killed, `NotJoinableError` if it was spawned
-   * with `joinable: false`.
+   * with `joinable: false`, `DeadlockError` naming the cycle if it waits
+   * (through locks, joins and dispatches) for the caller: then the wait does
+   * not start (docs/inspect.md, "Wait-for cycles").
    */
   join(): Operation<T> & Waitable<T> {
     if ((this.flags & F_JOINABLE) === 0) {
@@ -339,7 +342,9 @@ Object.defineProperty(Tasklet.prototype, Symbol.iterator, {
 /**
  * join(), and the runtime's own wait for an end (`withValue` false: any
  * outcome, any joinability). The op is the blocker of its waiter, and a
- * `Waitable`, so that a select can wait for a tasklet's end.
+ * `Waitable`, so that a select can wait for a tasklet's end. A single wait
+ * that would close a cycle of waits (the target waits, through locks and
+ * joins, for the joiner) throws DeadlockError instead (wait-for.ts).
  */
 export class JoinOp<T> extends WaitOp<T> {
   constructor(
@@ -347,6 +352,15 @@ export class JoinOp<T> extends WaitOp<T> {
     private readonly withValue: boolean,
   ) {
     super();
+  }
+  override start(t: Tasklet): T | Park {
+    const target = this.target;
+    // It will wait: refuse a wait that would close a cycle of waits (before the tasklet parks).
+    if (target.state < RETURNED && target !== t) checkWaitFor(t, target, this);
+    return super.start(t);
+  }
+  waitsFor(_t: Tasklet): Tasklet | null {
+    return this.target;
   }
   poll(t: Tasklet): T | NotReady {
     const target = this.target;

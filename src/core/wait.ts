@@ -36,6 +36,12 @@ export interface Blocker {
   withdraw(t: Tasklet): void;
   /** What `t` waits on, for dumps and deadlock reports. */
   describe(t: Tasklet): string;
+  /**
+   * The one tasklet whose progress alone can end the wait of `t` (a lock's
+   * owner, a join's target), or null: an edge of the wait-for graph
+   * (wait-for.ts). Absent where many could (a channel, a select).
+   */
+  waitsFor?(t: Tasklet): Tasklet | null;
 }
 
 /**

@@ -16,6 +16,10 @@
  * on with the next body. If the runner is killed (main() ending, a deadlock)
  * the waiters of the body it ran and of every queued body get KilledError.
  *
+ * A wait that would close a cycle (the runner waits, through locks and
+ * joins, for the caller) throws DeadlockError and queues nothing
+ * (core/wait-for.ts).
+ *
  * Invariants: a job is QUEUED while on the queue (or CANCELLED, skipped when
  * reached); `pending` counts QUEUED jobs; `runner` is the live runner or
  * null, and is null only while `pending === 0`.
@@ -27,6 +31,7 @@ import type { Operation, Park, Suspend } from "../core/op.js";
 import { type Body, spawn, toIterator } from "../core/spawn.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type WaitNode } from "../core/wait.js";
+import { checkWaitFor } from "../core/wait-for.js";
 import { WaitOp } from "../core/wait-op.js";
 
 const NEW = 0;
@@ -60,8 +65,13 @@ class Job<T> extends WaitOp<T | undefined> {
   }
   override start(t: Tasklet): T | undefined | Park {
     if (this.state === NEW) {
-      if ((this.waitEnd || this.waitStart) && this.d.runner === t) {
-        throw new TaskletError("Dispatcher.dispatch: a body cannot wait for a body of its own dispatcher (deadlock)");
+      const r = this.d.runner;
+      if ((this.waitEnd || this.waitStart) && r !== null) {
+        if (r === t) {
+          throw new TaskletError("Dispatcher.dispatch: a body cannot wait for a body of its own dispatcher (deadlock)");
+        }
+        // Only the runner can bring the body to its start or end: refuse a wait that would close a cycle.
+        checkWaitFor(t, r, this);
       }
       this.d.push(this as Job<unknown>);
     }
@@ -88,8 +98,13 @@ class Job<T> extends WaitOp<T | undefined> {
       this.d.pending--;
     }
   }
+  waitsFor(_t: Tasklet): Tasklet | null {
+    return this.d.runner;
+  }
   describe(): string {
-    return `a dispatched body to ${this.waitEnd ? "end" : "start"} (${this.d.pending} queued)`;
+    const r = this.d.runner;
+    const by = r === null ? "" : ` run by ${r.describe()}`;
+    return `a dispatched body to ${this.waitEnd ? "end" : "start"} (${this.d.pending} queued)${by}`;
   }
   /** Ends the caller's wait if it waits for this moment: the start (`end` false) or the end. */
   notify(end: boolean): void {
@@ -165,6 +180,9 @@ export class Dispatcher {
    * once, or when the body started (`waitStart`), or with its value when it
    * ended (`waitEnd`, which rethrows its error). A kill or timeout while
    * waiting withdraws the wait, and the body too if it has not started.
+   * Throws `DeadlockError` naming the cycle, and queues nothing, if it would
+   * wait while the runner waits (through locks, joins and dispatches) for the
+   * caller.
    */
   dispatch<T>(body: Body<T>, options: DispatchOptions & { waitEnd: true }): Operation<T>;
   dispatch<T>(body: Body<T>, options?: DispatchOptions): Operation<void>;

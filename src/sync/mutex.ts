@@ -20,19 +20,29 @@
  * lock leaves it locked (as Go's sync.Mutex); the deadlock report names it.
  *
  * The uncontended `lock()`/`unlock()` allocate nothing: `lock()` returns the
- * mutex's one LockOp, whose poll takes the lock.
+ * mutex's one LockOp, whose poll takes the lock. A contended `lock()` first
+ * follows the owner's wait (core/wait-for.ts): if it comes back to the
+ * caller, the lock throws DeadlockError instead of waiting forever. A
+ * `lockCase()` in a select is not checked (a select waits on several).
  */
 
 import { checkBody, typeError } from "../core/check.js";
 import { TaskletError } from "../core/errors.js";
-import { current, currentOrThrow, type Operation } from "../core/op.js";
+import { current, currentOrThrow, type Operation, type Park } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
+import { checkWaitFor } from "../core/wait-for.js";
 import { WaitOp } from "../core/wait-op.js";
 
 class LockOp extends WaitOp<void> {
   constructor(private readonly m: Mutex) {
     super();
+  }
+  override start(t: Tasklet): void | Park {
+    const o = this.m.owner;
+    // Contended: refuse a wait that would close a cycle of waits (before the tasklet parks).
+    if (o !== null && o !== t) checkWaitFor(t, o, this);
+    return super.start(t);
   }
   poll(t: Tasklet): void | NotReady {
     const m = this.m;
@@ -45,6 +55,9 @@ class LockOp extends WaitOp<void> {
   }
   enqueue(n: WaitNode): void {
     this.m.waiters.pushBack(n);
+  }
+  waitsFor(_t: Tasklet): Tasklet | null {
+    return this.m.owner;
   }
   describe(): string {
     const o = this.m.owner;
@@ -74,7 +87,13 @@ export class Mutex {
   readonly waiters = new WaitQueue();
   private readonly op = new LockOp(this);
 
-  /** Waits until the lock is free and takes it. A kill or timeout withdraws the wait. */
+  /**
+   * Waits until the lock is free and takes it. A kill or timeout withdraws the
+   * wait. Throws `DeadlockError`, naming the cycle, if the holder waits
+   * (through locks, joins and dispatches) for the caller: the wait would never
+   * end, so it does not start, and the caller may release what it holds and
+   * retry (docs/inspect.md, "Wait-for cycles").
+   */
   lock(): Operation<void> {
     return this.op;
   }

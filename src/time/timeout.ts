@@ -30,7 +30,7 @@ import { CANCELLED, cancellable } from "../core/cancel.js";
 import { checkOperation } from "../core/check.js";
 import { TaskletError, TimeoutError } from "../core/errors.js";
 import { currentOrThrow, type Operation } from "../core/op.js";
-import type { Tasklet } from "../core/tasklet.js";
+import { F_TIMED, type Tasklet } from "../core/tasklet.js";
 import { checkMs, Timer, timersOf } from "./timers.js";
 
 /** Thrown into a tasklet by an expired timeout; caught by that timeout's frame. */
@@ -79,7 +79,10 @@ export function* timeout<T>(ms: number, op: Operation<T>): Operation<T> {
   const timer = new InterruptTimer(t, token);
   const timers = timersOf(t.rt);
   timers.add(timer, ms);
+  const timed = t.flags & F_TIMED; // an outer timeout's mark, restored when this one ends
+  t.flags |= F_TIMED;
   const r = yield* cancellable(op, token, () => {
+    t.flags = (t.flags & ~F_TIMED) | timed;
     timers.remove(timer);
     t.rt.cancelInterrupt(t, token);
   });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  channel,
   DeadlockError,
   type Operation,
   run,
@@ -59,15 +60,17 @@ test("a stack overflow is reported naming the tasklet", async () => {
 test("deadlock: run() rejects naming every blocked tasklet and what it waits on", async () => {
   const err = await runTest(
     function* () {
+      const never = channel<number>();
       const a = spawn(
         function* (): Operation<void> {
           yield* sleep(1);
           const b = spawn(
             function* () {
-              yield* a.join();
+              yield* never.recv();
             },
             { name: "waiter-b" },
           );
+          spawn(() => a.join(), { name: "waiter-c" });
           yield* b.join();
         },
         { name: "waiter-a" },
@@ -81,8 +84,9 @@ test("deadlock: run() rejects naming every blocked tasklet and what it waits on"
   assert.match(msg, /all tasklets are asleep - deadlock!/);
   assert.match(msg, /#\d+ the-root: waits on join of #\d+ waiter-a/);
   assert.match(msg, /#\d+ waiter-a: waits on join of #\d+ waiter-b/);
-  assert.match(msg, /#\d+ waiter-b: waits on join of #\d+ waiter-a/);
-  assert.equal((err as DeadlockError).blocked.length, 3);
+  assert.match(msg, /#\d+ waiter-b: waits on recv on channel#\d+/);
+  assert.match(msg, /#\d+ waiter-c: waits on join of #\d+ waiter-a/);
+  assert.equal((err as DeadlockError).blocked.length, 4);
 });
 
 test("no deadlock is reported while a timer or a promise may still wake a tasklet", async () => {

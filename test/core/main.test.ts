@@ -7,7 +7,7 @@ const INDEX = JSON.stringify(new URL("../../src/index.js", import.meta.url).href
 
 /** Runs an ES module program in a child process; returns its exit code and output. */
 function runProgram(body: string): { status: number | null; stdout: string; stderr: string } {
-  const script = `import { main, spawn, sleep, schedule, exit } from ${INDEX};\n${body}`;
+  const script = `import { channel, main, spawn, sleep, schedule, exit } from ${INDEX};\n${body}`;
   const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 20_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -41,15 +41,16 @@ test("main: an uncaught error is printed on stderr with the tasklet's name and t
 test("main: a deadlock is reported on stderr and the exit code is 2", () => {
   const r = runProgram(`
     main(function* () {
+      const never = channel();
+      const b = spawn(function* () { yield* schedule(); yield* never.recv(); }, { name: "waits-forever" });
       const a = spawn(function* () { yield* schedule(); yield* b.join(); }, { name: "waits-for-b" });
-      const b = spawn(function* () { yield* schedule(); yield* a.join(); }, { name: "waits-for-a" });
       yield* a.join();
     }, { name: "app" });
   `);
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /all tasklets are asleep - deadlock!/);
   assert.match(r.stderr, /#\d+ app: waits on join of #\d+ waits-for-b/);
-  assert.match(r.stderr, /#\d+ waits-for-b: waits on join of #\d+ waits-for-a/);
+  assert.match(r.stderr, /#\d+ waits-for-b: waits on join of #\d+ waits-forever/);
 });
 
 /** Runs `script` in a child process, sends it one SIGTERM once it printed "ready", and waits for its exit. */

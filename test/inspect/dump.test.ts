@@ -372,15 +372,15 @@ test("main() on a deadlock prints the dump of the blocked tasklets, with their l
   let err = "";
   const code = await main(
     function* () {
-      let b: Tasklet | null = null;
+      const never = channel<number>();
       const a = spawn(
         function* (): Operation<void> {
           yield* sleep(1);
-          yield* (b as Tasklet).join(); // @a-joins-b
+          yield* never.recv(); // @a-waits
         },
         { name: "a" },
       );
-      b = spawn(joiner(a), { name: "b" });
+      spawn(joiner(a), { name: "b" });
       yield* a.join(); // @main-join
     },
     { exit: false, stderr: { write: (s: string) => (err += s) } },
@@ -396,7 +396,7 @@ test("main() on a deadlock prints the dump of the blocked tasklets, with their l
   assert.match(
     err,
     new RegExp(
-      `blocked on join of #\\d+ b: 1 tasklet\n {2}#\\d+ a, [^\n]+\n {4}at .*dump\\.test\\.js:${lineOf("@a-joins-b")}:`,
+      `blocked on recv on channel#\\d+ \\(capacity 0\\): 1 tasklet\n {2}#\\d+ a, [^\n]+\n {4}at .*dump\\.test\\.js:${lineOf("@a-waits")}:`,
     ),
   );
   assert.equal(runtime().onDeadlock, null, "main() restores the deadlock hook");

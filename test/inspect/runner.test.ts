@@ -135,12 +135,12 @@ test("tasklet run runs a JavaScript module's export named main; no dump unless a
 
 test("tasklet run: a deadlock prints the dump and exits 2; an error exits 1; mistakes exit 2 with a message", async () => {
   const fx = fixtureDir({
-    "deadlock.mjs": `import { spawn } from ${JSON.stringify(LIB)};
+    "deadlock.mjs": `import { channel, spawn } from ${JSON.stringify(LIB)};
 function* joinOther(get) { yield* get().join(); }
 export default function* () {
-  let b;
-  const a = spawn(joinOther(() => b), { name: "a" });
-  b = spawn(joinOther(() => a), { name: "b" });
+  const never = channel();
+  const a = spawn(function* () { yield* never.recv(); }, { name: "a" });
+  spawn(joinOther(() => a), { name: "b" });
   yield* a.join();
 }
 `,

@@ -1,12 +1,21 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Operation, schedule, sleep, spawn, type Tasklet, UncaughtError } from "../../src/index.js";
+import { channel, type Operation, schedule, sleep, spawn, type Tasklet, UncaughtError } from "../../src/index.js";
 import { DeadlockError, LeakError, runTest } from "../../src/testing/index.js";
 
 test("a deadlock after virtual hours is reported at once, naming every blocked tasklet and its wait", async () => {
+  let never = "";
   const err = await runTest(
     function* () {
-      let b = null as unknown as Tasklet<void>;
+      const ch = channel<number>();
+      never = ch.describe();
+      const b = spawn(
+        function* () {
+          yield* sleep(7_200_000);
+          yield* ch.recv();
+        },
+        { name: "waits-forever" },
+      );
       const a = spawn(
         function* () {
           yield* sleep(3_600_000);
@@ -14,22 +23,15 @@ test("a deadlock after virtual hours is reported at once, naming every blocked t
         },
         { name: "waits-for-b" },
       );
-      b = spawn(
-        function* () {
-          yield* sleep(7_200_000);
-          yield* a.join();
-        },
-        { name: "waits-for-a" },
-      );
       yield* a.join();
     },
     { name: "the-test" },
   ).catch((e: unknown) => e);
   assert.ok(err instanceof DeadlockError, String(err));
   assert.deepEqual(err.blocked, [
-    "#1 the-test: waits on join of #2 waits-for-b",
-    "#2 waits-for-b: waits on join of #3 waits-for-a",
-    "#3 waits-for-a: waits on join of #2 waits-for-b",
+    "#1 the-test: waits on join of #3 waits-for-b",
+    `#2 waits-forever: waits on recv on ${never}`,
+    "#3 waits-for-b: waits on join of #2 waits-forever",
   ]);
 });
 
@@ -127,23 +129,27 @@ test("the body's own error wins over a leak", async () => {
 
 test("leaked tasklets whose cleanups wait on each other: the leak report says their cleanup deadlocked", async () => {
   const err = await runTest(function* () {
-    let b = null as unknown as Tasklet<void>;
-    const a = spawn(
+    // Each cleanup waits for a value the other would send after its own wait.
+    const toA = channel<number>();
+    const toB = channel<number>();
+    spawn(
       function* () {
         try {
           yield* sleep(60_000);
         } finally {
-          yield* b.join();
+          yield* toA.recv();
+          yield* toB.send(1);
         }
       },
       { name: "a" },
     );
-    b = spawn(
+    spawn(
       function* () {
         try {
           yield* sleep(60_000);
         } finally {
-          yield* a.join();
+          yield* toB.recv();
+          yield* toA.send(1);
         }
       },
       { name: "b" },
@@ -157,5 +163,5 @@ test("leaked tasklets whose cleanups wait on each other: the leak report says th
   ]);
   assert.ok(err.cause instanceof DeadlockError);
   assert.match(err.message, /their cleanup deadlocked/);
-  assert.match(err.message, /#2 a \(killed, in cleanup\): waits on (join|the end) of #3 b/);
+  assert.match(err.message, /#2 a \(killed, in cleanup\): waits on recv on channel#\d+/);
 });

@@ -72,7 +72,7 @@ test("a deadlock on a worker's runtime fails its tasklet with DeadlockError; the
   const pool = new WorkerPool({ size: 1 });
   try {
     await run(function* () {
-      const e = yield* errorOf(pool.spawn(JOBS, "joinCycle").join());
+      const e = yield* errorOf(pool.spawn(JOBS, "deadlocked").join());
       assert.ok(e instanceof DeadlockError, String(e));
       assert.match((e as Error).message, /all tasklets are asleep/);
     });
