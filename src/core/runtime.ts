@@ -95,6 +95,40 @@ const CLOCK_EVERY = 64;
 
 export type { TimerService } from "./timer-service.js";
 
+// The watchdog (watchdog.ts) shares this buffer with its helper thread. Each
+// switch writes the stepped tasklet's id (W_RUNNING; 0 while the thread is
+// back in the event loop) and its switch count (W_SWITCHES): the pair names
+// one stretch. W_HOG is set by the helper when it reported a stretch; the
+// loop looks at it every CLOCK_EVERY steps and when it goes idle. Names go
+// to a table (W_NAMES..) on a tasklet's first switch and every 1024th after.
+// Null while the watchdog is off, so a switch then pays one null check.
+// Plain stores, not Atomics.store: the helper only needs to see them within
+// N/2 ms (the machine makes them visible in far less), and a seq-cst store
+// (xchg on x86) cost 10-20% of a switch (measured, bench switch/pingpong).
+let watch: Int32Array | null = null;
+let watchHooks: WatchHooks | null = null;
+const W_RUNNING = 0;
+const W_SWITCHES = 1;
+const W_HOG = 2;
+/** @internal Where the id column of the name table starts in the watch buffer (watchdog.ts). */
+export const W_NAMES = 8;
+/** @internal Slots of the name table (a power of two; a tasklet's slot is `id & (W_NAME_SLOTS - 1)`). */
+export const W_NAME_SLOTS = 4096;
+
+/** @internal What the loop calls while the watchdog is on (watchdog.ts). */
+export interface WatchHooks {
+  /** Publishes `t`'s name in its slot of the name table. */
+  publish(t: Tasklet): void;
+  /** The helper reported a stretch of `rt`, and it has ended by now. */
+  ended(rt: Runtime): void;
+}
+
+/** @internal Turns the switch stores on (a buffer) or off (null) for this thread (watchdog.ts). */
+export function setWatch(buffer: Int32Array | null, hooks: WatchHooks | null): void {
+  watch = buffer;
+  watchHooks = hooks;
+}
+
 export class Runtime {
   readonly host: Host;
   /** Host clock as of the last loop step batch; cheap, a few ms stale at most. */
@@ -322,6 +356,7 @@ export class Runtime {
         }
         this.step(t);
         if ((++steps & (CLOCK_EVERY - 1)) === 0) {
+          if (watch !== null && watch[W_HOG] !== 0) (watchHooks as WatchHooks).ended(this);
           const now = host.now();
           this.clock = now;
           this.timers?.poll(now);
@@ -335,6 +370,12 @@ export class Runtime {
       }
     } finally {
       this.running = false;
+      const w = watch;
+      if (w !== null) {
+        // The thread goes back to the event loop: no tasklet holds it.
+        w[W_RUNNING] = 0;
+        if (w[W_HOG] !== 0) (watchHooks as WatchHooks).ended(this);
+      }
     }
     if (yielded) return;
     start = 0;
@@ -408,7 +449,13 @@ export class Runtime {
   private step(t: Tasklet): void {
     const gen = t.gen as Iterator<unknown, unknown, unknown>;
     setCurrent(t);
-    t.switches++;
+    const switches = ++t.switches;
+    const w = watch;
+    if (w !== null) {
+      w[W_RUNNING] = t.id;
+      w[W_SWITCHES] = switches;
+      if ((switches & 1023) === 1) (watchHooks as WatchHooks).publish(t);
+    }
     // state RUNNING and F_YIELDED off in one write (flags holds both, and resumeKind).
     t.flags = (t.flags & ~(STATE_BITS | YIELDED)) | RUNNING_BITS;
     for (;;) {
