@@ -101,6 +101,7 @@ export type { TimerService } from "./timer-service.js";
 // one stretch. W_HOG is set by the helper when it reported a stretch; the
 // loop looks at it every CLOCK_EVERY steps and when it goes idle. Names go
 // to a table (W_NAMES..) on a tasklet's first switch and every 1024th after.
+// The stores are made in the loop just before step(t).
 // Null while the watchdog is off, so a switch then pays one null check.
 // Plain stores, not Atomics.store: the helper only needs to see them within
 // N/2 ms (the machine makes them visible in far less), and a seq-cst store
@@ -354,6 +355,14 @@ export class Runtime {
           }
           break;
         }
+        const w = watch;
+        if (w !== null) {
+          // Here and not in step(): step stays small enough for V8 to inline it.
+          const switches = t.switches;
+          w[W_RUNNING] = t.id;
+          w[W_SWITCHES] = switches;
+          if ((switches & 1023) === 0) (watchHooks as WatchHooks).publish(t);
+        }
         this.step(t);
         if ((++steps & (CLOCK_EVERY - 1)) === 0) {
           if (watch !== null && watch[W_HOG] !== 0) (watchHooks as WatchHooks).ended(this);
@@ -449,13 +458,7 @@ export class Runtime {
   private step(t: Tasklet): void {
     const gen = t.gen as Iterator<unknown, unknown, unknown>;
     setCurrent(t);
-    const switches = ++t.switches;
-    const w = watch;
-    if (w !== null) {
-      w[W_RUNNING] = t.id;
-      w[W_SWITCHES] = switches;
-      if ((switches & 1023) === 1) (watchHooks as WatchHooks).publish(t);
-    }
+    t.switches++;
     // state RUNNING and F_YIELDED off in one write (flags holds both, and resumeKind).
     t.flags = (t.flags & ~(STATE_BITS | YIELDED)) | RUNNING_BITS;
     for (;;) {

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { main, run } from "../../src/index.js";
+import { parseArgs } from "../../src/inspect/cli.js";
 import { Child, CLI, fixtureDir, LIB } from "./child.js";
 
 // A named tasklet busy for 300 ms without yielding; "loop end" is written the moment the loop ends.
@@ -137,6 +138,8 @@ test("a bad watchdog option or TASKLET_WATCHDOG_MS is an error at the call that 
     () => main(body, { exit: false, onHog: "x" as unknown as () => void }),
     /main: options\.onHog must be a function/,
   );
+  assert.equal(parseArgs(["run", "a.ts", "--watchdog", "250"]).watchdog, 250);
+  assert.throws(() => parseArgs(["run", "a.ts", "--watchdog", "0"]), /--watchdog must be a whole number >= 1, got 0/);
 });
 
 test("a TASKLET_WATCHDOG_MS that is not a whole number of ms is an error at the first run", async () => {
