@@ -342,6 +342,9 @@ export class Runtime {
     this.clock = start;
     let steps = 0;
     let yielded = false;
+    // Read once a loop: a watchdog started or stopped meanwhile is seen by the next loop.
+    const w = watch;
+    const hooks = watchHooks as WatchHooks;
     try {
       for (;;) {
         if (this.batchMask !== 0) this.flushBatches();
@@ -355,17 +358,16 @@ export class Runtime {
           }
           break;
         }
-        const w = watch;
         if (w !== null) {
           // Here and not in step(): step stays small enough for V8 to inline it.
           const switches = t.switches;
           w[W_RUNNING] = t.id;
           w[W_SWITCHES] = switches;
-          if ((switches & 1023) === 0) (watchHooks as WatchHooks).publish(t);
+          if ((switches & 1023) === 0) hooks.publish(t);
         }
         this.step(t);
         if ((++steps & (CLOCK_EVERY - 1)) === 0) {
-          if (watch !== null && watch[W_HOG] !== 0) (watchHooks as WatchHooks).ended(this);
+          if (w !== null && w[W_HOG] !== 0) hooks.ended(this);
           const now = host.now();
           this.clock = now;
           this.timers?.poll(now);
@@ -379,11 +381,10 @@ export class Runtime {
       }
     } finally {
       this.running = false;
-      const w = watch;
       if (w !== null) {
         // The thread goes back to the event loop: no tasklet holds it.
         w[W_RUNNING] = 0;
-        if (w[W_HOG] !== 0) (watchHooks as WatchHooks).ended(this);
+        if (w[W_HOG] !== 0) hooks.ended(this);
       }
     }
     if (yielded) return;
