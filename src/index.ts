@@ -24,6 +24,7 @@ export { type MainOptions, main, type RunOptions, run } from "./core/run.js";
 export { type Body, type SpawnOptions, self as current, spawn } from "./core/spawn.js";
 export type { Priority, Tasklet } from "./core/tasklet.js";
 export type { Waitable } from "./core/wait.js";
+export type { HogReport } from "./core/watchdog.js";
 export { type DumpOptions, dump } from "./inspect/dump.js";
 export { type SnapshotOptions, type TaskletInfo, type TaskletState, tasklets } from "./inspect/snapshot.js";
 export { trace } from "./inspect/trace.js";

@@ -7,6 +7,7 @@ import { current, type Operation } from "./op.js";
 import { type Runtime, runtime } from "./runtime.js";
 import { type Body, checkOptions, defaultGroup, toIterator } from "./spawn.js";
 import { FAILED, JoinOp, KILLED, type Tasklet } from "./tasklet.js";
+import { addHogListener, type HogReport, startWatchdog } from "./watchdog.js";
 
 export interface RunOptions {
   /** Name of the root tasklet. */
@@ -27,6 +28,20 @@ export interface RunOptions {
    * already aborted signal kills the root before its body starts.
    */
   signal?: AbortSignal;
+  /**
+   * Starts this thread's watchdog: a tasklet that holds the thread longer
+   * than this many ms without yielding is named on stderr while it still
+   * holds it, and again when it yields, with the time held (a lower bound,
+   * up to ms/2 short). Default: TASKLET_WATCHDOG_MS on the main thread, else
+   * off. The watchdog lasts as long as the thread (docs/inspect.md).
+   */
+  watchdog?: number;
+  /**
+   * Called, while this run is pending, when a stretch that the watchdog
+   * reported ends: which tasklet held the thread and for how long. The
+   * report goes to stderr as well.
+   */
+  onHog?: (report: HogReport) => void;
 }
 
 /**
@@ -48,10 +63,13 @@ export function run<T>(body: Body<T>, options?: RunOptions): Promise<T> {
   const onUncaught = options?.onUncaught;
   const group = onUncaught === undefined ? defaultGroup(rt) : { onUncaught };
   const signal = options?.signal;
+  startWatchdog("run", options?.watchdog);
+  const offHog = options?.onHog === undefined ? null : addHogListener(options.onHog);
   return new Promise<T>((resolve, reject) => {
     let onAbort: (() => void) | null = null;
     const root = rt.spawnRoot(gen, options?.name ?? "root", level, group, (t, deadlock) => {
       if (onAbort !== null) signal?.removeEventListener("abort", onAbort);
+      offHog?.();
       if (deadlock !== null) reject(deadlock);
       else if (t.state === FAILED) reject(t.value);
       else if (t.state === KILLED) reject(killedError(t, signal));
@@ -157,6 +175,8 @@ export function main<T>(body: Body<T>, options?: MainOptions): Promise<number> {
   const gen = toIterator("main", body);
   const rt = options?.runtime ?? runtime();
   const stderr = options?.stderr ?? process.stderr;
+  startWatchdog("main", options?.watchdog);
+  const offHog = options?.onHog === undefined ? null : addHogListener(options.onHog);
   let code = 0;
   let signalled = 0;
   let root: Tasklet | null = null;
@@ -199,6 +219,7 @@ export function main<T>(body: Body<T>, options?: MainOptions): Promise<number> {
   };
   const finish = (exitCode: number): number => {
     rt.onDeadlock = previousOnDeadlock;
+    offHog?.();
     for (const [sig, h] of handlers) process.off(sig, h);
     if (options?.exit !== false) process.exit(exitCode);
     return exitCode;

@@ -95,6 +95,41 @@ const CLOCK_EVERY = 64;
 
 export type { TimerService } from "./timer-service.js";
 
+// The watchdog (watchdog.ts) shares this buffer with its helper thread. Each
+// switch writes the stepped tasklet's id (W_RUNNING; 0 while the thread is
+// back in the event loop) and its switch count (W_SWITCHES): the pair names
+// one stretch. W_HOG is set by the helper when it reported a stretch; the
+// loop looks at it every CLOCK_EVERY steps and when it goes idle. Names go
+// to a table (W_NAMES..) on a tasklet's first switch and every 1024th after.
+// The stores are made in the loop just before step(t).
+// Null while the watchdog is off, so a switch then pays one null check.
+// Plain stores, not Atomics.store: the helper only needs to see them within
+// N/2 ms (the machine makes them visible in far less), and a seq-cst store
+// (xchg on x86) cost 10-20% of a switch (measured, bench switch/pingpong).
+let watch: Int32Array | null = null;
+let watchHooks: WatchHooks | null = null;
+const W_RUNNING = 0;
+const W_SWITCHES = 1;
+const W_HOG = 2;
+/** @internal Where the id column of the name table starts in the watch buffer (watchdog.ts). */
+export const W_NAMES = 8;
+/** @internal Slots of the name table (a power of two; a tasklet's slot is `id & (W_NAME_SLOTS - 1)`). */
+export const W_NAME_SLOTS = 4096;
+
+/** @internal What the loop calls while the watchdog is on (watchdog.ts). */
+export interface WatchHooks {
+  /** Publishes `t`'s name in its slot of the name table. */
+  publish(t: Tasklet): void;
+  /** The helper reported a stretch of `rt`, and it has ended by now. */
+  ended(rt: Runtime): void;
+}
+
+/** @internal Turns the switch stores on (a buffer) or off (null) for this thread (watchdog.ts). */
+export function setWatch(buffer: Int32Array | null, hooks: WatchHooks | null): void {
+  watch = buffer;
+  watchHooks = hooks;
+}
+
 export class Runtime {
   readonly host: Host;
   /** Host clock as of the last loop step batch; cheap, a few ms stale at most. */
@@ -307,6 +342,9 @@ export class Runtime {
     this.clock = start;
     let steps = 0;
     let yielded = false;
+    // Read once a loop: a watchdog started or stopped meanwhile is seen by the next loop.
+    const w = watch;
+    const hooks = watchHooks as WatchHooks;
     try {
       for (;;) {
         if (this.batchMask !== 0) this.flushBatches();
@@ -320,8 +358,16 @@ export class Runtime {
           }
           break;
         }
+        if (w !== null) {
+          // Here and not in step(): step stays small enough for V8 to inline it.
+          const switches = t.switches;
+          w[W_RUNNING] = t.id;
+          w[W_SWITCHES] = switches;
+          if ((switches & 1023) === 0) hooks.publish(t);
+        }
         this.step(t);
         if ((++steps & (CLOCK_EVERY - 1)) === 0) {
+          if (w !== null && w[W_HOG] !== 0) hooks.ended(this);
           const now = host.now();
           this.clock = now;
           this.timers?.poll(now);
@@ -335,6 +381,11 @@ export class Runtime {
       }
     } finally {
       this.running = false;
+      if (w !== null) {
+        // The thread goes back to the event loop: no tasklet holds it.
+        w[W_RUNNING] = 0;
+        if (w[W_HOG] !== 0) hooks.ended(this);
+      }
     }
     if (yielded) return;
     start = 0;

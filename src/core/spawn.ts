@@ -100,8 +100,8 @@ function* delegate<T>(op: Operation<T>): Generator<Suspend, T, unknown> {
 
 /** The options each entry point knows; spawn's for any other (TaskletPool.spawn). run.ts and the lead's main() pass their name. */
 const OPTION_KEYS: Readonly<Record<string, readonly string[]>> = {
-  run: ["name", "onUncaught", "runtime", "signal"],
-  main: ["name", "runtime", "exit", "stderr"],
+  run: ["name", "onUncaught", "runtime", "signal", "watchdog", "onHog"],
+  main: ["name", "runtime", "exit", "stderr", "watchdog", "onHog"],
 };
 const SPAWN_KEYS: readonly string[] = ["name", "joinable", "priority"];
 
@@ -128,6 +128,10 @@ export function checkOptions(what: string, options: SpawnOptions | RootOptions |
   if (o.stderr !== undefined && typeof (o.stderr as { write?: unknown } | null)?.write !== "function") {
     throw typeError(what, "options.stderr", "an object with a write(text) method", o.stderr);
   }
+  if (o.watchdog !== undefined && (typeof o.watchdog !== "number" || !Number.isInteger(o.watchdog) || o.watchdog < 1)) {
+    throw typeError(what, "options.watchdog", "a whole number of ms >= 1", o.watchdog);
+  }
+  if (o.onHog !== undefined) checkFunction(what, "options.onHog", o.onHog);
   if (o.priority === undefined) return 1;
   return checkChoice(what, "options.priority", o.priority, PRIORITY_LEVELS);
 }
@@ -140,6 +144,8 @@ interface RootOptions {
   signal?: unknown;
   exit?: boolean;
   stderr?: unknown;
+  watchdog?: unknown;
+  onHog?: unknown;
 }
 
 /**

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The command-line tool: `tasklet run <app.ts|app.js> [--workers N] [--dump-on-exit] [--trace] [-- args…]`,
+ * The command-line tool: `tasklet run <app.ts|app.js> [--workers N] [--dump-on-exit] [--trace] [--watchdog N] [-- args…]`,
  * `tasklet node --servers URL [--workers N] [--name NAME]` (a cluster node, src/cluster/node.ts),
  * `tasklet --help`, `tasklet --version`.
  *
@@ -26,7 +26,8 @@
  *
  * `--workers N` sets `TASKLET_WORKERS=N`, which the threads layer reads for
  * the size of its default pool (`offload`, `defaultPool()`); `--trace` sets `TASKLET_TRACE=1` (spawn sites
- * in dumps, 5–10 µs a spawn); `--dump-on-exit` prints the dump when the
+ * in dumps, 5–10 µs a spawn); `--watchdog N` sets `TASKLET_WATCHDOG_MS=N` (a tasklet holding
+ * the thread longer than N ms is named on stderr); `--dump-on-exit` prints the dump when the
  * main tasklet ends, showing what it leaves behind.
  *
  * Each subcommand is an entry of `COMMANDS`: its options (for `node:util`'s
@@ -55,7 +56,7 @@ interface Command {
   run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
 }
 
-const RUN_USAGE = `usage: tasklet run <app.ts|app.js> [args...] [--workers N] [--dump-on-exit] [--trace] [-- app args...]
+const RUN_USAGE = `usage: tasklet run <app.ts|app.js> [args...] [--workers N] [--dump-on-exit] [--trace] [--watchdog N] [-- app args...]
 
 Runs the module's main tasklet (its default export, or an export named main:
 a generator function, called with the arguments after the file) under main().
@@ -63,6 +64,7 @@ A module that starts its own main() when loaded runs as it is.
   --workers N      size of the worker pool (sets TASKLET_WORKERS)
   --dump-on-exit   print a dump of every tasklet when the main tasklet ends
   --trace          record where each tasklet is spawned, for dumps (sets TASKLET_TRACE=1)
+  --watchdog N     name on stderr a tasklet that holds the thread over N ms (sets TASKLET_WATCHDOG_MS)
 TypeScript runs by Node's type stripping (Node 22.18+), else through tsx.
 SIGQUIT (kill -QUIT <pid>) prints a dump of every tasklet; a deadlock prints it and exits 2.`;
 
@@ -74,6 +76,7 @@ const COMMANDS: Record<string, Command> = {
       workers: { type: "string" },
       "dump-on-exit": { type: "boolean" },
       trace: { type: "boolean" },
+      watchdog: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     run: (values, positionals) => runApp(runnerArgs(values, positionals)),
@@ -99,6 +102,8 @@ export interface RunnerArgs {
   workers: number | null;
   dumpOnExit: boolean;
   trace: boolean;
+  /** `--watchdog N`: ms, or null. */
+  watchdog: number | null;
   args: string[];
 }
 
@@ -133,17 +138,21 @@ function parseCommand(argv: readonly string[]): {
 
 function runnerArgs(values: Record<string, string | boolean | undefined>, positionals: string[]): RunnerArgs {
   const [file, ...args] = positionals;
-  let workers: number | null = null;
-  const w = values["workers"];
-  if (typeof w === "string") {
-    const n = Number(w);
-    if (w.trim() === "" || !Number.isInteger(n) || n < 1) {
-      throw new UsageError(`--workers must be a whole number >= 1, got ${w}`, RUN_USAGE);
-    }
-    workers = n;
-  }
+  const workers = wholeAtLeastOne("--workers", values["workers"]);
+  const watchdog = wholeAtLeastOne("--watchdog", values["watchdog"]);
   if (file === undefined) throw new UsageError("no file to run", RUN_USAGE);
-  return { file, workers, dumpOnExit: values["dump-on-exit"] === true, trace: values["trace"] === true, args };
+  const dumpOnExit = values["dump-on-exit"] === true;
+  return { file, workers, dumpOnExit, trace: values["trace"] === true, watchdog, args };
+}
+
+/** The value of a flag that takes a whole number >= 1 (`--workers`, `--watchdog`), or null when absent. */
+function wholeAtLeastOne(flag: string, v: string | boolean | undefined): number | null {
+  if (typeof v !== "string") return null;
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isInteger(n) || n < 1) {
+    throw new UsageError(`${flag} must be a whole number >= 1, got ${v}`, RUN_USAGE);
+  }
+  return n;
 }
 
 /** Parses `tasklet run`'s command line (without `node` and the script); throws a message for the user. */
@@ -336,6 +345,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
 /** `tasklet run`. */
 async function runApp(args: RunnerArgs): Promise<number> {
   if (args.workers !== null) process.env["TASKLET_WORKERS"] = String(args.workers);
+  if (args.watchdog !== null) process.env["TASKLET_WATCHDOG_MS"] = String(args.watchdog);
   if (args.trace) {
     process.env["TASKLET_TRACE"] = "1";
     trace(true);

@@ -196,6 +196,7 @@ test("the runner's command line: flags before or after the file, the app's argum
     workers: 2,
     dumpOnExit: false,
     trace: true,
+    watchdog: null,
     args: ["x", "--y"],
   });
   assert.throws(() => parseArgs(["go", "a.ts"]), /unknown command: go/);
