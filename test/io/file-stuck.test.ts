@@ -61,9 +61,14 @@ const inOpen = () => fs.readdirSync("/proc/self/task").filter((t) => {
 const inPoll = () => fs.readdirSync("/proc/self/task").filter((t) => {
   try { return fs.readFileSync("/proc/self/task/" + t + "/wchan", "utf8").startsWith("poll_schedule_timeout"); } catch { return false; }
 }).length;
+// The condition is read once per look: a lane thread leaves poll(2) for a moment every 100 ms,
+// so reading it twice (once to stop, once to check) could see it true, then false.
 function* until(what, cond) {
-  for (let i = 0; i < 1000 && !cond(); i++) yield* sleep(10);
-  if (!cond()) throw new Error("gave up waiting until " + what + " (" + inOpen() + " threads in open)");
+  for (let i = 0; i < 1000; i++) {
+    if (cond()) return;
+    yield* sleep(10);
+  }
+  throw new Error("gave up waiting until " + what + " (" + inOpen() + " threads in open)");
 }
 // Opens FIFOs from..to-1 read-write (no wait) and spawns a read of each (which waits for data).
 function* readers(from, to) {
