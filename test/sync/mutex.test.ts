@@ -183,7 +183,8 @@ test("a timeout that fires after the lock was handed over does not lose the lock
     const m = new Mutex();
     yield* m.lock();
     const waiter = spawn(function* () {
-      yield* timeout(1, m.lock());
+      // 20 ms, not 1: the root must reach unlock() before it expires, even on a loaded machine.
+      yield* timeout(20, m.lock());
       m.unlock();
       return "locked";
     });
@@ -199,9 +200,9 @@ test("a timeout that fires after the lock was handed over does not lose the lock
     };
     try {
       m.unlock(); // handed over now; the waiter runs only after the timer is due
-      const until = performance.now() + 5;
+      const until = performance.now() + 30;
       while (performance.now() < until) {
-        // busy: the 1 ms timer expires while the waiter holds the lock in hand
+        // busy: the 20 ms timer expires while the waiter holds the lock in hand
       }
       assert.equal(yield* waiter.join(), "locked");
     } finally {
