@@ -27,6 +27,7 @@ import {
   discoverCases,
   machine,
   runOnce,
+  SkippedCase,
   sortRuntimes,
   specOf,
   summarize,
@@ -109,7 +110,7 @@ for (const [bench, cases] of found) {
     const smaller = values.quick ? undefined : spec.smaller?.[runtime];
     return smaller ?? full;
   };
-  const cells: Cell[] = cases.map((c) => ({
+  let cells: Cell[] = cases.map((c) => ({
     bench,
     runtime: c.runtime,
     n: sizeOf(c.runtime),
@@ -119,21 +120,30 @@ for (const [bench, cases] of found) {
     maxMs: 0,
     rssMB: 0,
   }));
+  const skipped = new Set<Cell>();
   for (let rep = 1; rep <= reps; rep++) {
     cases.forEach((c, i) => {
       const cell = cells[i] as Cell;
-      if (cell.error !== undefined) return;
+      if (cell.error !== undefined || skipped.has(cell)) return;
       try {
         const run = runOnce(c, cell.n, timeoutMs);
         cell.runs.push(run);
         console.error(`${bench}/${c.runtime} n=${cell.n ?? "default"} run ${rep}: ${run.ms} ms, ${run.rssMB} MB`);
       } catch (e) {
+        if (e instanceof SkippedCase) {
+          // It cannot run here (a server or package is missing): out of the table, its reason in the notes.
+          skipped.add(cell);
+          notes.push(e.message);
+          console.error(e.message);
+          return;
+        }
         cell.error = (e as Error).message;
         report.failures.push(cell.error);
         console.error(`FAILED ${cell.error}`);
       }
     });
   }
+  cells = cells.filter((c) => !skipped.has(c));
   for (const cell of cells) summarize(cell);
   // A size that only one runtime ran at is checked against the reference run once at that size.
   const reference = (n: number | null): unknown => {

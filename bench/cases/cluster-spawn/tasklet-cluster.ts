@@ -3,6 +3,7 @@ import { joinCluster } from "../../../src/cluster/index.js";
 import { run } from "../../../src/index.js";
 import { killAll, startNats, startNode } from "../../../test/cluster/harness.js";
 import { report, size } from "../../lib/report.js";
+import { latencyJobs, percentiles } from "./_latency.js";
 
 const JOBS = new URL("./_jobs.js", import.meta.url);
 const n = size(5_000);
@@ -12,6 +13,15 @@ const cluster = await joinCluster({ servers: server.url, cluster: "bench", name:
 await run(function* () {
   yield* cluster.spawn(JOBS, "inc", 0).join(); // warm the node's worker before timing
 });
+const lat = await run(function* () {
+  const out: number[] = [];
+  for (let i = 0; i < latencyJobs(n); i++) {
+    const t0 = performance.now();
+    yield* cluster.spawn<number>(JOBS, "inc", i).join();
+    out.push(performance.now() - t0);
+  }
+  return out;
+});
 const start = performance.now();
 const sum = await run(function* () {
   const jobs = Array.from({ length: n }, (_, i) => cluster.spawn<number>(JOBS, "inc", i));
@@ -19,7 +29,7 @@ const sum = await run(function* () {
   for (const j of jobs) sum += yield* j.join();
   return sum;
 });
-report(start, sum);
+report(start, sum, percentiles(lat));
 await cluster.close(0);
 await killAll([node]);
 await server.stop();
