@@ -5,12 +5,15 @@
  * play.
  */
 
+import { addDumpSection } from "../core/dump-sections.js";
 import { KilledError } from "../core/errors.js";
 import { Channel } from "../sync/channel.js";
 import type { PoolTasklet } from "../threads/handle.js";
+import { moduleUrl } from "../threads/job-source.js";
 import { type ArgsOf, WorkerPool } from "../threads/pool.js";
 import { JobBook } from "./book.js";
 import type { ClusterChannel } from "./channel.js";
+import { renderNode } from "./dump-section.js";
 import { ClusterJob, type JobBackend, type JobInfo, UnjoinedFailures } from "./job.js";
 import { checkChannelArgs, type ResolvedClusterOptions, resolveSpawnOptions, type SpawnOptions } from "./options.js";
 import type { Cluster, NodeInfo } from "./types.js";
@@ -24,11 +27,31 @@ export class EmbeddedCluster implements Cluster, JobBackend {
   private next = 1;
   private readonly unjoined: UnjoinedFailures;
   private readonly channels = new Map<string, ClusterChannel<unknown>>();
+  private readonly undump: () => void;
 
   constructor(private readonly options: ResolvedClusterOptions) {
     this.name = options.name;
     this.unjoined = new UnjoinedFailures(options.onUncaught);
     this.pool = new WorkerPool({ size: options.workers, name: `${options.name}-worker` });
+    // dump() lists the jobs: this process both runs them (on its pool, queued there or running) and waits on them.
+    this.undump = addDumpSection(() => {
+      const live = [...this.handles.keys()].map((j) => j.info());
+      const running = live.map((j) => ({
+        id: j.id,
+        module: j.module,
+        exportName: j.name,
+        since: j.startedAt ?? j.submittedAt,
+        attempt: 1,
+      }));
+      return renderNode({
+        name: this.name,
+        mode: "embedded",
+        cluster: null,
+        workers: this.pool.size,
+        running,
+        waiting: live,
+      });
+    });
   }
 
   spawn<T = unknown>(module: string | URL, exportName: string, ...args: unknown[]): ClusterJob<T> {
@@ -44,7 +67,7 @@ export class EmbeddedCluster implements Cluster, JobBackend {
     resolveSpawnOptions(options, this.options);
     // The cluster's jobs are untyped on the wire: the pool's data form (T the result, args unknown[]).
     const h = this.pool.spawn<T>(module, exportName, ...(args as ArgsOf<T>)) as PoolTasklet<T>;
-    const job = new ClusterJob<T>(`${this.name}.${this.next++}`, exportName, this);
+    const job = new ClusterJob<T>(`${this.name}.${this.next++}`, exportName, this, moduleUrl("cluster.spawn", module));
     this.handles.set(job as ClusterJob<unknown>, h as PoolTasklet<unknown>);
     this.book.add(job as ClusterJob<unknown>);
     // The pool has no "started" event; a job counts as running on this node once submitted.
@@ -107,6 +130,7 @@ export class EmbeddedCluster implements Cluster, JobBackend {
 
   /** Closes the pool: queued jobs are dropped, running ones killed (embedded jobs cannot move elsewhere). */
   close(_drainMs?: number): Promise<void> {
+    this.undump();
     return this.pool.close();
   }
 }

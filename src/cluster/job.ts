@@ -68,6 +68,12 @@ export interface JobInfo {
   /** Deliveries to nodes so far (more than 1 after a lost node). */
   deliveries: number;
   outcome: "ok" | "error" | "killed" | null;
+  /** The module URL of its generator function (`name` is the export). */
+  module: string;
+  /** When it was spawned (ms since the epoch). */
+  submittedAt: number;
+  /** When its last delivery started on a node (ms since the epoch); null while queued. */
+  startedAt: number | null;
 }
 
 /**
@@ -87,6 +93,9 @@ export class ClusterJob<T = unknown> {
   node: string | null = null;
   deliveries = 0;
   outcome: "ok" | "error" | "killed" | null = null;
+  readonly submittedAt = Date.now();
+  /** When its last delivery started (ms since the epoch); null while queued. */
+  startedAt: number | null = null;
   /** @internal kill() was called. */
   killRequested = false;
   private readonly done: Promise<T>;
@@ -103,6 +112,8 @@ export class ClusterJob<T = unknown> {
     readonly id: string,
     readonly name: string,
     private readonly backend: JobBackend,
+    /** The module URL of its generator function. */
+    readonly module: string,
   ) {
     this.done = new Promise<T>((res, rej) => {
       this.resolve = res as (v: unknown) => void;
@@ -151,6 +162,9 @@ export class ClusterJob<T = unknown> {
       node: this.node,
       deliveries: this.deliveries,
       outcome: this.outcome,
+      module: this.module,
+      submittedAt: this.submittedAt,
+      startedAt: this.startedAt,
     };
   }
 
@@ -161,6 +175,7 @@ export class ClusterJob<T = unknown> {
   /** @internal A node started it (again, after a redelivery). */
   started(node: string, delivery: number): void {
     if (this.state === "done") return;
+    if (this.state === "queued" || delivery > this.deliveries) this.startedAt = Date.now();
     this.state = "running";
     this.node = node;
     this.deliveries = Math.max(this.deliveries, delivery);

@@ -25,11 +25,13 @@ import { randomBytes } from "node:crypto";
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import { connect, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { addDumpSection } from "../core/dump-sections.js";
 import { TaskletError } from "../core/errors.js";
 import { moduleUrl } from "../threads/job-source.js";
 import { fromWire } from "../threads/protocol.js";
 import { JobBook } from "./book.js";
 import { type ClusterChannel, NatsChannel } from "./channel.js";
+import { renderNode } from "./dump-section.js";
 import { NodeLostError } from "./errors.js";
 import { ClusterJob, type JobBackend, type JobInfo, UnjoinedFailures } from "./job.js";
 import { checkChannelArgs, type ResolvedClusterOptions, resolveSpawnOptions, type SpawnOptions } from "./options.js";
@@ -123,6 +125,7 @@ export class NatsCluster implements Cluster, JobBackend {
   private readonly unjoined: UnjoinedFailures;
   private closing: Promise<void> | null = null;
   private readonly channels = new Map<string, NatsChannel<unknown>>();
+  private undump: (() => void) | null = null;
 
   constructor(
     private readonly o: ResolvedClusterOptions,
@@ -150,6 +153,16 @@ export class NatsCluster implements Cluster, JobBackend {
       this.server = new Server(this.o, this.nc, consumer, (info.config.ack_wait ?? this.o.ackWaitMs * MS) / MS);
       this.server.start();
     }
+    this.undump = addDumpSection(() =>
+      renderNode({
+        name: this.name,
+        mode: "nats",
+        cluster: this.o.cluster,
+        workers: this.o.workers,
+        running: this.server?.runningJobs() ?? [],
+        waiting: [...this.book.liveJobs()].map((j) => j.info()),
+      }),
+    );
     await this.heartbeat();
     this.beat = setInterval(() => void this.heartbeat(), this.o.heartbeatMs);
     this.beat.unref();
@@ -194,7 +207,7 @@ export class NatsCluster implements Cluster, JobBackend {
     } catch (e) {
       throw new TypeError(`cluster.spawn: args must be structured-cloneable data: ${(e as Error).message}`);
     }
-    const job = new ClusterJob<T>(id, exportName, this);
+    const job = new ClusterJob<T>(id, exportName, this, target);
     this.book.add(job as ClusterJob<unknown>);
     const seq = this.js.publish(this.n.jobs, data, { msgID: id }).then((ack) => ack.seq);
     this.seqs.set(id, seq);
@@ -340,6 +353,7 @@ export class NatsCluster implements Cluster, JobBackend {
   private async doClose(drainMs: number): Promise<void> {
     if (this.beat !== null) clearInterval(this.beat);
     await this.server?.drain(drainMs);
+    this.undump?.();
     // Their outcomes could no longer reach this process: kill them (queued ones are deleted) and end the handles.
     for (const job of [...this.book.liveJobs()]) {
       job.kill();

@@ -36,6 +36,18 @@ interface Running {
   m: JsMsg;
   /** Drain ran out of time: the job went back to the queue; its outcome here is not reported. */
   handedBack: boolean;
+  /** When it started here (ms since the epoch), and which delivery of the job this is. */
+  since: number;
+  attempt: number;
+}
+
+/** A job running on this node, for dumps. */
+export interface RunningJob {
+  id: string;
+  module: string;
+  exportName: string;
+  since: number;
+  attempt: number;
 }
 
 const KILLED_KEEP = 10_000;
@@ -70,6 +82,16 @@ export class Server {
 
   runningIds(): string[] {
     return [...this.running.keys()];
+  }
+
+  runningJobs(): RunningJob[] {
+    return [...this.running.values()].map(({ job, since, attempt }) => ({
+      id: job.id,
+      module: job.module,
+      exportName: job.exportName,
+      since,
+      attempt,
+    }));
   }
 
   private onKill(id: string): void {
@@ -136,7 +158,7 @@ export class Server {
       m.ack();
       return;
     }
-    const r: Running = { job, h, m, handedBack: false };
+    const r: Running = { job, h, m, handedBack: false, since: Date.now(), attempt: delivery };
     this.running.set(job.id, r);
     const alive = setInterval(() => m.working(), Math.max(50, this.ackWaitMs / 3));
     let out: ToClient;
