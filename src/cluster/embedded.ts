@@ -7,7 +7,7 @@
 
 import { addDumpSection } from "../core/dump-sections.js";
 import { KilledError } from "../core/errors.js";
-import { Channel } from "../sync/channel.js";
+import { ThreadChannel } from "../threads/channel.js";
 import type { PoolTasklet } from "../threads/handle.js";
 import { moduleUrl } from "../threads/job-source.js";
 import { type ArgsOf, WorkerPool } from "../threads/pool.js";
@@ -15,6 +15,7 @@ import { JobBook } from "./book.js";
 import type { ClusterChannel } from "./channel.js";
 import { renderNode } from "./dump-section.js";
 import { ClusterJob, type JobBackend, type JobInfo, UnjoinedFailures } from "./job.js";
+import { asClusterChannel, JOB_ENTRY, type JobCtx } from "./job-context.js";
 import { checkChannelArgs, type ResolvedClusterOptions, resolveSpawnOptions, type SpawnOptions } from "./options.js";
 import type { Cluster, NodeInfo } from "./types.js";
 
@@ -26,7 +27,7 @@ export class EmbeddedCluster implements Cluster, JobBackend {
   private readonly book = new JobBook();
   private next = 1;
   private readonly unjoined: UnjoinedFailures;
-  private readonly channels = new Map<string, ClusterChannel<unknown>>();
+  private readonly channels = new Map<string, { ch: ThreadChannel<unknown>; capacity: number }>();
   private readonly undump: () => void;
 
   constructor(private readonly options: ResolvedClusterOptions) {
@@ -65,9 +66,23 @@ export class EmbeddedCluster implements Cluster, JobBackend {
     ...args: unknown[]
   ): ClusterJob<T> {
     resolveSpawnOptions(options, this.options);
-    // The cluster's jobs are untyped on the wire: the pool's data form (T the result, args unknown[]).
-    const h = this.pool.spawn<T>(module, exportName, ...(args as ArgsOf<T>)) as PoolTasklet<T>;
-    const job = new ClusterJob<T>(`${this.name}.${this.next++}`, exportName, this, moduleUrl("cluster.spawn", module));
+    const target = moduleUrl("cluster.spawn", module);
+    if (typeof exportName !== "string" || exportName === "") {
+      throw new TypeError(`cluster.spawn: exportName must be a non-empty string, got ${JSON.stringify(exportName)}`);
+    }
+    const id = `${this.name}.${this.next++}`;
+    const ctx: JobCtx = {
+      id,
+      node: this.name,
+      mode: "embedded",
+      servers: null,
+      cluster: this.options.cluster,
+      heartbeatMs: this.options.heartbeatMs,
+      channels: Object.fromEntries(this.channels),
+    };
+    // The job runs through runJob, which gives it its context (jobCluster()); args cross as the pool's data.
+    const h = this.pool.spawn<T>(JOB_ENTRY, "runJob", ...([ctx, target, exportName, args] as unknown as ArgsOf<T>));
+    const job = new ClusterJob<T>(id, exportName, this, target);
     this.handles.set(job as ClusterJob<unknown>, h as PoolTasklet<unknown>);
     this.book.add(job as ClusterJob<unknown>);
     // The pool has no "started" event; a job counts as running on this node once submitted.
@@ -97,26 +112,20 @@ export class EmbeddedCluster implements Cluster, JobBackend {
     this.handles.get(job)?.kill();
   }
 
-  /** Embedded: a local channel shared by name within this process (its tasklets on this thread). */
+  /**
+   * Embedded: a channel shared by name within this process: a ThreadChannel,
+   * so that the jobs spawned after it was opened reach it too (jobCluster()).
+   */
   channel<T>(name: string, capacity: number): ClusterChannel<T> {
     checkChannelArgs(name, capacity);
-    let ch = this.channels.get(name);
-    if (ch === undefined) {
-      const local = new Channel<unknown>(capacity);
-      ch = {
-        name,
-        capacity,
-        send: (v) => local.send(v),
-        recv: () => local.recv(),
-        recvOrDone: () => local.recvOrDone(),
-        tryRecv: () => local.tryRecv(),
-        close: () => local.close(),
-      };
-      this.channels.set(name, ch);
-    } else if (ch.capacity !== capacity) {
-      throw new RangeError(`cluster.channel: ${name} is open here with capacity ${ch.capacity}, not ${capacity}`);
+    let open = this.channels.get(name);
+    if (open === undefined) {
+      open = { ch: new ThreadChannel<unknown>(capacity), capacity };
+      this.channels.set(name, open);
+    } else if (open.capacity !== capacity) {
+      throw new RangeError(`cluster.channel: ${name} is open here with capacity ${open.capacity}, not ${capacity}`);
     }
-    return ch as ClusterChannel<T>;
+    return asClusterChannel<T>(name, capacity, open.ch as ThreadChannel<T>);
   }
 
   nodes(): Promise<NodeInfo[]> {

@@ -27,6 +27,7 @@ import { KilledError } from "../core/errors.js";
 import type { PoolTasklet } from "../threads/handle.js";
 import { WorkerPool } from "../threads/pool.js";
 import { toWire } from "../threads/protocol.js";
+import { JOB_ENTRY, type JobCtx } from "./job-context.js";
 import type { ResolvedClusterOptions } from "./options.js";
 import { decode, encode, type JobMessage, names, type ToClient } from "./wire.js";
 
@@ -145,7 +146,16 @@ export class Server {
     this.nc.publish(this.n.client(job.client), encode({ type: "started", id: job.id, node: this.o.name, delivery }));
     let h: PoolTasklet<unknown>;
     try {
-      h = this.pool.spawn(job.module, job.exportName, ...job.args);
+      const ctx: JobCtx = {
+        id: job.id,
+        node: this.o.name,
+        mode: "nats",
+        servers: this.o.servers,
+        cluster: this.o.cluster,
+        heartbeatMs: this.o.heartbeatMs,
+        channels: {},
+      };
+      h = this.pool.spawn(JOB_ENTRY, "runJob", ctx, job.module, job.exportName, job.args);
     } catch (e) {
       await this.report(job, {
         type: "result",
