@@ -57,9 +57,16 @@ const context = new TaskletLocal<JobCtx | null>(null);
 /** The module of `runJob`, which serve.ts and embedded.ts spawn for every job. */
 export const JOB_ENTRY = import.meta.url;
 
+/** This thread's job modules once loaded: a job of a loaded module starts without a wait. */
+const modules = new Map<string, Record<string, unknown>>();
+
 /** Runs `exportName` of `module` with `args` as the job `ctx.id`, its context set. */
 export function* runJob(ctx: JobCtx, module: string, exportName: string, args: unknown[]): Operation<unknown> {
-  const mod = (yield* call(() => import(module))) as Record<string, unknown>;
+  let mod = modules.get(module);
+  if (mod === undefined) {
+    mod = (yield* call(() => import(module))) as Record<string, unknown>;
+    modules.set(module, mod);
+  }
   const f = mod[exportName];
   if (typeof f !== "function") {
     throw new TypeError(`${module} has no function export named ${JSON.stringify(exportName)} (got ${typeof f})`);
