@@ -82,9 +82,9 @@ export function* runJob(ctx: JobCtx, module: string, exportName: string, args: u
  * thread connects it to the servers (later calls reuse the connection).
  *
  * @example
- * export function* crawl(urls: string[]) {
- *   const results = (yield* jobCluster()).channel<string>("results", 64);
- *   for (const u of urls) yield* results.send(yield* fetchTitle(u));
+ * export function* squares(from: number, count: number) {
+ *   const out = (yield* jobCluster()).channel<number>("squares", 64);
+ *   for (let i = from; i < from + count; i++) yield* out.send(i * i);
  * }
  */
 export function* jobCluster(): Operation<JobCluster> {
