@@ -120,7 +120,8 @@ export class EmbeddedCluster implements Cluster, JobBackend {
     checkChannelArgs(name, capacity);
     let open = this.channels.get(name);
     if (open === undefined) {
-      open = { ch: new ThreadChannel<unknown>(capacity), capacity };
+      // Values are copies, as across processes; a ring of 1 MiB takes a value as big as NATS's default max payload.
+      open = { ch: new ThreadChannel<unknown>(capacity, { bufferBytes: 1 << 20 }), capacity };
       this.channels.set(name, open);
     } else if (open.capacity !== capacity) {
       throw new RangeError(`cluster.channel: ${name} is open here with capacity ${open.capacity}, not ${capacity}`);
