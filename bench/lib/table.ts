@@ -108,6 +108,15 @@ function ratios(r: Report): (c: Cell, b: Bench) => string {
   };
 }
 
+/** An extra figure; a size in bytes (`…Bytes`: heap-bytes) with its ratio to the base runtime's in brackets. */
+function extraCell(c: Cell, base: Cell | undefined, k: string): string {
+  const v = c.extra?.[k];
+  if (v === undefined) return "–";
+  const b = base?.extra?.[k];
+  if (!k.endsWith("Bytes") || c === base || b === undefined || b <= 0 || !ok(base)) return num(v);
+  return `${num(v)} (${num(v / b)}×)`;
+}
+
 /** The table of one benchmark that does not fit the matrices: a row per runtime, with its extra figures. */
 function own(r: Report, b: Bench): Grid {
   const cells = r.cells.filter((c) => c.bench === b.name);
@@ -122,7 +131,7 @@ function own(r: Report, b: Bench): Grid {
       num(c.medianMs),
       ratio(c, base, b) || "–",
       num(c.rssMB),
-      ...extras.map((k) => (c.extra?.[k] === undefined ? "–" : num(c.extra[k]))),
+      ...extras.map((k) => extraCell(c, base, k)),
     ];
   });
   return { head, rows };
