@@ -27,6 +27,7 @@
  * this file unlinks. If either changes, adjust the other.
  */
 
+import { runPosted } from "./delivery.js";
 import { KilledError, TaskletError, UncaughtError } from "./errors.js";
 import { setCurrent } from "./op.js";
 import type { Runtime } from "./runtime.js";
@@ -46,11 +47,12 @@ import {
 } from "./tasklet.js";
 
 /** The tasklet ended: record the outcome, wake joiners, report what nobody will see. */
-export function finish(rt: Runtime, t: Tasklet, outcome: State, value: unknown): void {
+export function finish(t: Tasklet, outcome: State, value: unknown): void {
+  const rt = t.rt;
   if ((t.flags & F_PENDING_CALL) !== 0) {
     // Calls posted to it run at its end, still inside it.
     setCurrent(t);
-    rt.runPosted(t);
+    runPosted(t);
     setCurrent(null);
   }
   const flags = t.flags;

@@ -48,6 +48,7 @@
  */
 
 import { awaitedOperation } from "./check.js";
+import { deliverPending, runPosted } from "./delivery.js";
 import { TaskletError } from "./errors.js";
 import { BLOCKED, F_AT_NEXT_OP, F_PENDING, F_PENDING_CALL, F_UNWINDING, READY, RESUME_RETURN } from "./flags.js";
 import type { Tasklet } from "./tasklet.js";
@@ -132,7 +133,7 @@ const ITER: Iterator<Suspend, unknown, unknown> = {
       );
     }
     if ((t.flags & F_AT_NEXT_OP) !== 0) {
-      if ((t.flags & F_PENDING_CALL) !== 0) t.rt.runPosted(t);
+      if ((t.flags & F_PENDING_CALL) !== 0) runPosted(t);
       if ((t.flags & F_UNWINDING) !== 0 && unwindLost(t)) {
         // A frame above a cleanup that waited went on as if its call had returned: return again from here.
         t.resumeKind = RESUME_RETURN;
@@ -140,7 +141,7 @@ const ITER: Iterator<Suspend, unknown, unknown> = {
         return SUSPENDED;
       }
       if ((t.flags & F_PENDING) !== 0) {
-        t.rt.deliverPending(t);
+        deliverPending(t);
         return SUSPENDED;
       }
     }

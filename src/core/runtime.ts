@@ -35,15 +35,16 @@
  *
  * This file keeps the hot path (spawn, park, requeue, wake, loop, pick,
  * step) with the module-local flag constants it needs. Beside it, each
- * reading the fields marked internal here: delivery.ts (kill, interrupt,
- * posted calls; uses withdraw and makeReady), end.ts (finish: unlinks the
- * live list that spawn() links, reports unjoined errors), deadlock.ts (the
+ * reading the fields marked internal here, and called directly by whoever
+ * needs them (this file has no delegates to them): delivery.ts (kill,
+ * interrupt, posted calls; uses makeReady), end.ts (finish, which step()
+ * calls: unlinks the live list that spawn() links, reports unjoined
+ * errors), deadlock.ts (the
  * check the loop defers when it goes idle), timer-service.ts (the contract
  * of `timers`, implemented by time/timers.ts).
  */
 
 import { checkDeadlock } from "./deadlock.js";
-import { cancelInterrupt, deliverPending, interrupt, kill, post, runPosted } from "./delivery.js";
 import { finish, reportUnjoined } from "./end.js";
 import { type DeadlockError, TaskletError } from "./errors.js";
 import { type Host, RealHost } from "./host.js";
@@ -57,7 +58,6 @@ import {
   FAILED,
   type Group,
   LEVEL_MASK,
-  type Posted,
   READY,
   RESUME_MASK,
   RESUME_NEXT,
@@ -67,7 +67,6 @@ import {
   RUNNING,
   STATE_MASK,
   STATE_SHIFT,
-  type State,
   Tasklet,
 } from "./tasklet.js";
 import type { TimerService } from "./timer-service.js";
@@ -284,43 +283,6 @@ export class Runtime {
     if (!this.running && !this.scheduled) this.kick();
   }
 
-  /** @internal Withdraws a blocked tasklet's wait: it will not be woken by its source. */
-  withdraw(t: Tasklet): void {
-    const b = t.blocker as Blocker;
-    t.blocker = null;
-    b.withdraw(t);
-  }
-
-  // ---- kills, interrupts, posted calls: delivery.ts has the rules ----------
-
-  /** Kills `t`: it returns from its suspension point, or from its next op. */
-  kill(t: Tasklet): void {
-    kill(this, t);
-  }
-  /**
-   * Raises `error` in `t` at its suspension point, or at its next op. A kill
-   * wins, unless the interrupt was armed `inCleanup` of that kill (delivery.ts).
-   */
-  interrupt(t: Tasklet, error: unknown, inCleanup = false): void {
-    interrupt(this, t, error, inCleanup);
-  }
-  /** Withdraws an interrupt that has not been delivered (its timeout ended first). */
-  cancelInterrupt(t: Tasklet, error: unknown): void {
-    cancelInterrupt(t, error);
-  }
-  /** Posts `call` to run inside `t` before its next op or at its end; false if `t` has ended. */
-  post(t: Tasklet, call: Posted): boolean {
-    return post(t, call);
-  }
-  /** Runs the calls posted to `t`, in posting order; `t` is current. */
-  runPosted(t: Tasklet): void {
-    runPosted(t);
-  }
-  /** Called at the start of an op of a tasklet with a pending kill or interrupt: delivers it now. */
-  deliverPending(t: Tasklet): void {
-    deliverPending(t);
-  }
-
   // ---- the loop --------------------------------------------------------------
 
   private kick(): void {
@@ -480,12 +442,12 @@ export class Runtime {
         }
       } catch (e) {
         setCurrent(null);
-        this.finish(t, FAILED, e);
+        finish(t, FAILED, e);
         return;
       }
       if (r.done === true) {
         setCurrent(null);
-        this.finish(t, RETURNED, r.value);
+        finish(t, RETURNED, r.value);
         return;
       }
       if (r.value !== PARKED_VALUE) {
@@ -499,11 +461,6 @@ export class Runtime {
       // Still RUNNING: a pending kill, interrupt or exit was turned into a resumption.
     }
     setCurrent(null);
-  }
-
-  /** @internal The tasklet ended (end.ts): record the outcome, wake joiners, report what nobody will see. */
-  finish(t: Tasklet, outcome: State, value: unknown): void {
-    finish(this, t, outcome, value);
   }
 
   /** The deadlock check (deadlock.ts), deferred by the loop when it goes idle with roots pending. */

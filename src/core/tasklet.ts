@@ -23,6 +23,7 @@
  * clears, and `locals` (local.ts).
  */
 
+import { kill } from "./delivery.js";
 import { type DeadlockError, KilledError, NotJoinableError, TaskletError, type UncaughtError } from "./errors.js";
 import type { Operation, Park } from "./op.js";
 import type { Runtime } from "./runtime.js";
@@ -227,7 +228,7 @@ export class Tasklet<T = unknown> {
    * block. Does nothing if it has ended or was killed already.
    */
   kill(): void {
-    this.rt.kill(this);
+    kill(this);
   }
 
   /**

@@ -21,9 +21,10 @@
  */
 
 import { checkFunction, typeError } from "../core/check.js";
+import { post as postTo } from "../core/delivery.js";
 import { TaskletError } from "../core/errors.js";
 import { current, type Operation } from "../core/op.js";
-import type { Posted, Tasklet } from "../core/tasklet.js";
+import { type Posted, Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
 
@@ -130,11 +131,11 @@ export class PostedCall<T> extends WaitOp<T> implements Posted {
  */
 export function post<T>(target: Tasklet, fn: (target: Tasklet) => T): PostedCall<T> {
   checkFunction("post", "fn", fn);
-  if (typeof target !== "object" || target === null || typeof target.rt?.post !== "function") {
+  if (typeof target !== "object" || target === null || !(target instanceof Tasklet)) {
     throw typeError("post", "target", "a Tasklet", target);
   }
   const c = new PostedCall(target, fn);
-  if (!target.rt.post(target, c)) {
+  if (!postTo(target, c)) {
     c.fail(new TaskletError(`post: ${target.describe()} has ended; the call cannot run`));
   }
   return c;

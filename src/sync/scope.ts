@@ -27,6 +27,7 @@
 
 import { CANCELLED, cancellable, unwindIfKilledSince } from "../core/cancel.js";
 import { operationHint, typeError } from "../core/check.js";
+import { cancelInterrupt, interrupt } from "../core/delivery.js";
 import { TaskletError } from "../core/errors.js";
 import { currentOrThrow, type Operation } from "../core/op.js";
 import { type Body, type SpawnOptions, spawnAs } from "../core/spawn.js";
@@ -133,7 +134,7 @@ export class Scope implements Selector {
     this.failures.push(error);
     if (this.failures.length > 1) return;
     for (const c of this.children) c.kill();
-    if (this.inBody) this.owner.rt.interrupt(this.owner, this.token, this.inCleanup);
+    if (this.inBody) interrupt(this.owner, this.token, this.inCleanup);
   }
 
   /** The error the scope throws: the first failure, with later ones as `suppressed`. */
@@ -169,7 +170,6 @@ export function* scope<T>(body: (s: Scope) => Operation<T>): Operation<T> {
   if (typeof body !== "function") throw typeError("scope", "body", "a generator function", body, operationHint(body));
   const owner = currentOrThrow("scope()");
   const s = new Scope(owner);
-  const rt = owner.rt;
   const dyingAtStart = owner.isDying();
   let value: T | undefined;
   try {
@@ -178,7 +178,7 @@ export function* scope<T>(body: (s: Scope) => Operation<T>): Operation<T> {
       // closes it there, so no catch block of the body ever sees the token.
       const r = yield* cancellable(body(s), s.token, () => {
         s.inBody = false;
-        rt.cancelInterrupt(owner, s.token);
+        cancelInterrupt(owner, s.token);
       });
       if (r !== CANCELLED) value = r;
     } catch (e) {
@@ -186,11 +186,11 @@ export function* scope<T>(body: (s: Scope) => Operation<T>): Operation<T> {
       s.fail(e);
     }
     s.inBody = false;
-    rt.cancelInterrupt(owner, s.token);
+    cancelInterrupt(owner, s.token);
     yield* s.drain;
   } finally {
     s.inBody = false;
-    rt.cancelInterrupt(owner, s.token);
+    cancelInterrupt(owner, s.token);
     if (s.children.size > 0) {
       // Killed or interrupted (an outer timeout) while the children run: stop them and wait for their cleanup.
       for (const c of s.children) c.kill();
