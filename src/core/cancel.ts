@@ -28,7 +28,7 @@
  *     for the library's frames: docs/reliability.md, "Kills".)
  */
 
-import { currentOrThrow, Op, type Operation, PARK, type Park, type Suspend } from "./op.js";
+import { currentOrThrow, Op, type Operation, SUSPEND, type Suspend } from "./op.js";
 import { RESUME_RETURN, type Tasklet } from "./tasklet.js";
 import { unwindRestarts } from "./unwind.js";
 
@@ -131,12 +131,15 @@ export function* close<T>(it: Iterator<Suspend, T, unknown>): Generator<Suspend,
  * close), only when the kill came while the frame ran.
  */
 class Unwind extends Op<never> {
-  start(t: Tasklet): Park {
+  start(t: Tasklet): Suspend {
     // Not parked: t stays RUNNING, and step() resumes it with a return at once (as deliverPending does).
     t.resumeKind = RESUME_RETURN;
     t.value = undefined;
     unwindRestarts(t);
-    return PARK;
+    return SUSPEND;
+  }
+  describe(): string {
+    return "the unwinding of a kill (UNWIND)";
   }
 }
 

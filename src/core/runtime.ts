@@ -47,45 +47,37 @@
 import { checkDeadlock } from "./deadlock.js";
 import { finish, reportUnjoined } from "./end.js";
 import { type DeadlockError, TaskletError } from "./errors.js";
+import * as flags from "./flags.js";
 import { type Host, RealHost } from "./host.js";
-import { PARKED, setCurrent, setResuming } from "./op.js";
+import * as protocol from "./op.js";
 import { ReadyQueue } from "./queue.js";
-import {
-  BLOCKED,
+import { type Group, Tasklet } from "./tasklet.js";
+import type { TimerService } from "./timer-service.js";
+import type { Blocker, WaitNode } from "./wait.js";
+
+// Module-local copies, under their own names, of the constants that the hot
+// paths (step, park, requeue, wake) use: an imported binding costs a load
+// through its module cell and a hole check at each use, ~8% of a schedule()
+// switch (measured).
+const {
   F_JOINABLE,
   F_LOCALS_OWNED,
   F_YIELDED,
   FAILED,
-  type Group,
   LEVEL_MASK,
-  READY,
   RESUME_MASK,
   RESUME_NEXT,
   RESUME_SHIFT,
   RESUME_THROW,
   RETURNED,
-  RUNNING,
   STATE_MASK,
   STATE_SHIFT,
-  Tasklet,
-} from "./tasklet.js";
-import type { TimerService } from "./timer-service.js";
-import type { Blocker, WaitNode } from "./wait.js";
-
-// Module-local copies of the flag bits that the hot paths (step, park,
-// requeue, wake) use: an imported binding costs a load through its module
-// cell and a hole check at each use, ~8% of a schedule() switch (measured).
-const STATE_BITS = STATE_MASK;
-const RUNNING_BITS = RUNNING << STATE_SHIFT;
-const READY_BITS = READY << STATE_SHIFT;
-const BLOCKED_BITS = BLOCKED << STATE_SHIFT;
-const RESUME_BITS = RESUME_MASK;
-const RESUME_AT = RESUME_SHIFT;
-const NEXT = RESUME_NEXT;
-const THROW = RESUME_THROW;
-const YIELDED = F_YIELDED;
-const LEVEL = LEVEL_MASK;
-const PARKED_VALUE = PARKED;
+} = flags;
+const { SUSPEND, setCurrent, setResuming } = protocol;
+/** `state` RUNNING, READY, BLOCKED as they stand in `flags`. */
+const RUNNING_BITS = flags.RUNNING << STATE_SHIFT;
+const READY_BITS = flags.READY << STATE_SHIFT;
+const BLOCKED_BITS = flags.BLOCKED << STATE_SHIFT;
 
 /** How long a burst of ready work may hold the thread before the event loop gets a turn. */
 export const BUDGET_MS = 5;
@@ -226,17 +218,17 @@ export class Runtime {
     return out.sort((a, b) => a.id - b.id);
   }
 
-  /** Parks the running tasklet `t` on `blocker`; the op then returns PARK. */
+  /** Parks the running tasklet `t` on `blocker`; the op then returns SUSPEND. */
   park(t: Tasklet, blocker: Blocker): void {
-    t.flags = (t.flags & ~STATE_BITS) | BLOCKED_BITS;
+    t.flags = (t.flags & ~STATE_MASK) | BLOCKED_BITS;
     t.blocker = blocker;
   }
 
   /** Puts the running tasklet `t` at the back of its ready queue (schedule()). */
   requeue(t: Tasklet): void {
-    const f = (t.flags & ~STATE_BITS) | READY_BITS | YIELDED;
+    const f = (t.flags & ~STATE_MASK) | READY_BITS | F_YIELDED;
     t.flags = f;
-    (this.queues[f & LEVEL] as ReadyQueue).pushBack(t);
+    (this.queues[f & LEVEL_MASK] as ReadyQueue).pushBack(t);
   }
 
   /**
@@ -261,9 +253,9 @@ export class Runtime {
     t.blocker = null;
     t.value = value;
     // resumeKind RESUME_NEXT (0) and state READY in one write, then as makeReady.
-    const f = (t.flags & ~(RESUME_BITS | STATE_BITS)) | READY_BITS;
+    const f = (t.flags & ~(RESUME_MASK | STATE_MASK)) | READY_BITS;
     t.flags = f;
-    (this.queues[f & LEVEL] as ReadyQueue).pushBack(t);
+    (this.queues[f & LEVEL_MASK] as ReadyQueue).pushBack(t);
     if (!this.running && !this.scheduled) this.kick();
   }
 
@@ -277,9 +269,9 @@ export class Runtime {
 
   /** @internal Makes `t` READY at the back of its queue (delivery.ts). */
   makeReady(t: Tasklet): void {
-    const f = (t.flags & ~STATE_BITS) | READY_BITS;
+    const f = (t.flags & ~STATE_MASK) | READY_BITS;
     t.flags = f;
-    (this.queues[f & LEVEL] as ReadyQueue).pushBack(t);
+    (this.queues[f & LEVEL_MASK] as ReadyQueue).pushBack(t);
     if (!this.running && !this.scheduled) this.kick();
   }
 
@@ -423,19 +415,19 @@ export class Runtime {
     setCurrent(t);
     t.switches++;
     // state RUNNING and F_YIELDED off in one write (flags holds both, and resumeKind).
-    t.flags = (t.flags & ~(STATE_BITS | YIELDED)) | RUNNING_BITS;
+    t.flags = (t.flags & ~(STATE_MASK | F_YIELDED)) | RUNNING_BITS;
     for (;;) {
       let r: IteratorResult<unknown, unknown>;
       try {
         const f = t.flags;
-        const kind = (f >> RESUME_AT) & 3;
+        const kind = (f & RESUME_MASK) >> RESUME_SHIFT;
         const v = t.value;
-        t.flags = f & ~RESUME_BITS;
+        t.flags = f & ~RESUME_MASK;
         t.value = undefined;
-        if (kind === NEXT) {
+        if (kind === RESUME_NEXT) {
           setResuming();
           r = gen.next(v);
-        } else if (kind === THROW) {
+        } else if (kind === RESUME_THROW) {
           r = (gen.throw as (e: unknown) => IteratorResult<unknown, unknown>).call(gen, v);
         } else {
           r = (gen.return as (v: unknown) => IteratorResult<unknown, unknown>).call(gen, undefined);
@@ -450,14 +442,14 @@ export class Runtime {
         finish(t, RETURNED, r.value);
         return;
       }
-      if (r.value !== PARKED_VALUE) {
+      if (r.value !== SUSPEND) {
         t.resumeKind = RESUME_THROW;
         t.value = new TaskletError(
           `${t.describe()} yielded ${describeValue(r.value)}: operations are performed with yield*, not yield`,
         );
         continue;
       }
-      if ((t.flags & STATE_BITS) !== RUNNING_BITS) break;
+      if ((t.flags & STATE_MASK) !== RUNNING_BITS) break;
       // Still RUNNING: a pending kill, interrupt or exit was turned into a resumption.
     }
     setCurrent(null);

@@ -25,7 +25,7 @@
 
 import { kill } from "./delivery.js";
 import { type DeadlockError, KilledError, NotJoinableError, TaskletError, type UncaughtError } from "./errors.js";
-import type { Operation, Park } from "./op.js";
+import type { Operation, Suspend } from "./op.js";
 import type { Runtime } from "./runtime.js";
 import { type Blocker, NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue } from "./wait.js";
 import { checkWaitFor } from "./wait-for.js";
@@ -153,7 +153,7 @@ export class Tasklet<T = unknown> {
 
   /** NEW, READY, RUNNING, BLOCKED, or how it ended (three bits of `flags`; runtime.ts writes it). */
   get state(): State {
-    return ((this.flags >> STATE_SHIFT) & 7) as State;
+    return ((this.flags & STATE_MASK) >> STATE_SHIFT) as State;
   }
   set state(s: State) {
     this.flags = (this.flags & ~STATE_MASK) | (s << STATE_SHIFT);
@@ -186,7 +186,7 @@ export class Tasklet<T = unknown> {
 
   /** How the next step resumes the generator (RESUME_*: two bits of `flags`). */
   get resumeKind(): number {
-    return (this.flags >> RESUME_SHIFT) & 3;
+    return (this.flags & RESUME_MASK) >> RESUME_SHIFT;
   }
   set resumeKind(kind: number) {
     this.flags = (this.flags & ~RESUME_MASK) | (kind << RESUME_SHIFT);
@@ -242,7 +242,7 @@ export class Tasklet<T = unknown> {
     if ((this.flags & F_JOINABLE) === 0) {
       throw new NotJoinableError(`${this.describe()} was spawned with joinable: false`);
     }
-    return new JoinOp(this, true);
+    return new TaskletJoinOp(this, true);
   }
 
   /**
@@ -347,14 +347,14 @@ Object.defineProperty(Tasklet.prototype, Symbol.iterator, {
  * that would close a cycle of waits (the target waits, through locks and
  * joins, for the joiner) throws DeadlockError instead (wait-for.ts).
  */
-export class JoinOp<T> extends WaitOp<T> {
+export class TaskletJoinOp<T> extends WaitOp<T> {
   constructor(
     private readonly target: Tasklet<T>,
     private readonly withValue: boolean,
   ) {
     super();
   }
-  override start(t: Tasklet): T | Park {
+  override start(t: Tasklet): T | Suspend {
     const target = this.target;
     // It will wait: refuse a wait that would close a cycle of waits (before the tasklet parks).
     if (target.state < RETURNED && target !== t) checkWaitFor(t, target, this);

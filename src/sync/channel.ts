@@ -55,13 +55,13 @@
 
 import { checkInteger } from "../core/check.js";
 import { ChannelClosedError, ChannelError, ChannelTimeoutError } from "../core/errors.js";
-import { Op, type Operation, PARK, type Park } from "../core/op.js";
+import { Op, type Operation, SUSPEND, type Suspend } from "../core/op.js";
 import { valuesOf } from "../core/run.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { type Blocker, NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
 import { checkMs } from "../time/timers.js";
-import { Ring } from "./ring.js";
+import { ValueRing } from "./ring.js";
 import { TimedWait } from "./timed-wait.js";
 
 /** What `recvOrDone()` gives: a value, or `done` once the channel is closed and drained. */
@@ -112,7 +112,7 @@ export class Channel<T> {
   readonly recvq = new WaitQueue();
   /** @internal Blocked senders. */
   readonly sendq = new WaitQueue();
-  private buf: Ring<T> | null = null;
+  private buf: ValueRing<T> | null = null;
   private closed_ = false;
   private readonly recvOp: ChanRecvOp<T>;
   private readonly recvOrDoneOp: ChanRecvOrDoneOp<T>;
@@ -121,7 +121,7 @@ export class Channel<T> {
 
   constructor(capacity = 0) {
     this.capacity = checkInteger("channel", "capacity", capacity, 0);
-    if (capacity > 0) this.buf = new Ring<T>(Math.min(capacity, 1024));
+    if (capacity > 0) this.buf = new ValueRing<T>(Math.min(capacity, 1024));
     this.recvOp = new ChanRecvOp(this);
     this.recvOrDoneOp = new ChanRecvOrDoneOp(this);
   }
@@ -294,9 +294,9 @@ export class Channel<T> {
 
   // ---- machinery, used by the operations below ---------------------------------
 
-  private buffer(): Ring<T> {
+  private buffer(): ValueRing<T> {
     let b = this.buf;
-    if (b === null) b = this.buf = new Ring<T>();
+    if (b === null) b = this.buf = new ValueRing<T>();
     return b;
   }
 
@@ -422,7 +422,7 @@ class ChanSendOp<T> extends Op<void> implements Waitable<void> {
   ) {
     super();
   }
-  start(t: Tasklet): undefined | Park {
+  start(t: Tasklet): undefined | Suspend {
     const ch = this.ch;
     if (ch.pollSend(this.v)) return undefined;
     const n = t.node();
@@ -431,7 +431,7 @@ class ChanSendOp<T> extends Op<void> implements Waitable<void> {
     ch.sendq.pushBack(n);
     // The channel's shared blocker, not this op: a parked sender keeps no op alive.
     t.rt.park(t, ch.sendWait);
-    return PARK;
+    return SUSPEND;
   }
   poll(): undefined | NotReady {
     return this.ch.pollSend(this.v) ? undefined : NOT_READY;

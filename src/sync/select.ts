@@ -55,7 +55,7 @@
  * error.
  */
 
-import { current, Op, type Operation, PARK, type Park } from "../core/op.js";
+import { current, Op, type Operation, SUSPEND, type Suspend } from "../core/op.js";
 import { runtime } from "../core/runtime.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { type Blocker, NOT_READY, type NotReady, type Selector, type Waitable, WaitNode } from "../core/wait.js";
@@ -199,7 +199,7 @@ class SelectOp<C extends readonly Waitable<unknown>[]> extends Op<Selected<C>> i
     super();
   }
 
-  start(t: Tasklet): Selected<C> | Park {
+  start(t: Tasklet): Selected<C> | Suspend {
     const cases = this.cases;
     const count = cases.length;
     const dflt = this.dflt;
@@ -238,7 +238,7 @@ class SelectOp<C extends readonly Waitable<unknown>[]> extends Op<Selected<C>> i
     }
     this.nodes = nodes;
     rt.park(t, this);
-    return PARK;
+    return SUSPEND;
   }
 
   /**

@@ -14,7 +14,7 @@
  * serves one wait at a time (as a `sleep(ms)` op does).
  */
 
-import { PARK, type Park } from "../core/op.js";
+import { SUSPEND, type Suspend } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { type Blocker, NOT_READY, type Selector, type Waitable, WaitNode } from "../core/wait.js";
 import { Timer, timersOf } from "../time/timers.js";
@@ -30,7 +30,7 @@ export class TimedWait<T> extends Timer<T> implements Blocker, Selector {
     super();
   }
 
-  start(t: Tasklet): T | Park {
+  start(t: Tasklet): T | Suspend {
     const v = this.w.poll(t);
     if (v !== NOT_READY) return v;
     if (this.ms === 0) throw this.onTimeout(0);
@@ -40,7 +40,7 @@ export class TimedWait<T> extends Timer<T> implements Blocker, Selector {
     this.node = n;
     timersOf(t.rt).add(this, this.ms);
     t.rt.park(t, this);
-    return PARK;
+    return SUSPEND;
   }
 
   win(n: WaitNode, value: unknown, isError: boolean): void {

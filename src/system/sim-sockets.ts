@@ -42,6 +42,9 @@ export class Now<T> extends Op<T> {
   start(_t: Tasklet): T {
     return this.f();
   }
+  describe(): string {
+    return "an operation that completes at once";
+  }
 }
 
 /** Wakes every node of `q` with `error`. */

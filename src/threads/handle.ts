@@ -10,7 +10,7 @@
  */
 
 import { KilledError, TaskletError } from "../core/errors.js";
-import { Op, type Operation, PARK, type Park } from "../core/op.js";
+import { Op, type Operation, SUSPEND, type Suspend } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { type Blocker, NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
 import { crossWaitEnds, crossWaitStarts } from "./keepalive.js";
@@ -164,11 +164,11 @@ class PoolJoinOp<T> extends Op<T> implements Blocker, Waitable<T> {
   constructor(private readonly h: PoolTasklet<T>) {
     super();
   }
-  start(t: Tasklet): T | Park {
+  start(t: Tasklet): T | Suspend {
     if (this.h.state === DONE) return this.h.outcomeNow();
     this.h.addJoiner(t.node());
     t.rt.park(t, this);
-    return PARK;
+    return SUSPEND;
   }
   withdraw(t: Tasklet): void {
     this.dequeue(t.node());

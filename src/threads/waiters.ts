@@ -32,7 +32,7 @@
 
 import { typeError } from "../core/check.js";
 import { ChannelClosedError, ChannelError } from "../core/errors.js";
-import { PARK, type Park } from "../core/op.js";
+import { SUSPEND, type Suspend } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { type Blocker, type WaitNode, WaitQueue } from "../core/wait.js";
 import { crossWaitEnds, crossWaitStarts } from "./keepalive.js";
@@ -130,7 +130,7 @@ export class Waiters {
   }
 
   /** Parks `t` to receive. On a rendezvous its arrival is room: senders here are served at once. */
-  parkReceiver(t: Tasklet, flavour: typeof OR_DONE | undefined = undefined): Park {
+  parkReceiver(t: Tasklet, flavour: typeof OR_DONE | undefined = undefined): Suspend {
     const n = t.node();
     n.value = flavour;
     this.recvq.pushBack(n);
@@ -139,7 +139,7 @@ export class Waiters {
     t.rt.park(t, this.recvBlocker);
     if (this.sendq.length > 0) this.serveSenders();
     this.armRecv();
-    return PARK;
+    return SUSPEND;
   }
 
   /** A receiver of this thread registered: on a rendezvous that is room, so senders are woken. */
@@ -211,7 +211,7 @@ export class Waiters {
   }
 
   /** Parks `t` until there is room for `e`. */
-  parkSender(t: Tasklet, e: Encoded): Park {
+  parkSender(t: Tasklet, e: Encoded): Suspend {
     const n = t.node();
     n.value = e;
     this.sendq.pushBack(n);
@@ -219,7 +219,7 @@ export class Waiters {
     parked(t);
     t.rt.park(t, this.sendBlocker);
     this.armSend();
-    return PARK;
+    return SUSPEND;
   }
 
   private armRecv(): void {
