@@ -95,7 +95,7 @@ class UntilOp<T> extends WaitOp<T> {
   }
   enqueue(n: WaitNode): void {
     this.waiters.pushBack(n);
-    (n.t as Tasklet).rt.holds++;
+    n.t.rt.holds++;
     if (this.subscribed) return;
     this.subscribed = true;
     this.promise.then(
@@ -106,7 +106,7 @@ class UntilOp<T> extends WaitOp<T> {
   override dequeue(n: WaitNode): void {
     if (n.queue === null) return;
     n.unlink();
-    (n.t as Tasklet).rt.holds--;
+    n.t.rt.holds--;
   }
   describe(): string {
     return "a promise (until)";
@@ -116,7 +116,7 @@ class UntilOp<T> extends WaitOp<T> {
     this.outcome = outcome;
     const q = this.waiters;
     for (let n = q.shift(); n !== null; n = q.shift()) {
-      const rt = (n.t as Tasklet).rt;
+      const rt = n.t.rt;
       rt.holds--;
       if (state === FULFILLED) rt.wakeNode(n, outcome);
       else rt.wakeNodeThrow(n, outcome);

@@ -238,14 +238,14 @@ export class Runtime {
   wakeNode(n: WaitNode, value: unknown): void {
     const s = n.sel;
     if (s !== null) s.win(n, value, false);
-    else this.wake(n.t as Tasklet, value);
+    else this.wake(n.t, value);
   }
 
   /** As wakeNode, raising `error` at the wait. */
   wakeNodeThrow(n: WaitNode, error: unknown): void {
     const s = n.sel;
     if (s !== null) s.win(n, error, true);
-    else this.wakeThrow(n.t as Tasklet, error);
+    else this.wakeThrow(n.t, error);
   }
 
   /** Ends `t`'s wait with `value`. The caller has taken `t` off its own queues. */

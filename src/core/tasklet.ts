@@ -27,7 +27,7 @@ import { kill } from "./delivery.js";
 import { type DeadlockError, KilledError, NotJoinableError, TaskletError, type UncaughtError } from "./errors.js";
 import type { Operation, Suspend } from "./op.js";
 import type { Runtime } from "./runtime.js";
-import { type Blocker, NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue } from "./wait.js";
+import { type Blocker, NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue, type WatchNode } from "./wait.js";
 import { checkWaitFor } from "./wait-for.js";
 import { WaitOp } from "./wait-op.js";
 
@@ -54,6 +54,9 @@ import {
 /** Priorities, highest first: one FIFO ready queue each (as libtf's). */
 export type Priority = "high" | "normal" | "low";
 export const PRIORITY_LEVELS: Readonly<Record<string, number>> = { high: 0, normal: 1, low: 2 };
+
+/** The queue of a tasklet's joiners: their nodes, and watches (a scope's, a pool's) on its end. */
+export type Joiners = WaitQueue<WaitNode | WatchNode>;
 
 /** Per-tasklet values of `TaskletLocal`s (local.ts owns the layout). */
 export type Locals = Map<object, unknown>;
@@ -90,7 +93,7 @@ export class TaskletExt {
   /** TaskletLocal values (see `Tasklet.locals`). */
   locals: Locals | null = null;
   /** The tasklets waiting for its end (see `Tasklet.joiners`). */
-  joiners: WaitQueue | null = null;
+  joiners: Joiners | null = null;
 }
 
 /**
@@ -170,11 +173,11 @@ export class Tasklet<T = unknown> {
   }
 
   /** The tasklets waiting for its end (lazily made, in `ext`: few tasklets are joined before they end). */
-  get joiners(): WaitQueue | null {
+  get joiners(): Joiners | null {
     const e = this.ext;
     return e === null ? null : e.joiners;
   }
-  set joiners(q: WaitQueue | null) {
+  set joiners(q: Joiners | null) {
     if (q !== null) this.extra().joiners = q;
     else if (this.ext !== null) this.ext.joiners = null;
   }

@@ -87,12 +87,18 @@ function deliver(r: WaitNode, v: unknown): void {
 }
 
 function wake(n: WaitNode, v: unknown): void {
-  (n.t as Tasklet).rt.wakeNode(n, v);
+  n.t.rt.wakeNode(n, v);
 }
 
 function wakeThrow(n: WaitNode, e: unknown): void {
-  (n.t as Tasklet).rt.wakeNodeThrow(n, e);
+  n.t.rt.wakeNodeThrow(n, e);
 }
+
+/**
+ * A `sendAsync` value queued behind blocked senders on `sendq`: a node with
+ * no tasklet (`t === null`), of the same class as a sender's node.
+ */
+type HostSend = WaitNode<null>;
 
 const EMPTY: TryRecvResult<never> = Object.freeze({ ok: false, closed: false });
 const DRAINED: TryRecvResult<never> = Object.freeze({ ok: false, closed: true });
@@ -111,7 +117,7 @@ export class Channel<T> {
   /** @internal Blocked receivers (see the file's comment). */
   readonly recvq = new WaitQueue();
   /** @internal Blocked senders. */
-  readonly sendq = new WaitQueue();
+  readonly sendq = new WaitQueue<WaitNode | HostSend>();
   private buf: ValueRing<T> | null = null;
   private closed_ = false;
   private readonly recvOp: ChanRecvOp<T>;
@@ -154,7 +160,7 @@ export class Channel<T> {
       deliver(r, v);
     } else if (this.sendq.length > 0) {
       // Behind blocked senders, so it leaves after their values.
-      const n = new WaitNode(null);
+      const n: HostSend = new WaitNode(null);
       n.value = v;
       this.sendq.pushBack(n);
     } else {

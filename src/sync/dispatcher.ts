@@ -111,7 +111,7 @@ class DispatchJob<T> extends WaitOp<T | undefined> {
     const w = this.waiter;
     if (w === null || (!end && this.waitEnd)) return;
     this.waiter = null;
-    const rt = (w.t as Tasklet).rt;
+    const rt = w.t.rt;
     if (this.state === FAILED) rt.wakeNodeThrow(w, this.result);
     else rt.wakeNode(w, this.waitEnd ? this.result : undefined);
   }

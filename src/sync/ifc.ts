@@ -76,7 +76,7 @@ export class PostedCall<T> extends WaitOp<T> implements Posted {
   private wakeAll(): void {
     const q = this.waiters;
     for (let w = q.shift(); w !== null; w = q.shift()) {
-      const rt = (w.t as Tasklet).rt;
+      const rt = w.t.rt;
       if (this.state === RETURNED) rt.wakeNode(w, this.outcome);
       else rt.wakeNodeThrow(w, this.outcome);
     }

@@ -32,7 +32,7 @@ import { TaskletError } from "../core/errors.js";
 import { currentOrThrow, type Operation } from "../core/op.js";
 import { type Body, type SpawnOptions, spawnAs } from "../core/spawn.js";
 import { FAILED, type Tasklet } from "../core/tasklet.js";
-import { NOT_READY, type NotReady, type Selector, WaitNode, WaitQueue } from "../core/wait.js";
+import { NOT_READY, type NotReady, type Selector, type WaitNode, WaitQueue, WatchNode } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
 
 /** Raised in the body of a failing scope; caught by that scope's frame only. */
@@ -41,14 +41,12 @@ class ScopeCancelled extends TaskletError {
 }
 
 /** The scope's watch on one child: on the child's joiners queue, asking for the outcome. */
-class ChildNode extends WaitNode {
+class ChildNode extends WatchNode {
   constructor(
     readonly child: Tasklet,
     scope: Scope,
   ) {
-    super(null);
-    this.sel = scope;
-    this.value = true;
+    super(scope, true);
   }
 }
 
@@ -117,7 +115,7 @@ export class Scope implements Selector {
   }
 
   /** A child ended (called by the runtime through the child's joiners). */
-  win(n: WaitNode, value: unknown, isError: boolean): void {
+  win(n: WaitNode | WatchNode, value: unknown, isError: boolean): void {
     const c = (n as ChildNode).child;
     this.children.delete(c);
     if (isError && c.state === FAILED) this.fail(value);

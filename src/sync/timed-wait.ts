@@ -44,7 +44,7 @@ export class TimedWait<T> extends Timer<T> implements Blocker, Selector {
   }
 
   win(n: WaitNode, value: unknown, isError: boolean): void {
-    const t = n.t as Tasklet;
+    const t = n.t;
     this.node = null;
     timersOf(t.rt).remove(this);
     if (isError) t.rt.wakeThrow(t, value);
@@ -55,7 +55,7 @@ export class TimedWait<T> extends Timer<T> implements Blocker, Selector {
     const n = this.node as WaitNode;
     this.node = null;
     this.w.dequeue(n);
-    (n.t as Tasklet).rt.wakeThrow(n.t as Tasklet, this.onTimeout(this.ms));
+    n.t.rt.wakeThrow(n.t, this.onTimeout(this.ms));
   }
 
   withdraw(t: Tasklet): void {
