@@ -8,7 +8,7 @@
  * whatever the runtime throws into the tasklet arrives here first (a
  * `yield*` chain forwards a throw down to the first frame suspended at a
  * plain `yield`). Its `token` is the private error that its owner raises
- * with `Runtime.interrupt` (a timer, a failing child).
+ * with `interrupt` (delivery.ts: a timer, a failing child).
  *
  * Invariants:
  *   - the token is seen by exactly its own frame: this frame closes the op
@@ -16,7 +16,7 @@
  *     CANCELLED; any other error (a deeper frame's token included) is thrown
  *     into the op, where its own frame finds it. So user code never sees a
  *     token: the owner's `disarm` stops the source of the token and
- *     withdraws a pending one (`Runtime.cancelInterrupt`) before any cleanup
+ *     withdraws a pending one (`cancelInterrupt`, delivery.ts) before any cleanup
  *     of the op runs, however the frame ends;
  *   - a return (a kill) is forwarded into the op, whose cleanup runs to its
  *     end even if it blocks (`close`); then the kill's unwinding resumes

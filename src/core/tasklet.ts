@@ -2,25 +2,39 @@
  * The tasklet: one generator and the scheduler's record of it.
  *
  * The object is its own handle: users hold it, the scheduler queues it, and
- * nothing else is allocated per tasklet but its generator (PERF-NOTES: a
- * handle with closures, or a WeakMap from handles to records, made spawn
- * several times slower). Methods live on the prototype. The record is kept
- * small because a million of them must fit (144 bytes): booleans, `state`
- * and `resumeKind` share one `flags` word, the outcome is part of `state`,
- * and what few tasklets need (name, locals, joiners, exit value, pending
- * interrupt, root callbacks, spawn site) lives in `ext`. Every field is
- * initialized in the constructor, in declaration order, so all tasklets
- * share one hidden class.
+ * nothing else is allocated per tasklet but its generator (docs/design.md,
+ * "A tasklet is its own handle": a handle with closures, or a WeakMap from
+ * handles to records, made spawn several times slower). Methods live on the
+ * prototype. The record is kept small because a million of them must fit
+ * (144 bytes): booleans, `state` and `resumeKind` share one `flags` word,
+ * the outcome is part of `state`, and what few tasklets need (name, locals,
+ * joiners, exit value, pending interrupt, root callbacks, spawn site) lives
+ * in `ext`. Every field is initialized in the constructor, in declaration
+ * order, so all tasklets share one hidden class.
  *
- * State machine (field `state`, written by runtime.ts only):
+ * State machine (field `state`, three bits of `flags`):
  *
  *   NEW --step--> RUNNING --park--> BLOCKED --wake--> READY --step--> RUNNING
  *                    |  \--schedule--> READY
  *                    \-- returns / throws / is killed --> RETURNED | FAILED | KILLED
  *
- * Field ownership: runtime.ts writes every field, except `blocker`, which
- * the op that parks the tasklet passes to `Runtime.park` and `Runtime.wake`
- * clears, and `locals` (local.ts).
+ * Who writes which field:
+ *   - `state`: runtime.ts (step, park, requeue, wake, makeReady; a kill or an
+ *     interrupt of a BLOCKED tasklet in delivery.ts makes it READY through
+ *     makeReady) and end.ts (the ended states, in finish);
+ *   - `resumeKind` and `value`: runtime.ts (wake, wakeThrow, step), delivery.ts
+ *     (a kill, an interrupt, a pending one delivered), end.ts (the outcome),
+ *     and the ops that resume their own tasklet at once (ops.ts's exit,
+ *     cancel.ts's UNWIND, op.ts when a frame's return was lost);
+ *   - the other bits of `flags`: delivery.ts (F_KILLED, F_DYING, F_PENDING_*),
+ *     end.ts and `outcome()` below (F_OBSERVED), ops.ts (F_EXITING),
+ *     time/timeout.ts (F_TIMED), runtime.ts (F_YIELDED), local.ts and
+ *     runtime.ts's spawn (F_LOCALS_OWNED);
+ *   - `blocker`: the op that parks the tasklet passes it to `Runtime.park`;
+ *     `Runtime.wake`/`wakeThrow`, delivery.ts's `withdraw` and end.ts clear it;
+ *   - `qnext`: the ready queues (queue.ts); `liveNext`/`livePrev`: runtime.ts's
+ *     spawn links, end.ts unlinks; `gen`: end.ts drops it; `locals`: local.ts;
+ *     `ext`: whoever needs a rare field, through `extra()`.
  */
 
 import { kill } from "./delivery.js";
@@ -154,7 +168,7 @@ export class Tasklet<T = unknown> {
     if (inherited !== null) this.extra().locals = inherited;
   }
 
-  /** NEW, READY, RUNNING, BLOCKED, or how it ended (three bits of `flags`; runtime.ts writes it). */
+  /** NEW, READY, RUNNING, BLOCKED, or how it ended (three bits of `flags`; see the file comment for who writes it). */
   get state(): State {
     return ((this.flags & STATE_MASK) >> STATE_SHIFT) as State;
   }

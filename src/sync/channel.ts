@@ -21,7 +21,7 @@
  *          `node.value` is the receiver's flavour: OR_DONE for recvOrDone
  *          (it wants `{ done, value }` and no error at close), else undefined.
  *   sendq  blocked senders; `node.value` is the value offered. A node with
- *          no tasklet (`t === null`) is a `sendAsync` value queued behind
+ *          no tasklet (`t === null`, a `HostSend`) is a `sendAsync` value queued behind
  *          blocked senders, so that values leave in the order they were sent.
  *   closed set once by close().
  *

@@ -15,7 +15,7 @@
  * The function is a plain function (it must not block); its value, or its
  * error, is kept by the `PostedCall` for `result()`. Nobody has to wait.
  *
- * Built on a small hook of the core: `Runtime.post` keeps the call in the
+ * Built on a small hook of the core: `post` (core/delivery.ts) keeps the call in the
  * target's record and sets `F_PENDING_CALL`, which the op protocol checks
  * with the pending kills and interrupts (op.ts), and `finish` at the end.
  */
