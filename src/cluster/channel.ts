@@ -36,7 +36,6 @@
  */
 
 import { ChannelClosedError, ChannelError } from "../core/errors.js";
-import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type WaitNode } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
 import { HeldQueue } from "../io/held-queue.js";
@@ -233,7 +232,7 @@ export class NatsChannel<T> implements ClusterChannel<T> {
       if (to === null) break;
       this.senders.shift();
       this.transmit(to, n.value);
-      (n.t as Tasklet).rt.wakeNode(n, undefined);
+      n.t.rt.wakeNode(n, undefined);
     }
   }
 
@@ -383,7 +382,7 @@ export class NatsChannel<T> implements ClusterChannel<T> {
       const n = this.receiversWaiting.shift();
       if (n !== null) {
         this.owe(sender);
-        (n.t as Tasklet).rt.wakeNode(n, n.value === OR_DONE ? { done: false, value } : value);
+        n.t.rt.wakeNode(n, n.value === OR_DONE ? { done: false, value } : value);
       } else {
         this.inbound.push([sender, value]);
       }
@@ -428,7 +427,7 @@ export class NatsChannel<T> implements ClusterChannel<T> {
     if (this.head < this.inbound.length) return;
     const err = this.failed ?? new ChannelClosedError(`recv on closed cluster channel ${this.name}`);
     for (let n = this.receiversWaiting.shift(); n !== null; n = this.receiversWaiting.shift()) {
-      const rt = (n.t as Tasklet).rt;
+      const rt = n.t.rt;
       if (n.value === OR_DONE && this.failed === null) rt.wakeNode(n, DONE);
       else rt.wakeNodeThrow(n, err);
     }

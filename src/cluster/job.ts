@@ -17,7 +17,6 @@
 import { KilledError, UncaughtError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
 import { runtime } from "../core/runtime.js";
-import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
 import { HeldQueue } from "../io/held-queue.js";
@@ -182,7 +181,7 @@ export class ClusterJob<T = unknown> {
     if (q !== null) {
       this.joiners = null;
       for (let n = q.shift(); n !== null; n = q.shift()) {
-        const rt = (n.t as Tasklet).rt;
+        const rt = n.t.rt;
         if (outcome === "ok") rt.wakeNode(n, value);
         else rt.wakeNodeThrow(n, this.error());
       }

@@ -46,7 +46,7 @@
 
 import * as fs from "node:fs";
 import { ClosedError, IOError } from "../core/errors.js";
-import type { Operation, Park } from "../core/op.js";
+import type { Operation, Suspend } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import {
   fifoOpenReturned,
@@ -260,7 +260,7 @@ abstract class FileOp<R, T> extends HostOp<R, T> {
   ) {
     super();
   }
-  override start(t: Tasklet): T | Park {
+  override start(t: Tasklet): T | Suspend {
     const f = this.file;
     if (f.closing && this.what !== "close") {
       throw new IOError(`${this.what}: ${f.path} is closed`, { code: "EBADF" });
@@ -300,7 +300,7 @@ class ReadOp extends FileOp<number, number> {
   ) {
     super(file, position === null ? "read" : "pread");
   }
-  override start(t: Tasklet): number | Park {
+  override start(t: Tasklet): number | Suspend {
     // Bytes kept from a withdrawn read come first, at once, if nothing is queued before us.
     if (this.position === null && this.file.leftover !== null && !this.file.busy) {
       if (this.file.closing) throw new IOError(`read: ${this.file.path} is closed`, { code: "EBADF" });
@@ -355,7 +355,7 @@ class WriteOp extends FileOp<number, number> {
   ) {
     super(file, position === null ? "write" : "pwrite");
   }
-  override start(t: Tasklet): number | Park {
+  override start(t: Tasklet): number | Suspend {
     // Nothing to write: no host call.
     if (this.data.length === 0) {
       if (this.file.closing) throw new IOError(`${this.what}: ${this.file.path} is closed`, { code: "EBADF" });
@@ -407,7 +407,7 @@ class CallOp<T> extends FileOp<T, T> {
   ) {
     super(file, what);
   }
-  override start(t: Tasklet): T | Park {
+  override start(t: Tasklet): T | Suspend {
     if (this.call === null) return undefined as T; // a second close
     return super.start(t);
   }

@@ -40,7 +40,6 @@
 import type { Socket } from "node:net";
 import { ClosedError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
-import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady } from "../core/wait.js";
 import { HeldQueue } from "./held-queue.js";
 import { checkBuf } from "./net-wait.js";
@@ -357,7 +356,7 @@ export class TcpConn {
       readers.shift();
       const op = n.value;
       // A readLine waiting for more bytes consumes nothing: it wakes and scans.
-      (n.t as Tasklet).rt.wakeNode(n, op instanceof RecvOp ? this.copyOut(op.buf) : undefined);
+      n.t.rt.wakeNode(n, op instanceof RecvOp ? this.copyOut(op.buf) : undefined);
     }
   }
 
@@ -365,7 +364,7 @@ export class TcpConn {
   private endReaders(e: ClosedError): void {
     const readers = this.readers;
     for (let n = readers.shift(); n !== null; n = readers.shift()) {
-      const rt = (n.t as Tasklet).rt;
+      const rt = n.t.rt;
       if (n.value instanceof MoreOp) rt.wakeNode(n, undefined);
       else rt.wakeNodeThrow(n, e);
     }
@@ -423,7 +422,7 @@ export class TcpConn {
     for (let n = writers.first(); n !== null; n = writers.first()) {
       if (!this.pump(n.value as SendOp)) return;
       writers.shift();
-      (n.t as Tasklet).rt.wakeNode(n, undefined);
+      n.t.rt.wakeNode(n, undefined);
     }
   };
 
@@ -431,7 +430,7 @@ export class TcpConn {
   private failWriters(e: ClosedError): void {
     const writers = this.writers;
     for (let n = writers.shift(); n !== null; n = writers.shift()) {
-      (n.t as Tasklet).rt.wakeNodeThrow(n, sendError(e, (n.value as SendOp).sent));
+      n.t.rt.wakeNodeThrow(n, sendError(e, (n.value as SendOp).sent));
     }
   }
 

@@ -19,7 +19,7 @@
  *     more (Go's `Write` returning `n` with its error).
  */
 
-import { Op, PARK, type Park } from "../core/op.js";
+import { Op, SUSPEND, type Suspend } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { type Blocker, NOT_READY, type NotReady, type WaitNode } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
@@ -89,13 +89,13 @@ export class SendOp extends Op<void> implements Blocker {
   ) {
     super();
   }
-  start(t: Tasklet): undefined | Park {
+  start(t: Tasklet): undefined | Suspend {
     if (this.conn.startSend(this)) return undefined;
     const n = t.node();
     n.value = this;
     this.conn.writers.push(n);
     t.rt.park(t, this);
-    return PARK;
+    return SUSPEND;
   }
   withdraw(t: Tasklet): void {
     this.conn.writers.remove(t.node());

@@ -98,7 +98,7 @@ export class TcpServer {
   private readonly onConnection = (socket: net.Socket): void => {
     const conn = new TcpConn(socket);
     const n = this.acceptors.shift();
-    if (n !== null) (n.t as Tasklet).rt.wakeNode(n, conn);
+    if (n !== null) n.t.rt.wakeNode(n, conn);
     else this.pending.push(conn);
   };
 

@@ -42,11 +42,14 @@ export class Now<T> extends Op<T> {
   start(_t: Tasklet): T {
     return this.f();
   }
+  describe(): string {
+    return "an operation that completes at once";
+  }
 }
 
 /** Wakes every node of `q` with `error`. */
 function failAll(q: WaitQueue, error: () => Error): void {
-  for (let n = q.shift(); n !== null; n = q.shift()) (n.t as Tasklet).rt.wakeNodeThrow(n, error());
+  for (let n = q.shift(); n !== null; n = q.shift()) n.t.rt.wakeNodeThrow(n, error());
 }
 
 /** Bytes flowing one way, writer to reader. */
@@ -69,7 +72,7 @@ export class Pipe {
       const n = this.readers.shift();
       if (n === null) break;
       const op = n.value as PipeRecv;
-      (n.t as Tasklet).rt.wakeNode(n, this.take(op.b, op.maxlen));
+      n.t.rt.wakeNode(n, this.take(op.b, op.maxlen));
     }
   }
 
@@ -200,7 +203,7 @@ export class SimListener implements IServerStreamSocket {
   offer(s: SimStream): void {
     const n = this.acceptors.shift();
     if (n === null) this.backlog.push(s);
-    else (n.t as Tasklet).rt.wakeNode(n, s);
+    else n.t.rt.wakeNode(n, s);
   }
 
   accept(): Operation<IConnectedStreamSocket> {
@@ -275,7 +278,7 @@ export class SimDatagramServer implements IServerDatagramSocket {
     const n = this.readers.shift();
     if (n !== null) {
       const op = n.value as RecvFromOp;
-      (n.t as Tasklet).rt.wakeNode(n, copyOut(d, op.b, op.maxlen));
+      n.t.rt.wakeNode(n, copyOut(d, op.b, op.maxlen));
     } else if (this.queue.length < DATAGRAM_QUEUE_LIMIT) {
       this.queue.push(d);
     } else {

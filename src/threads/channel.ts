@@ -16,13 +16,13 @@
 
 import { checkInteger, checkOptionKeys, rangeError } from "../core/check.js";
 import { ChannelClosedError, ChannelError, ChannelTimeoutError, TimeoutError } from "../core/errors.js";
-import { Op, type Operation, type Park } from "../core/op.js";
+import { Op, type Operation, type Suspend } from "../core/op.js";
 import { valuesOf } from "../core/run.js";
 import { spawn } from "../core/spawn.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/wait.js";
 import type { RecvResult } from "../sync/channel.js";
-import { Ring as Fifo } from "../sync/ring.js";
+import { ValueRing as Fifo } from "../sync/ring.js";
 import { timeout } from "../time/timeout.js";
 import { checkMs } from "../time/timers.js";
 import {
@@ -290,7 +290,7 @@ class RecvOp<T> extends Op<T> implements Waitable<T> {
   constructor(private readonly ch: ThreadChannel<T>) {
     super();
   }
-  start(t: Tasklet): T | Park {
+  start(t: Tasklet): T | Suspend {
     const v = this.poll();
     if (v !== NOT_READY) return v;
     return this.ch.w.parkReceiver(t);
@@ -321,7 +321,7 @@ class RecvOrDoneOp<T> extends Op<RecvResult<T>> implements Waitable<RecvResult<T
   constructor(private readonly ch: ThreadChannel<T>) {
     super();
   }
-  start(t: Tasklet): RecvResult<T> | Park {
+  start(t: Tasklet): RecvResult<T> | Suspend {
     const v = this.poll();
     if (v !== NOT_READY) return v;
     return this.ch.w.parkReceiver(t, OR_DONE);
@@ -352,7 +352,7 @@ class SendOp<T> extends Op<void> implements Waitable<void> {
   ) {
     super();
   }
-  start(t: Tasklet): undefined | Park {
+  start(t: Tasklet): undefined | Suspend {
     const w = this.ch.w;
     const v = this.v;
     if (typeof v === "number") {
