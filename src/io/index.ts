@@ -39,14 +39,20 @@ export {
 } from "./process.js";
 export { type SignalName, SignalSet, signalWaitable, waitSignal, watchSignals } from "./signal.js";
 export { readFile, writeFile } from "./whole-file.js";
+
 // ---- end of system ----
 
+/** @deprecated Renamed `TcpAcceptOp`; this name goes in 0.2. */
+export type { TcpAcceptOp as AcceptOp } from "./tcp.js";
 // ---- network: TCP and UDP (io-net) ----
 //   listen, connect (the handshake), accept, recv, send   yes / no / no (libuv's epoll)
 //   bindUdp, recvfrom, sendto                             yes / no / no
 //   bindUdp with `device`                                 the socket is made by 4 short libc calls
 //                                                         (koffi), on the event loop / no
-export { type AcceptOp, type ConnectOptions, connect, type ListenOptions, listen, type TcpServer } from "./tcp.js";
-export type { RecvOp, SendOp, TcpConn } from "./tcp-conn.js";
+export { type ConnectOptions, connect, type ListenOptions, listen, type TcpAcceptOp, type TcpServer } from "./tcp.js";
+export type { TcpConn } from "./tcp-conn.js";
+/** @deprecated Renamed `TcpRecvOp`; this name goes in 0.2. */
+/** @deprecated Renamed `TcpSendOp`; this name goes in 0.2. */
+export type { TcpRecvOp, TcpRecvOp as RecvOp, TcpSendOp, TcpSendOp as SendOp } from "./tcp-ops.js";
 export { bindUdp, type Datagram, type RecvfromOp, type UdpOptions, type UdpSocket } from "./udp.js";
 // ---- end of network ----

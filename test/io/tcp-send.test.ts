@@ -8,7 +8,8 @@ import * as net from "node:net";
 import { test } from "node:test";
 import { ClosedError, type Operation, run, sleep, spawn, TimeoutError, timeout } from "../../src/index.js";
 import { connect, listen } from "../../src/io/index.js";
-import type { SendOp, TcpConn } from "../../src/io/tcp-conn.js";
+import type { TcpConn } from "../../src/io/tcp-conn.js";
+import type { TcpSendOp } from "../../src/io/tcp-ops.js";
 import { closeAfterEach } from "./helpers.js";
 
 const HOST = "127.0.0.1";
@@ -51,7 +52,7 @@ function* readAll(conn: TcpConn, pace: number): Operation<number> {
  * byte checked), and how many sends were cut short (partly or not at all sent).
  */
 function* resumeUnderTimeouts(
-  sentOf: (op: SendOp, e: TimeoutError) => number,
+  sentOf: (op: TcpSendOp, e: TimeoutError) => number,
 ): Operation<{ accounted: number; got: number; cut: number; partial: number }> {
   const server = track(yield* listen({ port: 0, host: HOST }));
   const client = track(yield* connect({ host: HOST, port: server.address.port }));
@@ -61,7 +62,7 @@ function* resumeUnderTimeouts(
   let cut = 0;
   let partial = 0;
   for (let i = 0; i < 20; i++) {
-    const op: SendOp = client.send(pattern(accounted, MiB));
+    const op: TcpSendOp = client.send(pattern(accounted, MiB));
     try {
       yield* timeout(5, op);
       assert.equal(op.sent, MiB, "a send that returned handed over all its bytes");
