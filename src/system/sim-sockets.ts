@@ -1,6 +1,6 @@
 /**
  * The sockets of the simulated network (simnet.ts): byte pipes for streams,
- * datagram queues for UDP, and the seed's socket interfaces over them.
+ * datagram queues for UDP, and the ntkd tasklet interface's sockets over them.
  *
  * Everything here blocks with the runtime's own wait protocol (WaitOp over a
  * WaitQueue, core/wait.ts), never with a host callback, so under a runtime
