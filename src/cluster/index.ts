@@ -12,8 +12,7 @@ import type { Cluster } from "./types.js";
 export { ChannelGapError, ChannelPeerLostError, type ClusterChannel } from "./channel.js";
 export { NodeLostError } from "./errors.js";
 export { ClusterJob, type JobInfo, type JobState } from "./job.js";
-/** @deprecated Renamed `ClusterSpawnOptions` (`tasklet`'s own `SpawnOptions` is another type); this name goes in 0.2. */
-export type { ClusterOptions, ClusterSpawnOptions, ClusterSpawnOptions as SpawnOptions } from "./options.js";
+export type { ClusterOptions, ClusterSpawnOptions } from "./options.js";
 export type { Cluster, NodeInfo } from "./types.js";
 
 /**

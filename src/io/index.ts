@@ -42,8 +42,6 @@ export { readFile, writeFile } from "./whole-file.js";
 
 // ---- end of system ----
 
-/** @deprecated Renamed `TcpAcceptOp`; this name goes in 0.2. */
-export type { TcpAcceptOp as AcceptOp } from "./tcp.js";
 // ---- network: TCP and UDP (io-net) ----
 //   listen, connect (the handshake), accept, recv, send   yes / no / no (libuv's epoll)
 //   bindUdp, recvfrom, sendto                             yes / no / no
@@ -51,8 +49,6 @@ export type { TcpAcceptOp as AcceptOp } from "./tcp.js";
 //                                                         (koffi), on the event loop / no
 export { type ConnectOptions, connect, type ListenOptions, listen, type TcpAcceptOp, type TcpServer } from "./tcp.js";
 export type { TcpConn } from "./tcp-conn.js";
-/** @deprecated Renamed `TcpRecvOp`; this name goes in 0.2. */
-/** @deprecated Renamed `TcpSendOp`; this name goes in 0.2. */
-export type { TcpRecvOp, TcpRecvOp as RecvOp, TcpSendOp, TcpSendOp as SendOp } from "./tcp-ops.js";
+export type { TcpRecvOp, TcpSendOp } from "./tcp-ops.js";
 export { bindUdp, type Datagram, type RecvfromOp, type UdpOptions, type UdpSocket } from "./udp.js";
 // ---- end of network ----
