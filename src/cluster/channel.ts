@@ -137,8 +137,8 @@ export class NatsChannel<T> implements ClusterChannel<T> {
   private closed = false;
   private failed: Error | null = null;
   private watch: ReturnType<typeof setInterval> | null = null;
-  private readonly recvOp = new RecvOp<T>(this, 0);
-  private readonly recvOrDoneOp = new RecvOp<RecvResult<T>>(this as NatsChannel<unknown>, OR_DONE);
+  private readonly recvOp = new ClusterRecvOp<T>(this, 0);
+  private readonly recvOrDoneOp = new ClusterRecvOp<RecvResult<T>>(this as NatsChannel<unknown>, OR_DONE);
 
   constructor(
     readonly name: string,
@@ -146,17 +146,17 @@ export class NatsChannel<T> implements ClusterChannel<T> {
     private readonly host: ChannelHost,
   ) {}
 
-  send(v: T): SendOp {
+  send(v: T): ClusterSendOp {
     this.becomeSender();
-    return new SendOp(this as NatsChannel<unknown>, v);
+    return new ClusterSendOp(this as NatsChannel<unknown>, v);
   }
 
-  recv(): RecvOp<T> {
+  recv(): ClusterRecvOp<T> {
     this.becomeReceiver();
     return this.recvOp;
   }
 
-  recvOrDone(): RecvOp<RecvResult<T>> {
+  recvOrDone(): ClusterRecvOp<RecvResult<T>> {
     this.becomeReceiver();
     return this.recvOrDoneOp;
   }
@@ -297,7 +297,7 @@ export class NatsChannel<T> implements ClusterChannel<T> {
     this.host.publish(`${this.host.prefix}.r.${to}`, encode(d));
   }
 
-  /** @internal SendOp: sends now if a receiver has credit. */
+  /** @internal ClusterSendOp: sends now if a receiver has credit. */
   pollSend(v: unknown): undefined | NotReady {
     if (this.failed !== null) throw this.failed;
     if (this.closed) throw new ChannelError(`send on closed cluster channel ${this.name}`);
@@ -433,7 +433,7 @@ export class NatsChannel<T> implements ClusterChannel<T> {
     }
   }
 
-  /** @internal RecvOp */
+  /** @internal ClusterRecvOp */
   pollRecv(flavour: number): unknown {
     if (this.head < this.inbound.length) {
       const v = this.take();
@@ -502,7 +502,7 @@ export class NatsChannel<T> implements ClusterChannel<T> {
   }
 }
 
-class SendOp extends WaitOp<void> {
+class ClusterSendOp extends WaitOp<void> {
   constructor(
     private readonly ch: NatsChannel<unknown>,
     private readonly v: unknown,
@@ -524,7 +524,7 @@ class SendOp extends WaitOp<void> {
   }
 }
 
-class RecvOp<R> extends WaitOp<R> {
+class ClusterRecvOp<R> extends WaitOp<R> {
   constructor(
     private readonly ch: NatsChannel<unknown>,
     private readonly flavour: number,

@@ -91,7 +91,7 @@ export class ClusterJob<T = unknown> {
   private readonly done: Promise<T>;
   private value: unknown = undefined;
   private joiners: HeldQueue | null = null;
-  private joinOp: JoinOp<T> | null = null;
+  private joinOp: ClusterJoinOp<T> | null = null;
   /** Someone joined or asked for the result: a failure is theirs, not to report. */
   private seen = false;
   private reported = false;
@@ -117,7 +117,7 @@ export class ClusterJob<T = unknown> {
 
   /** Waits for the end in the calling tasklet: the value, or the job's error rethrown. Also a select case. */
   join(): Operation<T> & Waitable<T> {
-    this.joinOp ??= new JoinOp(this);
+    this.joinOp ??= new ClusterJoinOp(this);
     return this.joinOp;
   }
 
@@ -193,7 +193,7 @@ export class ClusterJob<T = unknown> {
     return this.outcome === "killed" ? new KilledError(`${this.describe()} was killed`) : this.value;
   }
 
-  /** @internal JoinOp: the outcome now, or NOT_READY. */
+  /** @internal ClusterJoinOp: the outcome now, or NOT_READY. */
   poll(): T | NotReady {
     this.look();
     if (this.state !== "done") return NOT_READY;
@@ -214,7 +214,7 @@ export class ClusterJob<T = unknown> {
   }
 }
 
-class JoinOp<T> extends WaitOp<T> {
+class ClusterJoinOp<T> extends WaitOp<T> {
   constructor(private readonly job: ClusterJob<T>) {
     super();
   }

@@ -63,7 +63,7 @@ import { type Done, HostOp, ioError } from "./waiting.js";
 export type Position = number | bigint;
 
 /** A queued call of a File's chain. */
-interface Pending {
+interface QueuedFileCall {
   op: FileOp<unknown, unknown>;
   done: Done<unknown>;
 }
@@ -88,7 +88,7 @@ export class File {
   running: FileOp<unknown, unknown> | null = null;
   /** True once close() was called: every later call throws EBADF. */
   closing = false;
-  private readonly queue: Pending[] = [];
+  private readonly queue: QueuedFileCall[] = [];
   private scratch: Buffer | null = null;
 
   private constructor(
@@ -168,7 +168,7 @@ export class File {
 
   /** The descriptor's `fs.Stats`. */
   fstat(): Operation<fs.Stats> {
-    return new CallOp<fs.Stats>(this, "fstat", (fd, cb) => fs.fstat(fd, cb));
+    return new FileCallOp<fs.Stats>(this, "fstat", (fd, cb) => fs.fstat(fd, cb));
   }
 
   /** Cuts or extends the file to `length` bytes. */
@@ -176,12 +176,12 @@ export class File {
     if (!Number.isInteger(length) || length < 0) {
       throw new RangeError(`ftruncate: length must be an integer >= 0, got ${length}`);
     }
-    return new CallOp<void>(this, "ftruncate", (fd, cb) => fs.ftruncate(fd, length, cb));
+    return new FileCallOp<void>(this, "ftruncate", (fd, cb) => fs.ftruncate(fd, length, cb));
   }
 
   /** Flushes the file's data and metadata to the device. */
   fsync(): Operation<void> {
-    return new CallOp<void>(this, "fsync", (fd, cb) => fs.fsync(fd, cb));
+    return new FileCallOp<void>(this, "fsync", (fd, cb) => fs.fsync(fd, cb));
   }
 
   /**
@@ -190,9 +190,9 @@ export class File {
    * never withdrawn: a kill while it waits leaves it to finish.
    */
   close(): Operation<void> {
-    if (this.closing) return new CallOp<void>(this, "close", null);
+    if (this.closing) return new FileCallOp<void>(this, "close", null);
     this.closing = true;
-    return new CallOp<void>(this, "close", (fd, cb) => fs.close(fd, cb));
+    return new FileCallOp<void>(this, "close", (fd, cb) => fs.close(fd, cb));
   }
 
   // ---- the chain ---------------------------------------------------------------
@@ -399,7 +399,7 @@ class WriteOp extends FileOp<number, number> {
 }
 
 /** fstat, ftruncate, fsync, close: one host call on the descriptor. */
-class CallOp<T> extends FileOp<T, T> {
+class FileCallOp<T> extends FileOp<T, T> {
   constructor(
     file: File,
     what: string,

@@ -70,8 +70,8 @@ export class TcpServer {
    * @example
    * const conn = yield* server.accept();
    */
-  accept(): AcceptOp {
-    return new AcceptOp(this);
+  accept(): TcpAcceptOp {
+    return new TcpAcceptOp(this);
   }
 
   /**
@@ -115,7 +115,7 @@ export class TcpServer {
 }
 
 /** accept(): a Waitable, so select can use it. */
-export class AcceptOp extends WaitOp<TcpConn> {
+export class TcpAcceptOp extends WaitOp<TcpConn> {
   constructor(readonly server: TcpServer) {
     super();
   }

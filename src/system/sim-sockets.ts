@@ -1,6 +1,6 @@
 /**
  * The sockets of the simulated network (simnet.ts): byte pipes for streams,
- * datagram queues for UDP, and the seed's socket interfaces over them.
+ * datagram queues for UDP, and the ntkd tasklet interface's sockets over them.
  *
  * Everything here blocks with the runtime's own wait protocol (WaitOp over a
  * WaitQueue, core/wait.ts), never with a host callback, so under a runtime
@@ -169,7 +169,7 @@ export class SimStream implements IConnectedStreamSocket {
   }
 }
 
-class AcceptOp extends WaitOp<IConnectedStreamSocket> {
+class SimAcceptOp extends WaitOp<IConnectedStreamSocket> {
   constructor(private readonly l: SimListener) {
     super();
   }
@@ -191,7 +191,7 @@ export class SimListener implements IServerStreamSocket {
   readonly backlog: SimStream[] = [];
   readonly acceptors = new WaitQueue();
   closed = false;
-  private readonly op = new AcceptOp(this);
+  private readonly op = new SimAcceptOp(this);
 
   constructor(
     readonly port: number,
@@ -220,7 +220,7 @@ export class SimListener implements IServerStreamSocket {
 }
 
 /** A datagram in flight: its bytes and where it came from. */
-export interface Datagram {
+export interface SimDatagram {
   data: Uint8Array;
   srcIp: string;
   srcPort: number;
@@ -252,7 +252,7 @@ class RecvFromOp extends WaitOp<RecvFromResult> {
 }
 
 /** Copies a datagram into `b`, truncated to `maxlen` as UDP does. */
-function copyOut(d: Datagram, b: Uint8Array, maxlen: number): RecvFromResult {
+function copyOut(d: SimDatagram, b: Uint8Array, maxlen: number): RecvFromResult {
   const n = Math.min(maxlen, d.data.length);
   b.set(d.data.subarray(0, n));
   return { n, rmtIp: d.srcIp, rmtPort: d.srcPort };
@@ -260,7 +260,7 @@ function copyOut(d: Datagram, b: Uint8Array, maxlen: number): RecvFromResult {
 
 /** A simulated UDP socket bound to a device and a port. */
 export class SimDatagramServer implements IServerDatagramSocket {
-  readonly queue: Datagram[] = [];
+  readonly queue: SimDatagram[] = [];
   readonly readers = new WaitQueue();
   closed = false;
   /** Datagrams dropped because the queue was full. */
@@ -273,7 +273,7 @@ export class SimDatagramServer implements IServerDatagramSocket {
   ) {}
 
   /** A datagram arrived for this socket. */
-  deliver(d: Datagram): void {
+  deliver(d: SimDatagram): void {
     if (this.closed) return;
     const n = this.readers.shift();
     if (n !== null) {

@@ -36,7 +36,7 @@ import { SUSPEND, type Suspend } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { type Blocker, type WaitNode, WaitQueue } from "../core/wait.js";
 import { crossWaitEnds, crossWaitStarts } from "./keepalive.js";
-import { CAPACITY, CLOSED, COUNT, EMPTY, RECVD, Ring, SENT, WAITING_RECEIVERS, WAITING_SENDERS } from "./ring.js";
+import { CAPACITY, CLOSED, COUNT, EMPTY, RECVD, SENT, SharedRing, WAITING_RECEIVERS, WAITING_SENDERS } from "./ring.js";
 
 /** A value ready for the ring. */
 export interface Encoded {
@@ -69,7 +69,7 @@ export class Waiters {
   readonly sendBlocker: Blocker;
 
   constructor(
-    readonly ring: Ring,
+    readonly ring: SharedRing,
     /** How reports name the channel. */
     readonly label: string,
   ) {
@@ -370,9 +370,9 @@ const unparked = crossWaitEnds;
  * its cause; a value larger than the ring a RangeError.
  */
 export function encode(w: Waiters, v: unknown, what = "ThreadChannel.send"): Encoded {
-  let e: ReturnType<typeof Ring.encode>;
+  let e: ReturnType<typeof SharedRing.encode>;
   try {
-    e = Ring.encode(v);
+    e = SharedRing.encode(v);
   } catch (cause) {
     const why = cause instanceof Error ? cause.message : String(cause);
     const err = typeError(what, "v", CLONEABLE, v, `it cannot cross threads (${why})`);
