@@ -7,10 +7,10 @@
  *
  *   cluster node n1 (nats, cluster "prod", 2 workers)
  *     runs 1 job:
- *       c-1f2e.7 jobs/hash.js#hashChain, started 2.1 s ago, attempt 1
+ *       c-1f2e.7 examples/threads/jobs.ts#hashChain, started 2.1 s ago, attempt 1
  *     waits on 2 jobs it spawned:
- *       n1-8a9b.3 jobs/hash.js#hashChain, running on n2, started 0.4 s ago, attempt 2
- *       n1-8a9b.4 jobs/hash.js#hashChain, queued for 0.4 s
+ *       n1-8a9b.3 examples/threads/jobs.ts#hashChain, running on n2, started 0.4 s ago, attempt 2
+ *       n1-8a9b.4 examples/threads/jobs.ts#hashChain, queued for 0.4 s
  */
 
 import { relative } from "node:path";

@@ -16,7 +16,12 @@ import type { ClusterChannel } from "./channel.js";
 import { renderNode } from "./dump-section.js";
 import { ClusterJob, type JobBackend, type JobInfo, UnjoinedFailures } from "./job.js";
 import { asClusterChannel, JOB_ENTRY, type JobCtx } from "./job-context.js";
-import { checkChannelArgs, type ResolvedClusterOptions, resolveSpawnOptions, type SpawnOptions } from "./options.js";
+import {
+  type ClusterSpawnOptions,
+  checkChannelArgs,
+  type ResolvedClusterOptions,
+  resolveSpawnOptions,
+} from "./options.js";
 import type { Cluster, NodeInfo } from "./types.js";
 
 export class EmbeddedCluster implements Cluster, JobBackend {
@@ -60,7 +65,7 @@ export class EmbeddedCluster implements Cluster, JobBackend {
   }
 
   spawnWith<T = unknown>(
-    options: SpawnOptions,
+    options: ClusterSpawnOptions,
     module: string | URL,
     exportName: string,
     ...args: unknown[]

@@ -13,7 +13,7 @@ export { ChannelGapError, ChannelPeerLostError, type ClusterChannel } from "./ch
 export { NodeLostError } from "./errors.js";
 export { ClusterJob, type JobInfo, type JobState } from "./job.js";
 export { type JobCluster, jobCluster } from "./job-context.js";
-export type { ClusterOptions, SpawnOptions } from "./options.js";
+export type { ClusterOptions, ClusterSpawnOptions } from "./options.js";
 export type { Cluster, NodeInfo } from "./types.js";
 
 /**
