@@ -18,7 +18,10 @@
 //     who throws it instead, and the functions that throw it carry the examples;
 //   - a public member (static ones too) of an exported class or interface without a doc
 //     comment, except the `name` of an error class (its literal type says all of it).
-// A member tagged `@internal` is left out (it is stripped from the shipped types too).
+// A member tagged `@internal` is left out (it is stripped from the shipped types too); a class
+// tagged `@hideconstructor` (made by a function, as `Tasklet` by `spawn`) shows no constructor.
+// A member without a doc comment of its own takes the comment of the member it overrides or
+// implements (TypeDoc's inheritDoc), e.g. a `Waitable`'s `poll`.
 //
 // Signatures are the declarations' own source text (parameter names, defaults, each
 // overload), their bodies and initializers cut; a property without a written type shows the
@@ -159,21 +162,58 @@ function renderTags(tags) {
   return out;
 }
 
+/** The classes and interfaces a declaration extends or implements, nearest first, transitively. */
+function heritageOf(node, seen = new Set()) {
+  const out = [];
+  for (const clause of node?.heritageClauses ?? []) {
+    for (const t of clause.types) {
+      const b = checker.getSymbolAtLocation(t.expression);
+      if (b === undefined) continue;
+      const base = real(b);
+      if (seen.has(base.id)) continue;
+      seen.add(base.id);
+      out.push(base, ...heritageOf(base.declarations[0]?.resolve(), seen));
+    }
+  }
+  return out;
+}
+
+/** A member's doc, or the doc of the member it overrides or implements (TypeDoc's inheritDoc), with its source. */
+function inheritedDoc(key, bases) {
+  for (const base of bases) {
+    const m = base.getMembers().get(key);
+    if (m === undefined) continue;
+    const doc = docOf(m);
+    if (doc !== "") return { doc, from: base.name, tags: tagsOf(m) };
+  }
+  return undefined;
+}
+
 const SKIP = new Set(["__call", "__index", "__new", "prototype"]);
 
 function renderMembers(spec, name, sym, node) {
   const out = [];
   const errorClass = kindOf(node) === "class" && isErrorClass(name, node);
+  const hideConstructor = tagsOf(sym).some((t) => t.name === "hideconstructor");
+  const bases = heritageOf(node);
   const members = [...sym.getMembers()].map(([key, m]) => ({ key, m, isStatic: false }));
   if (kindOf(node) === "class") members.push(...[...sym.getExports()].map(([key, m]) => ({ key, m, isStatic: true })));
   for (const { key, m, isStatic } of members) {
     if (SKIP.has(key)) continue;
     const decl = m.declarations[0]?.resolve();
     if (decl === undefined || decl.kind === K.TypeParameter || isPrivate(decl) || m.name.startsWith("#")) continue;
-    const tags = tagsOf(m);
+    let tags = tagsOf(m);
     if (isInternal(tags)) continue;
-    const doc = docOf(m);
     const ctor = key === "__constructor";
+    if (ctor && hideConstructor) continue;
+    let doc = docOf(m);
+    if (doc === "" && !ctor && !isStatic) {
+      const inherited = inheritedDoc(key, bases);
+      if (inherited !== undefined) {
+        doc = `${inherited.doc}\n\n(From \`${inherited.from}.${m.name}\`.)`;
+        tags = [...inherited.tags.filter((t) => t.name !== "example"), ...tags];
+      }
+    }
     // a constructor is covered by the class's comment; an error's `name` by its literal type
     if (doc === "" && !ctor && !(errorClass && m.name === "name"))
       warnings.push(`${where(decl)}: ${spec}: ${name}.${m.name} has no doc comment`);

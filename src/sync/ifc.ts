@@ -47,6 +47,7 @@ export class PostedCall<T> extends WaitOp<T> implements Posted {
   private readonly waiters = new WaitQueue();
 
   constructor(
+    /** The tasklet the call runs in. */
     readonly target: Tasklet,
     private readonly fn: (target: Tasklet) => T,
   ) {
