@@ -39,6 +39,7 @@ export class ProcessOutput {
 
   constructor(
     private readonly stream: Readable,
+    /** Names the stream in messages and dumps (`stdout of ls (2 args)`). */
     readonly label: string,
   ) {
     stream.on("readable", this.serve);
@@ -150,6 +151,7 @@ export class ProcessInput {
 
   constructor(
     private readonly stream: Writable,
+    /** Names the stream in messages and dumps (`stdin of cat`). */
     readonly label: string,
   ) {
     this.drain = new DrainWait(stream, label);

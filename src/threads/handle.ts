@@ -49,6 +49,7 @@ export class WorkerError extends TaskletError {
  * const digest = yield* t.join();
  */
 export class PoolTasklet<T = unknown> {
+  /** @internal QUEUED, RUNNING or DONE; written by the pool (pool.ts). */
   state = QUEUED;
   /** @internal The worker slot it runs on (pool.ts), or null. */
   slot: unknown = null;
@@ -66,9 +67,11 @@ export class PoolTasklet<T = unknown> {
   threadId: number | undefined = undefined;
 
   constructor(
+    /** Unique per pool, counting from 1. */
     readonly id: number,
+    /** The job function's export name (`offload` for an offloaded function). */
     readonly name: string,
-    // internal: the job's message, for the pool
+    /** @internal The job's message, for the pool. */
     readonly msg: RunMessage,
     private readonly owner: JobOwner,
   ) {}
@@ -108,6 +111,7 @@ export class PoolTasklet<T = unknown> {
     return this.promise;
   }
 
+  /** `pool tasklet #id name`, as dumps and reports print it. */
   describe(): string {
     return `pool tasklet #${this.id} ${this.name}`;
   }
