@@ -171,7 +171,7 @@ export class TcpSendOp extends Op<void> implements Blocker, TcpWriter {
   ) {
     super();
   }
-  /** @internal Hands what fits to the socket; else queues the tasklet on the connection's writers and parks it. */
+  /** Called by the runtime at `yield*`: hands what fits to the socket, else queues the tasklet on the connection's writers and parks it. */
   start(t: Tasklet): undefined | Suspend {
     if (this.conn.startSend(this)) return undefined;
     const n = t.node();
