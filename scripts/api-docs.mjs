@@ -99,13 +99,16 @@ function typeText(sym) {
 function declText(node, sym) {
   let text = node.getText();
   // a short literal initializer says more than its type (`name = "KilledError"`)
-  const literal = node.initializer !== undefined && /^("[^"]*"|-?\d[\d_.]*|true|false)$/.test(node.initializer.getText());
+  const literal =
+    node.initializer !== undefined && /^("[^"]*"|-?\d[\d_.]*|true|false)$/.test(node.initializer.getText());
   const cut = node.body ?? (literal ? undefined : node.initializer);
   if (cut !== undefined) {
     const tail = cut.getText();
     text = text.slice(0, text.lastIndexOf(tail)).replace(/\s*=\s*$/, "");
   }
   text = text
+    .replace(/\/\*[\s\S]*?\*\/\s*/g, "") // comments on parameters: the member's own entry shows them
+    .replace(/^\s*\/\/.*\n/gm, "")
     .replace(/^export\s+(default\s+)?(declare\s+)?/, "")
     .replace(/^((?:static|readonly|abstract|async)\s+)*(public|override)\s+/, "$1")
     .replace(/^((?:static|readonly|abstract|async)\s+)*(public|override)\s+/, "$1")
@@ -113,14 +116,30 @@ function declText(node, sym) {
   // a property written without a type: the type the compiler infers
   const isProp = node.kind === K.PropertyDeclaration || node.kind === K.PropertySignature;
   if (isProp && node.type === undefined && !literal && sym !== undefined) text = `${text}: ${typeText(sym)}`;
-  return text.replace(/;$/, "");
+  // a constructor's parameter properties: the modifiers are shown on the members
+  if (node.kind === K.Constructor) text = text.replace(/\b(public|private|protected|readonly|override)\s+/g, "");
+  text = text.replace(/;$/, "");
+  // one line when it fits (the formatter broke it at 120 columns, with the indentation of its file)
+  const one = text
+    .replace(/\s*\n\s*/g, " ")
+    .replace(/\(\s+/g, "(")
+    .replace(/,?\s+\)/g, ")");
+  if (one.length <= 110) return one;
+  // else as written, less the indentation of its file (that of its last line, `): R`)
+  const lines = text.split("\n");
+  const base = /^ */.exec(lines.at(-1))[0].length;
+  return lines.map((l, i) => (i === 0 ? l : l.slice(Math.min(base, /^ */.exec(l)[0].length)))).join("\n");
 }
 
 /** The signatures to show: each overload, or the one declaration (an implementation behind overloads is hidden). */
 function signaturesOf(sym) {
   const nodes = sym.declarations.map((d) => d.resolve()).filter((n) => n !== undefined);
   const decls = nodes.length > 1 ? nodes.filter((n) => n.body === undefined) : nodes;
-  return (decls.length > 0 ? decls : nodes).map((n) => declText(n, sym));
+  const sigs = (decls.length > 0 ? decls : nodes).map((n) => declText(n, sym));
+  // overloads written over several lines each: a blank line between them
+  return sigs.length > 1 && sigs.some((x) => x.includes("\n"))
+    ? sigs.flatMap((x, i) => (i === 0 ? [x] : ["", x]))
+    : sigs;
 }
 
 /** A class's or interface's head: up to its opening brace. */
@@ -220,7 +239,17 @@ function renderMembers(spec, name, sym, node) {
     const title = ctor ? `new ${name}()` : `${name}.${m.name}`;
     let sigs = signaturesOf(m);
     if (ctor) sigs = sigs.map((s) => s.replace(/^constructor/, `new ${name}`));
-    out.push(`#### \`${title}\`${isStatic ? " (static)" : ""}`, "", "```ts other", ...sigs, "```", "", doc, "", ...renderTags(tags));
+    out.push(
+      `#### \`${title}\`${isStatic ? " (static)" : ""}`,
+      "",
+      "```ts other",
+      ...sigs,
+      "```",
+      "",
+      doc,
+      "",
+      ...renderTags(tags),
+    );
   }
   return out;
 }

@@ -84,6 +84,7 @@ export interface JobInfo {
  * @example
  * const job = cluster.spawn<number>(jobs, "fib", 30);
  * console.log(yield* job.join(), "computed on", job.node);
+ * @hideconstructor
  */
 export class ClusterJob<T = unknown> {
   /** Queued, running or done (written by the cluster as the job moves). */

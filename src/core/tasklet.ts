@@ -124,8 +124,8 @@ export interface Posted {
  * join it (`yield* t.join()`, or `await t.result()` from async code), kill
  * it (`t.kill()`: its `finally` blocks run, its joiners get `KilledError`)
  * and name it in reports. Made by `spawn`, `run` and `main`, never with `new`.
- * The fields tagged internal are the scheduler's record (see the file
- * comment) and are not in the shipped types.
+ * Its other fields are the scheduler's record, internal to the runtime
+ * and left out of the shipped types.
  *
  * @hideconstructor
  * @example
@@ -133,7 +133,7 @@ export interface Posted {
  *   yield* sleep(10);
  *   return 42;
  * }, { name: "answer" });
- * console.log(t.describe()); // "#2 answer"
+ * console.log(t.describe()); // "#<id> answer"
  * const v = yield* t.join(); // 42
  */
 export class Tasklet<T = unknown> {

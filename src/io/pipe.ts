@@ -28,6 +28,7 @@ import { ioError } from "./waiting.js";
  *
  * @example
  * const n = yield* p.stdout!.recv(buf); // > 0, or ClosedError at the end
+ * @hideconstructor
  */
 export class ProcessOutput {
   /** Tasklets waiting in recv, FIFO; node.value is their PipeRecvOp. */
@@ -144,6 +145,7 @@ class PipeRecvOp extends WaitOp<number> {
  * @example
  * yield* p.stdin!.send(Buffer.from("data\n"));
  * p.stdin!.close();
+ * @hideconstructor
  */
 export class ProcessInput {
   private error: IOError | null = null;

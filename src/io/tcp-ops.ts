@@ -79,6 +79,7 @@ export interface TcpWriter {
  * const buf = new Uint8Array(4096);
  * const r = yield* select(conn.recv(buf), after(1000));
  * if (r.index === 0) console.log(`got ${r.value} bytes`);
+ * @hideconstructor
  */
 export class TcpRecvOp extends WaitOp<number> implements TcpReader {
   constructor(
@@ -160,6 +161,7 @@ export class TcpMoreOp extends WaitOp<void> implements TcpReader {
  *   console.log(`${op.sent} bytes went before the timeout`);
  *   throw e;
  * }
+ * @hideconstructor
  */
 export class TcpSendOp extends Op<void> implements Blocker, TcpWriter {
   /** Bytes of this call handed to the connection (all of them once the send returned). */

@@ -127,6 +127,7 @@ export class TcpServer {
  * const server = yield* listen({ port: 0 });
  * const r = yield* select(server.accept(), quit.recv());
  * if (r.index === 0) spawn(serveConn(r.value));
+ * @hideconstructor
  */
 export class TcpAcceptOp extends WaitOp<TcpConn> {
   constructor(

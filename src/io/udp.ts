@@ -236,6 +236,7 @@ function deliver(data: Buffer, ip: string, port: number, buf: Uint8Array): Datag
  * const buf = new Uint8Array(1500);
  * const r = yield* select(sock.recvfrom(buf), after(500));
  * if (r.index === 0) console.log(`${r.value.n} bytes from ${r.value.rmtIp}:${r.value.rmtPort}`);
+ * @hideconstructor
  */
 export class RecvfromOp extends WaitOp<Datagram> {
   constructor(

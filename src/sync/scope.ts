@@ -77,6 +77,7 @@ class DrainOp extends WaitOp<void> {
  * yield* scope(function* (s) {
  *   for (const conn of conns) s.spawn(() => serve(conn), { name: "conn" });
  * });
+ * @hideconstructor
  */
 export class Scope implements Selector {
   /** @internal Children that have not ended. */

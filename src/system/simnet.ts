@@ -83,6 +83,7 @@ export interface SimStats {
  * net.host("a").addDevice("eth0", "lan", "10.0.0.1");
  * const lan = net.links.get("lan");
  * if (lan !== undefined) lan.dropNext = 2; // the next two datagrams on "lan" are lost
+ * @hideconstructor
  */
 export class SimLink {
   /** False while the link is down: nothing crosses it (`SimNetwork.setLinkUp`). */
@@ -105,6 +106,7 @@ export class SimLink {
  * const a = net.host("a").addDevice("eth0", "lan", "10.0.0.1");
  * net.setDeviceUp("a", "eth0", false); // the cable is pulled: eth0 neither sends nor receives
  * a.devices.get("eth0")?.up;             // false
+ * @hideconstructor
  */
 export class SimDevice {
   /** False while the device is down: it neither sends nor receives. */
@@ -282,6 +284,7 @@ const EPHEMERAL_FIRST = 32768;
  * const sysB = createTaskletSystem({ network: b });
  * const server = yield* sysB.getServerStreamSocket(80);
  * const conn = yield* sysA.getClientStreamSocket("10.0.0.2", 80);
+ * @hideconstructor
  */
 export class SimHost implements Network {
   /** Its devices by name (`addDevice`). */

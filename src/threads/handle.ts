@@ -47,6 +47,7 @@ export class WorkerError extends TaskletError {
  * @example
  * const t = pool.spawn(new URL("./jobs.js", import.meta.url), "hash", data);
  * const digest = yield* t.join();
+ * @hideconstructor
  */
 export class PoolTasklet<T = unknown> {
   /** @internal QUEUED, RUNNING or DONE; written by the pool (pool.ts). */
