@@ -14,6 +14,7 @@ import {
   TaskletLocal,
 } from "../../src/index.js";
 import { runTest } from "../../src/testing/index.js";
+import { errorOf } from "../helpers.js";
 
 function* value<T>(v: T): Operation<T> {
   yield* schedule();
@@ -139,20 +140,10 @@ test("call() passes a signal that a kill aborts", async () => {
     );
     yield* schedule();
     t.kill();
-    yield* assertKilled(t.join());
+    yield* errorOf(t.join(), KilledError);
   });
   assert.ok(reason instanceof KilledError);
 });
-
-function* assertKilled(op: Operation<unknown>): Operation<void> {
-  try {
-    yield* op;
-  } catch (e) {
-    assert.ok(e instanceof KilledError, String(e));
-    return;
-  }
-  assert.fail("expected KilledError");
-}
 
 test("a cleanup that blocks runs to its end before join returns", async () => {
   const log: string[] = [];
@@ -170,7 +161,7 @@ test("a cleanup that blocks runs to its end before join returns", async () => {
     yield* sleep(1);
     t.kill();
     assert.equal(t.isRunning(), true, "still cleaning up");
-    yield* assertKilled(t.join());
+    yield* errorOf(t.join(), KilledError);
     log.push("joined");
   });
   assert.deepEqual(log, ["cleanup start", "cleanup end", "joined"]);
@@ -189,7 +180,7 @@ test("a tasklet killed while running dies at its next suspension point", async (
         log.push("finally");
       }
     });
-    yield* assertKilled(t.join());
+    yield* errorOf(t.join(), KilledError);
   });
   assert.deepEqual(log, ["still running after kill()", "finally"]);
 });
@@ -204,7 +195,7 @@ test("killing a tasklet that ended, or twice, does nothing", async () => {
     yield* schedule();
     u.kill();
     u.kill();
-    yield* assertKilled(u.join());
+    yield* errorOf(u.join(), KilledError);
   });
 });
 
@@ -215,7 +206,7 @@ test("a tasklet killed before it starts runs none of its code", async () => {
       ran = true;
     });
     t.kill();
-    yield* assertKilled(t.join());
+    yield* errorOf(t.join(), KilledError);
   });
   assert.equal(ran, false);
 });

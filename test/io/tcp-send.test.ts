@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { ClosedError, type Operation, run, sleep, spawn, TimeoutError, timeout } from "../../src/index.js";
 import { connect, listen } from "../../src/io/index.js";
 import type { SendOp, TcpConn } from "../../src/io/tcp-conn.js";
-import { closeAfterEach } from "./helpers.js";
+import { closeAfterEach } from "../helpers.js";
 
 const HOST = "127.0.0.1";
 const MiB = 1024 * 1024;

@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { threadId } from "node:worker_threads";
-import { DeadlockError, KilledError, type Operation, run, sleep, type UncaughtError } from "../../src/index.js";
+import { DeadlockError, KilledError, run, sleep, type UncaughtError } from "../../src/index.js";
 import { ThreadChannel, WorkerError, WorkerPool } from "../../src/threads/index.js";
-
-/** The error `op` throws (fails if it returns). */
-function* errorOf(op: Operation<unknown>): Operation<unknown> {
-  try {
-    yield* op;
-  } catch (e) {
-    return e;
-  }
-  assert.fail("the operation should throw");
-}
+import { errorOf } from "../helpers.js";
 
 const JOBS = new URL("./fixtures/jobs.js", import.meta.url);
 
@@ -61,7 +52,7 @@ test("kill reaches across threads: the tasklet's cleanup runs on its worker, the
       assert.notEqual(where, threadId);
       t.kill();
       assert.equal(yield* done.recv(), where);
-      assert.ok((yield* errorOf(t.join())) instanceof KilledError);
+      yield* errorOf(t.join(), KilledError);
     });
   } finally {
     await pool.close();
