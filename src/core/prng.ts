@@ -1,5 +1,8 @@
 /**
- * A small, fast, seeded pseudo-random generator for seeded schedules.
+ * The one seeded pseudo-random generator of the package: seeded schedules
+ * (testing/runtime.ts), `explore`'s seeds, and SimNetwork's packet losses
+ * (system/simnet.ts) draw from it. It lives in core so that every layer may
+ * import it.
  *
  * The generator is xoshiro128** 1.1 by David Blackman and Sebastiano Vigna
  * ("Scrambled linear pseudorandom number generators", ACM TOMS 47(4), 2021;
@@ -12,7 +15,8 @@
  * streams, and no seed gives the all-zero state.
  *
  * Not for cryptography: it only has to be fast, uniform enough to visit
- * schedules evenly, and exactly reproducible from its seed.
+ * schedules evenly and to draw losses, and exactly reproducible from its seed.
+ * A seed is taken modulo 2^32 (`seed | 0`).
  */
 
 /** Checks a seed argument: an integer in [0, 2^32). */
@@ -60,6 +64,11 @@ export class Xoshiro128 {
     this.c ^= t;
     this.d = (this.d << 11) | (this.d >>> 21);
     return result;
+  }
+
+  /** A uniform number in [0, 1), with 32 random bits. */
+  random(): number {
+    return this.nextU32() / 4294967296;
   }
 
   /** A uniform integer in [0, n) for n >= 1 (multiply-shift: each value's probability is off by at most n / 2^32). */
