@@ -202,7 +202,7 @@ test("read returns positive counts from a descriptor and throws ClosedError at e
 
 // ---- real sockets: TCP on loopback ---------------------------------------------------------
 
-/** A listening socket on a free port of 127.0.0.1 (the seed's interface cannot report a port chosen by the kernel). */
+/** A listening socket on a free port of 127.0.0.1 (the ntkd tasklet interface cannot report a port chosen by the kernel). */
 function* listenSomewhere(): Operation<{ server: IServerStreamSocket; port: number }> {
   for (let tries = 0; ; tries++) {
     const port = 20_000 + Math.floor(Math.random() * 40_000);

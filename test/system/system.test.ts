@@ -8,7 +8,7 @@ import { ChannelError, createTaskletSystem, type ITaskletSpawnable, type Operati
 
 const sys = createTaskletSystem();
 
-/** The seed's way: a class whose members are the arguments and whose func is the body. */
+/** The ntkd tasklet interface's way: a class whose members are the arguments and whose func is the body. */
 class Step implements ITaskletSpawnable<string> {
   constructor(
     private readonly log: string[],
@@ -122,7 +122,7 @@ test("msWait blocks the current tasklet only: others run meanwhile", async () =>
   assert.deepEqual(log, ["worker started", "worker ended", "sleeper woke"]);
 });
 
-test("dispatch: the seed's example — t2's processing starts only after t1's ended", async () => {
+test("dispatch: the ntkd tasklet interface's example — t2's processing starts only after t1's ended", async () => {
   const log: string[] = [];
   class Processing implements ITaskletSpawnable<void> {
     constructor(private readonly by: string) {}
