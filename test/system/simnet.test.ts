@@ -5,6 +5,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { ClosedError, type Operation, TimeoutError, timeout } from "../../src/index.js";
 import { createTaskletSystem, type IOError, type ITasklet, SimNetwork } from "../../src/system/index.js";
+import { Xoshiro128 } from "../../src/core/prng.js";
 import { runTest } from "../../src/testing/index.js";
 
 function* code(op: Operation<unknown>): Operation<string | undefined> {
@@ -134,6 +135,28 @@ test("losses drawn with a drop probability are the same for the same seed, and d
   assert.notEqual(await pattern(43), p1);
   const n = p1.split(",").length;
   assert.ok(n > 10 && n < 54, `${n} of 64 delivered with p = 0.5`);
+});
+
+test("the losses are the package's seeded generator's draws: datagram i is lost when the i-th draw of Xoshiro128(seed) is below the drop probability", async () => {
+  const seed = 42;
+  const p = 0.5;
+  const got = await runTest(function* () {
+    const { net, sys } = lan(seed);
+    net.dropProbability = p;
+    const rx = yield* (sys[1] as ITasklet).getServerDatagramSocket(2, "eth0");
+    const tx = yield* (sys[0] as ITasklet).getClientDatagramSocket(2, "eth0");
+    for (let i = 0; i < 64; i++) yield* tx.sendto(new Uint8Array([i]));
+    const out: number[] = [];
+    const buf = new Uint8Array(1);
+    for (let i = 0; i < net.stats.delivered; i++) {
+      yield* rx.recvfrom(buf);
+      out.push(buf[0] as number);
+    }
+    return out;
+  });
+  const g = new Xoshiro128(seed);
+  const kept = Array.from({ length: 64 }, (_, i) => i).filter(() => g.random() >= p);
+  assert.deepEqual(got, kept);
 });
 
 test("a simulated stream delivers every byte once, in order, whatever the sizes of sends and recvs (property)", async () => {
