@@ -116,3 +116,48 @@ export function ipOrThrow(...args: string[]): void {
   const r = ip(...args);
   if (!r.ok) throw new Error(`ip ${args.join(" ")}: ${r.err}`);
 }
+
+/** What `bridgedLan` made: the bridge's namespace, and each host's namespace, device and address. */
+export interface BridgedLan {
+  br: string;
+  hosts: { name: string; ns: string; dev: string; addr: string }[];
+}
+
+/**
+ * Makes network namespaces (as root): `<prefix>-br-<tag>` holding a bridge
+ * `br0`, and for each of `names` a namespace `<prefix>-<name>-<tag>` joined to
+ * the bridge by a veth pair (device `<prefix><name><tag>`, loopback up),
+ * addressed `<subnet>.<i + 1>/24`. Each namespace goes into `made` as soon as
+ * it exists, so the caller's cleanup (`ip netns del`) finds it even if a later
+ * step throws.
+ */
+export function bridgedLan(
+  prefix: string,
+  tag: string,
+  names: readonly string[],
+  subnet: string,
+  made: string[],
+): BridgedLan {
+  const br = `${prefix}-br-${tag}`;
+  made.push(br);
+  ipOrThrow("netns", "add", br);
+  ipOrThrow("-n", br, "link", "add", "br0", "type", "bridge");
+  ipOrThrow("-n", br, "link", "set", "br0", "up");
+  const hosts = names.map((name, i) => {
+    const ns = `${prefix}-${name}-${tag}`;
+    const dev = `${prefix}${name}${tag}`;
+    made.push(ns);
+    ipOrThrow("netns", "add", ns);
+    ipOrThrow("link", "add", dev, "type", "veth", "peer", "name", `p${dev}`);
+    ipOrThrow("link", "set", dev, "netns", ns);
+    ipOrThrow("link", "set", `p${dev}`, "netns", br);
+    ipOrThrow("-n", br, "link", "set", `p${dev}`, "master", "br0");
+    ipOrThrow("-n", br, "link", "set", `p${dev}`, "up");
+    const addr = `${subnet}.${i + 1}`;
+    ipOrThrow("-n", ns, "addr", "add", `${addr}/24`, "dev", dev);
+    ipOrThrow("-n", ns, "link", "set", dev, "up");
+    ipOrThrow("-n", ns, "link", "set", "lo", "up");
+    return { name, ns, dev, addr };
+  });
+  return { br, hosts };
+}

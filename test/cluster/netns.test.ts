@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { ip, ipOrThrow } from "../helpers.js";
+import { bridgedLan, ip, ipOrThrow } from "../helpers.js";
 import { natsMissing } from "./harness.js";
 
 const CLI = fileURLToPath(new URL("../../src/inspect/cli.js", import.meta.url));
@@ -72,31 +72,13 @@ test("three nodes in three network namespaces: cutting the link of the node runn
   timeout: 90_000,
 }, async () => {
   const tag = randomBytes(2).toString("hex");
-  const br = `tcl-br-${tag}`;
-  const spaces = [br];
+  const spaces: string[] = [];
   const children: ChildProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), "tasklet-netns-"));
   try {
-    ipOrThrow("netns", "add", br);
-    ipOrThrow("-n", br, "link", "add", "br0", "type", "bridge");
+    const { br, hosts } = bridgedLan("tcl", tag, ["n1", "n2", "n3"], "10.232.0", spaces);
     ipOrThrow("-n", br, "addr", "add", `${SERVER}/24`, "dev", "br0");
-    ipOrThrow("-n", br, "link", "set", "br0", "up");
     ipOrThrow("-n", br, "link", "set", "lo", "up");
-    const hosts = ["n1", "n2", "n3"].map((name, i) => {
-      const ns = `tcl-${name}-${tag}`;
-      const dev = `tcl${name}${tag}`;
-      spaces.push(ns);
-      ipOrThrow("netns", "add", ns);
-      ipOrThrow("link", "add", dev, "type", "veth", "peer", "name", `p${dev}`);
-      ipOrThrow("link", "set", dev, "netns", ns);
-      ipOrThrow("link", "set", `p${dev}`, "netns", br);
-      ipOrThrow("-n", br, "link", "set", `p${dev}`, "master", "br0");
-      ipOrThrow("-n", br, "link", "set", `p${dev}`, "up");
-      ipOrThrow("-n", ns, "addr", "add", `10.232.0.${i + 1}/24`, "dev", dev);
-      ipOrThrow("-n", ns, "link", "set", dev, "up");
-      ipOrThrow("-n", ns, "link", "set", "lo", "up");
-      return { name, ns, dev };
-    });
     const server = spawn("ip", ["netns", "exec", br, "nats-server", "-a", SERVER, "-p", "4222", "-js", "-sd", dir], {
       stdio: "ignore",
     });

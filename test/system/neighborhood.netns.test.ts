@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { ip, ipOrThrow, pollUntilAsync } from "../helpers.js";
+import { bridgedLan, ip, ipOrThrow, pollUntilAsync } from "../helpers.js";
 
 const MAIN = fileURLToPath(new URL("../../examples/neighborhood/main.js", import.meta.url));
 /** T of the daemons, in ms. */
@@ -81,43 +81,16 @@ const has = (d: Daemon, event: string, id: string, extra?: (e: Record<string, un
 
 const reason = skipReason();
 
-/** The namespaces of one run: a bridge in `br`, and one host namespace per name, each joined to it by veth. */
-function makeLan(
-  tag: string,
-  names: readonly string[],
-): { br: string; hosts: { ns: string; dev: string; addr: string }[] } {
-  const br = `tsk-br-${tag}`;
-  ipOrThrow("netns", "add", br);
-  ipOrThrow("-n", br, "link", "add", "br0", "type", "bridge");
-  ipOrThrow("-n", br, "link", "set", "br0", "up");
-  const hosts = names.map((name, i) => {
-    const ns = `tsk-${name}-${tag}`;
-    const dev = `tsk${name}${tag}`;
-    ipOrThrow("netns", "add", ns);
-    ipOrThrow("link", "add", dev, "type", "veth", "peer", "name", `p${dev}`);
-    ipOrThrow("link", "set", dev, "netns", ns);
-    ipOrThrow("link", "set", `p${dev}`, "netns", br);
-    ipOrThrow("-n", br, "link", "set", `p${dev}`, "master", "br0");
-    ipOrThrow("-n", br, "link", "set", `p${dev}`, "up");
-    const addr = `10.231.0.${i + 1}`;
-    ipOrThrow("-n", ns, "addr", "add", `${addr}/24`, "dev", dev);
-    ipOrThrow("-n", ns, "link", "set", dev, "up");
-    ipOrThrow("-n", ns, "link", "set", "lo", "up");
-    return { ns, dev, addr };
-  });
-  return { br, hosts };
-}
-
 test("three daemons in three network namespaces (veth to one bridge) find each other, say hello over TCP, and drop the one whose link went down", {
   skip: reason ?? false,
   timeout: 60_000,
 }, async () => {
   const tag = randomBytes(3).toString("hex");
   const names = ["a", "b", "c"] as const;
-  const spaces = [`tsk-br-${tag}`, ...names.map((n) => `tsk-${n}-${tag}`)];
+  const spaces: string[] = [];
   const daemons: Daemon[] = [];
   try {
-    const { hosts } = makeLan(tag, names);
+    const { hosts } = bridgedLan("tsk", tag, names, "10.231.0", spaces);
     for (const [i, h] of hosts.entries()) daemons.push(startDaemon(h.ns, names[i] as string, h.dev, h.addr, 60_000));
     const [a, b, c] = daemons as [Daemon, Daemon, Daemon];
     const stderr = (): string => daemons.map((d) => d.stderr).join("\n");

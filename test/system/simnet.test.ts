@@ -3,9 +3,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
+import { Xoshiro128 } from "../../src/core/prng.js";
 import { ClosedError, type Operation, TimeoutError, timeout } from "../../src/index.js";
 import { createTaskletSystem, type IOError, type ITasklet, SimNetwork } from "../../src/system/index.js";
-import { Xoshiro128 } from "../../src/core/prng.js";
 import { runTest } from "../../src/testing/index.js";
 
 function* code(op: Operation<unknown>): Operation<string | undefined> {
