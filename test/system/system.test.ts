@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { KilledError, NotJoinableError, run } from "../../src/index.js";
 import { ChannelError, createTaskletSystem, type ITaskletSpawnable, type Operation } from "../../src/system/index.js";
+import { errorOf } from "../helpers.js";
 
 const sys = createTaskletSystem();
 
@@ -66,12 +67,7 @@ test("spawn: kill ends a tasklet blocked in msWait; join then throws KilledError
     yield* sys.schedule();
     assert.equal(h.isRunning(), true);
     h.kill();
-    try {
-      yield* h.join();
-      assert.fail("join of a killed tasklet returned");
-    } catch (e) {
-      assert.ok(e instanceof KilledError);
-    }
+    yield* errorOf(h.join(), KilledError);
     assert.equal(cleaned, true);
     assert.equal(h.isRunning(), false);
   });
@@ -294,12 +290,7 @@ test("channel recv respects the order of waiting tasklets: the first to wait get
 test("channel recvWithTimeout throws ChannelError after the timeout, consuming nothing", async () => {
   await run(function* () {
     const ch = sys.getChannel<string>();
-    try {
-      yield* ch.recvWithTimeout(5);
-      assert.fail("no timeout");
-    } catch (e) {
-      assert.ok(e instanceof ChannelError, String(e));
-    }
+    yield* errorOf(ch.recvWithTimeout(5), ChannelError);
     ch.sendAsync("late");
     assert.equal(yield* ch.recvWithTimeout(1000), "late");
     assert.throws(() => ch.recvWithTimeout(-1), /timeoutMsec/);

@@ -26,15 +26,10 @@ test("join rethrows the tasklet's error with its class, message and remote stack
   try {
     await run(function* () {
       const t = pool.spawn(JOBS, "fail", "bad input");
-      try {
-        yield* t.join();
-        assert.fail("join should throw");
-      } catch (e) {
-        assert.ok(e instanceof RangeError);
-        assert.equal(e.message, "bad input");
-        assert.match(e.stack ?? "", /fixtures\/jobs\.js/);
-        assert.match(e.stack ?? "", /tasklet-pool-1/);
-      }
+      const e = yield* errorOf(t.join(), RangeError);
+      assert.equal(e.message, "bad input");
+      assert.match(e.stack ?? "", /fixtures\/jobs\.js/);
+      assert.match(e.stack ?? "", /tasklet-pool-1/);
     });
   } finally {
     await pool.close();
