@@ -1067,7 +1067,8 @@ function progress(): string {
 
 /**
  * A tasklet waiting on a channel that only a host timer feeds is not
- * deadlocked (docs/design.md, "A deadlock is declared only when nothing can wake a tasklet"). On a runtime of its own, so that what the churn
+ * deadlocked (docs/design.md, "A deadlock is declared only when nothing
+ * can wake a tasklet"). On a runtime of its own, so that what the churn
  * may have left behind does not count.
  */
 async function hostFedProbe(): Promise<void> {

@@ -43,7 +43,7 @@ import type {
   IServerStreamSocket,
 } from "./interfaces.js";
 import type { Network } from "./network.js";
-import { type Datagram, Now, SimDatagramClient, SimDatagramServer, SimListener, SimStream } from "./sim-sockets.js";
+import { Now, type SimDatagram, SimDatagramClient, SimDatagramServer, SimListener, SimStream } from "./sim-sockets.js";
 
 /** Counters of a network, for tests. */
 export interface SimStats {
@@ -179,7 +179,7 @@ export class SimNetwork {
   }
 
   /** Sends a datagram from device `from` to `port` on its link. */
-  broadcast(from: SimDevice, port: number, d: Datagram): void {
+  broadcast(from: SimDevice, port: number, d: SimDatagram): void {
     this.stats.sent++;
     const link = from.link;
     if (!link.up || !from.up) {
