@@ -181,7 +181,7 @@ test("a snapshot never runs a tasklet's code, even after a throwing handler", as
     p = run(
       function* () {
         spawn(failsAfter(1, "x"));
-        yield* sleep(30);
+        yield* sleep(400); // far beyond the 10 ms below, even when the OS stalls us
         log.push("root ran past its sleep");
       },
       {
@@ -194,7 +194,7 @@ test("a snapshot never runs a tasklet's code, even after a throwing handler", as
     const list = tasklets();
     assert.deepEqual(log, [], "tasklets() resumed the root");
     assert.ok(
-      list.some((i) => i.state === "blocked" && /sleep\(30\)/.test(i.waitsOn ?? "")),
+      list.some((i) => i.state === "blocked" && /sleep\(400\)/.test(i.waitsOn ?? "")),
       JSON.stringify(list),
     );
     await p;
