@@ -72,7 +72,7 @@ export class PoolTasklet<T = unknown> {
     readonly id: number,
     /** The job function's export name (`offload` for an offloaded function). */
     readonly name: string,
-    /** @internal The job's message, for the pool. */
+    /** The message that runs the job on a worker: the pool's, not for users. */
     readonly msg: RunMessage,
     private readonly owner: JobOwner,
   ) {}
