@@ -149,12 +149,36 @@ function headOf(node) {
   return body > 0 ? text.slice(0, body).trim() : text;
 }
 
-/** The first sentence of a doc comment, on one line, for the page's index. */
+/** The first sentence of a doc comment, on one line, for the page's index: up to a `.`, `:` or `;` outside parentheses and code. */
 function summary(doc) {
   const one = doc.replace(/\s+/g, " ").trim();
-  const end = one.search(/[.:;](\s|$)/);
-  const s = end < 0 ? one : one.slice(0, end);
+  let depth = 0;
+  let code = false;
+  let end = one.length;
+  for (let i = 0; i < one.length; i++) {
+    const c = one[i];
+    if (c === "`") code = !code;
+    else if (!code && c === "(") depth++;
+    else if (!code && c === ")") depth = Math.max(0, depth - 1);
+    else if (!code && depth === 0 && ".:;".includes(c) && (i + 1 === one.length || one[i + 1] === " ")) {
+      end = i;
+      break;
+    }
+  }
+  const s = one.slice(0, end);
   return s.length > 110 ? `${s.slice(0, 107).replace(/\s+\S*$/, "")}…` : s;
+}
+
+/** The leading comment of an entry point's file, less its `tasklet/io: ` prefix. */
+function moduleDoc(source) {
+  const m = /^\/\*\*([\s\S]*?)\*\//.exec(readFileSync(join(root, source), "utf8"));
+  if (m === null) return "";
+  const text = m[1]
+    .split("\n")
+    .map((l) => l.replace(/^\s*\* ?/, ""))
+    .join("\n")
+    .trim();
+  return text.replace(/^[\w/@.-]+: /, "").replace(/^./, (c) => c.toUpperCase());
 }
 
 function renderTags(tags) {
@@ -260,7 +284,15 @@ for (const entry of entries) {
   const exports = [...checker.getExportsOfModule(checker.getSymbolAtLocation(sf))].sort((a, b) =>
     a.name.localeCompare(b.name),
   );
-  const lines = [`# \`${entry.spec}\``, "", `Generated from the TSDoc comments by \`npm run docs\`; do not edit.`, ""];
+  entry.doc = moduleDoc(entry.source);
+  const lines = [
+    `# \`${entry.spec}\``,
+    "",
+    entry.doc,
+    "",
+    `Generated from the TSDoc comments by \`npm run docs\`; do not edit. [All entry points](README.md).`,
+    "",
+  ];
   const body = [];
   const index = [];
   const anchors = new Map(); // GitHub numbers repeated heading anchors: channel, channel-1
@@ -302,7 +334,11 @@ const indexPage = [
   "",
   "Generated from the TSDoc comments of the sources by `npm run docs`; do not edit.",
   "",
-  ...entries.map((e) => `- [\`${e.spec}\`](${e.page})`),
+  "Each page lists the names its entry point exports, then each one: its signature (as declared",
+  "in the source), what it does and its limits, an example (statements inside a tasklet), and",
+  "the public members of a class or interface.",
+  "",
+  ...entries.map((e) => `- [\`${e.spec}\`](${e.page}): ${summary(e.doc)}`),
   "",
 ].join("\n");
 pages.set("README.md", indexPage);
