@@ -169,9 +169,12 @@ function summary(doc) {
   return s.length > 110 ? `${s.slice(0, 107).replace(/\s+\S*$/, "")}…` : s;
 }
 
-/** The leading comment of an entry point's file, less its `tasklet/io: ` prefix. */
+/** The leading comment of an entry point's file, less its `tasklet/io: ` prefix; not the doc comment of a declaration right below it. */
 function moduleDoc(source) {
-  const m = /^\/\*\*([\s\S]*?)\*\//.exec(readFileSync(join(root, source), "utf8"));
+  const m =
+    /^\/\*\*((?:[^*]|\*(?!\/))*)\*\/\n(?!(export\s+)?(declare\s+)?(default\s+)?(async\s+)?(abstract\s+)?(function|class|interface|type|const|let|var|enum)\b)/.exec(
+      readFileSync(join(root, source), "utf8"),
+    );
   if (m === null) return "";
   const text = m[1]
     .split("\n")
