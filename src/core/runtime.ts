@@ -47,6 +47,7 @@ import { cancelInterrupt, deliverPending, interrupt, kill, post, runPosted } fro
 import { finish, reportUnjoined } from "./end.js";
 import { type DeadlockError, TaskletError } from "./errors.js";
 import { type Host, RealHost } from "./host.js";
+import { checkAfterStep, DEBUG } from "./invariants.js";
 import { PARKED, setCurrent, setResuming } from "./op.js";
 import { ReadyQueue } from "./queue.js";
 import {
@@ -87,6 +88,7 @@ const THROW = RESUME_THROW;
 const YIELDED = F_YIELDED;
 const LEVEL = LEVEL_MASK;
 const PARKED_VALUE = PARKED;
+const CHECK = DEBUG;
 
 /** How long a burst of ready work may hold the thread before the event loop gets a turn. */
 export const BUDGET_MS = 5;
@@ -366,6 +368,7 @@ export class Runtime {
           if ((switches & 1023) === 0) hooks.publish(t);
         }
         this.step(t);
+        if (CHECK) checkAfterStep(this, t);
         if ((++steps & (CLOCK_EVERY - 1)) === 0) {
           if (w !== null && w[W_HOG] !== 0) hooks.ended(this);
           const now = host.now();

@@ -28,6 +28,7 @@
  *   - while its tasklet runs, the tasklet's own reusable node is on no queue.
  */
 
+import { checkWaitQueue, DEBUG, watch } from "./invariants.js";
 import type { Tasklet } from "./tasklet.js";
 
 /** The source a blocked tasklet waits on. */
@@ -87,6 +88,7 @@ export class WaitQueue {
   length = 0;
   constructor() {
     this.head.prev = this.head.next = this.head;
+    if (DEBUG) watch(this, checkWaitQueue);
   }
 
   pushBack(n: WaitNode): void {
