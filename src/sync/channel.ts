@@ -65,6 +65,7 @@ import {
   wake,
   wakeThrow,
 } from "./channel-ops.js";
+import { DEBUG, watchChannel } from "./invariants.js";
 import { Ring } from "./ring.js";
 import { TimedWait } from "./timed-wait.js";
 
@@ -108,6 +109,7 @@ export class Channel<T> {
     if (capacity > 0) this.buf = new Ring<T>(Math.min(capacity, 1024));
     this.recvOp = new RecvOp(this);
     this.recvOrDoneOp = new RecvOrDoneOp(this);
+    if (DEBUG) watchChannel(this);
   }
 
   /**
