@@ -35,7 +35,18 @@ import type { Tasklet } from "./tasklet.js";
 import type { WaitNode, WaitQueue } from "./wait.js";
 
 /** Whether the runtime checks its invariants (TASKLET_DEBUG=1). Read once, when the runtime loads. */
-export const DEBUG: boolean = typeof process !== "undefined" && process.env.TASKLET_DEBUG === "1";
+export const DEBUG: boolean = readDebug();
+
+function readDebug(): boolean {
+  const v = typeof process === "undefined" ? undefined : process.env.TASKLET_DEBUG;
+  if (v === undefined || v === "" || v === "0") return false;
+  if (v === "1") return true;
+  // Not an error at import: a warning says why the checks are off.
+  process.emitWarning(
+    `TASKLET_DEBUG must be 1 (check the runtime's invariants) or 0, got the string ${JSON.stringify(v)}: the invariants are not checked`,
+  );
+  return false;
+}
 
 /** A broken invariant of the runtime: a bug of tasklet (or of code that wrote its internal fields), never a user error. */
 export class InvariantError extends TaskletError {

@@ -8,6 +8,7 @@
 // Each test repairs what it broke: the structures stay registered until collected, and a later
 // test's sweep checks them too.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { RealHost } from "../../src/core/host.js";
 import {
@@ -575,4 +576,56 @@ test("an InvariantError names the invariant and the object, and is a TaskletErro
   } finally {
     rt.holds = 0;
   }
+});
+
+// ---- how a broken invariant surfaces ---------------------------------------------------
+
+const INDEX = new URL("../../src/index.js", import.meta.url).href;
+
+/** Runs `program` (an ES module body) in a child Node with TASKLET_DEBUG set to `debug`. */
+function node(program: string, debug: string | undefined) {
+  const env = { ...process.env };
+  delete env.TASKLET_DEBUG;
+  if (debug !== undefined) env.TASKLET_DEBUG = debug;
+  return spawnSync(process.execPath, ["--input-type=module", "-e", program], { env, encoding: "utf8" });
+}
+
+test("a broken invariant ends the process with an uncaught InvariantError that no tasklet's catch sees", () => {
+  const program = `
+    import { channel, run, schedule, spawn } from ${JSON.stringify(INDEX)};
+    const ch = channel();
+    await run(function* () {
+      spawn(function* () { yield* ch.recv(); });
+      yield* schedule(); // the receiver waits on ch
+      ch.closed_ = true; // a close that forgot its waiters
+      try {
+        yield* schedule();
+        yield* schedule();
+      } catch (e) {
+        console.log("caught in the tasklet:", String(e));
+      }
+      console.log("the root went on");
+    });
+    console.log("run settled");
+  `;
+  const on = node(program, "1");
+  assert.notEqual(on.status, 0);
+  assert.match(
+    on.stderr,
+    /InvariantError: invariant broken: once closed, recvq and sendq are empty \(sync\/channel\.ts\) \(channel#1: 1 receivers, 0 senders\)/,
+  );
+  assert.equal(on.stdout, "");
+  const off = node(program, undefined);
+  assert.equal(off.status, 0, off.stderr);
+  assert.equal(off.stdout, "the root went on\nrun settled\n");
+});
+
+test("TASKLET_DEBUG other than 1 or 0 leaves the checks off with a warning that says so", () => {
+  const r = node(`import(${JSON.stringify(INDEX)});`, "yes");
+  assert.equal(r.status, 0);
+  assert.match(
+    r.stderr,
+    /TASKLET_DEBUG must be 1 \(check the runtime's invariants\) or 0, got the string "yes": the invariants are not checked/,
+  );
+  assert.doesNotMatch(node(`import(${JSON.stringify(INDEX)});`, "0").stderr, /TASKLET_DEBUG/);
 });
