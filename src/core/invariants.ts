@@ -241,7 +241,8 @@ export function checkQueuedNode(n: WaitNode): void {
   if (t.state !== BLOCKED) {
     fail("a node on a wait queue belongs to a BLOCKED tasklet (wait.ts)", `${nodeName(n)}, ${t.stateName}`);
   }
-  const b = t.blocker as unknown as { win?: unknown };
+  const b = t.blocker as unknown as { win?: unknown } | null;
+  if (b === null) fail("a BLOCKED tasklet has a blocker; nothing else has (runtime.ts)", `${who(t)}, ${t.stateName}`);
   if (n.sel === null) {
     if (n !== ownNode(t) || typeof b.win === "function") {
       fail(
