@@ -80,7 +80,7 @@ export function watch<T extends object>(o: T, check: (o: T) => void): void {
 }
 
 /** Average visits a step may spend on the sweep (objects, nodes, slots, tasklets). */
-const SWEEP_WORK = 256;
+const SWEEP_WORK = 32;
 let work = 0;
 let sinceSweep = 0;
 let sweepEvery = 1;

@@ -51,7 +51,7 @@ function setup(): {
 }
 
 function* spin(): Generator<unknown, void, unknown> {
-  for (let i = 0; i < 4; i++) yield* schedule();
+  for (let i = 0; i < 200; i++) yield* schedule();
 }
 
 /** Parks its tasklet with a blocker and no node: it stays BLOCKED. */
