@@ -1,5 +1,5 @@
 /**
- * A neighbourhood daemon in the spirit of seed 001's ntkd modules, written
+ * A neighbourhood daemon in the spirit of the ntkd tasklet system's modules, written
  * only against ITasklet: it imports nothing from the runtime but types, and
  * is given its tasklet system at start (the seed's `init`), so the same code
  * runs over real sockets in network namespaces and over a simulated network

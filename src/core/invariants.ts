@@ -32,7 +32,7 @@ import { current } from "./op.js";
 import type { ReadyQueue } from "./queue.js";
 import type { Runtime } from "./runtime.js";
 import type { Tasklet } from "./tasklet.js";
-import type { WaitNode, WaitQueue } from "./wait.js";
+import type { AnyNode, WaitNode, WaitQueue } from "./wait.js";
 
 /** Whether the runtime checks its invariants (TASKLET_DEBUG=1). Read once, when the runtime loads. */
 export const DEBUG: boolean = readDebug();
@@ -218,11 +218,11 @@ function checkReadyQueue(q: ReadyQueue, seen: Set<Tasklet>): void {
  * for a single wait, a node of its select for a select). Nodes without a
  * tasklet (a `sendAsync` value, a pool's or scope's watch) are not waits.
  */
-export function checkWaitQueue(q: WaitQueue): void {
-  const head = (q as unknown as { head: WaitNode }).head;
+export function checkWaitQueue(q: WaitQueue<AnyNode>): void {
+  const head = (q as unknown as { head: AnyNode }).head;
   let n = 0;
   let prev = head;
-  for (let x = head.next as WaitNode; x !== head; x = x.next as WaitNode) {
+  for (let x = head.next as AnyNode; x !== head; x = x.next as AnyNode) {
     if (x === null || ++n > q.length) fail("a WaitQueue's length counts its links (wait.ts)", `length ${q.length}`);
     if (x.prev !== prev) fail("a WaitQueue's links agree both ways (wait.ts)", nodeName(x));
     if (x.queue !== q) fail("a node on a queue names that queue, so it is on at most one (wait.ts)", nodeName(x));
@@ -235,7 +235,7 @@ export function checkWaitQueue(q: WaitQueue): void {
 }
 
 /** A node on a queue is a registration of its tasklet's one wait (wait.ts, runtime.ts). */
-export function checkQueuedNode(n: WaitNode): void {
+export function checkQueuedNode(n: AnyNode): void {
   const t = n.t;
   if (t === null) return;
   if (t.state !== BLOCKED) {
@@ -293,7 +293,7 @@ export function who(t: Tasklet): string {
   return `tasklet ${t.describe()}`;
 }
 
-function nodeName(n: WaitNode): string {
+function nodeName(n: AnyNode): string {
   return n.t === null ? "a node without a tasklet" : `the node of ${who(n.t)}`;
 }
 

@@ -41,7 +41,7 @@ import type {
   IServerStreamSocket,
 } from "./interfaces.js";
 import type { Network } from "./network.js";
-import { type Datagram, Now, SimDatagramClient, SimDatagramServer, SimListener, SimStream } from "./sim-sockets.js";
+import { Now, type SimDatagram, SimDatagramClient, SimDatagramServer, SimListener, SimStream } from "./sim-sockets.js";
 
 /**
  * Mulberry32, Tommy Ettinger's 32-bit generator (public domain): small and
@@ -192,7 +192,7 @@ export class SimNetwork {
   }
 
   /** Sends a datagram from device `from` to `port` on its link. */
-  broadcast(from: SimDevice, port: number, d: Datagram): void {
+  broadcast(from: SimDevice, port: number, d: SimDatagram): void {
     this.stats.sent++;
     const link = from.link;
     if (!link.up || !from.up) {

@@ -23,7 +23,7 @@ import {
 import { Op, PARK, type Park, setCurrent } from "../../src/core/op.js";
 import { Runtime } from "../../src/core/runtime.js";
 import { BLOCKED, NEW, READY, RETURNED, type Tasklet } from "../../src/core/tasklet.js";
-import { WaitNode, WaitQueue } from "../../src/core/wait.js";
+import { WaitNode, WaitQueue, WatchNode } from "../../src/core/wait.js";
 import { type Channel, channel, Event, Mutex, Semaphore, schedule, select, WaitGroup } from "../../src/index.js";
 import { checkChannel, checkEvent, checkMutex, checkSemaphore, checkWaitGroup } from "../../src/sync/invariants.js";
 import { type HeapEntry, TimerHeap } from "../../src/time/heap.js";
@@ -146,31 +146,30 @@ test("a step that leaves its tasklet NEW is a broken invariant (tasklet.ts)", ()
   caughtAfter(rt, "a step leaves its tasklet READY, BLOCKED or ended", () => checkStepped(rt, t));
 });
 
+/** Calls `during` inside end.ts's finish of `t` (from its joiners: a watch's selector), after `t` was dropped. */
+function duringFinish(t: Tasklet, during: () => void): void {
+  t.joiners ??= new WaitQueue();
+  t.joiners.pushBack(new WatchNode({ win: during }, false));
+}
+
 test("an ended tasklet that keeps its generator is a broken invariant (end.ts)", () => {
   const { rt, spawn } = setup();
-  const finish = rt.finish.bind(rt);
-  let gen: Tasklet["gen"] = null;
-  rt.finish = (t, outcome, value) => {
-    gen = t.gen;
-    finish(t, outcome, value);
-    t.gen = gen; // an end.ts that forgot to drop it
-  };
   const t = spawn(function* () {
     yield* schedule();
+  });
+  const gen = t.gen;
+  duringFinish(t, () => {
+    t.gen = gen; // as an end.ts that forgot to drop it
   });
   caughtAfter(rt, "an ended tasklet holds no generator and is off the live list", () => checkStepped(rt, t));
 });
 
 test("a tasklet left current after its step is a broken invariant (op.ts)", () => {
   const { rt, spawn } = setup();
-  const finish = rt.finish.bind(rt);
-  rt.finish = (t, outcome, value) => {
-    finish(t, outcome, value);
-    setCurrent(t); // a step that forgot to clear it
-  };
   const t = spawn(function* () {
     yield* schedule();
   });
+  duringFinish(t, () => setCurrent(t)); // as a step that forgot to clear it
   try {
     caughtAfter(rt, "`current` is null between steps", () => checkStepped(rt, t));
   } finally {

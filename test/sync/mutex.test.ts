@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
+import { F_PENDING_INTERRUPT } from "../../src/core/flags.js";
+import type { TimerService } from "../../src/core/timer-service.js";
 import {
   channel,
   KilledError,
@@ -191,12 +193,14 @@ test("a timeout that fires after the lock was handed over does not lose the lock
     // Fillers ahead of the waiter in the ready queue: the loop polls timers between them.
     for (let i = 0; i < 200; i++) spawn(() => yields(2));
     yield* schedule();
-    const rt = waiter.rt;
-    const interrupt = rt.interrupt;
+    // The timeout's interrupt lands while the loop polls the timers: after a
+    // poll, a pending interrupt on a ready waiter is one that fired in hand.
+    const timers = waiter.rt.timers as TimerService;
+    const poll = timers.poll;
     let firedInHand = false;
-    rt.interrupt = (t, e) => {
-      if (t === waiter && t.stateName === "ready") firedInHand = true;
-      interrupt.call(rt, t, e);
+    timers.poll = (now) => {
+      poll.call(timers, now);
+      if (waiter.stateName === "ready" && (waiter.flags & F_PENDING_INTERRUPT) !== 0) firedInHand = true;
     };
     try {
       m.unlock(); // handed over now; the waiter runs only after the timer is due
@@ -206,7 +210,7 @@ test("a timeout that fires after the lock was handed over does not lose the lock
       }
       assert.equal(yield* waiter.join(), "locked");
     } finally {
-      rt.interrupt = interrupt;
+      timers.poll = poll;
     }
     assert.equal(firedInHand, true);
     assert.equal(m.isLocked(), false);

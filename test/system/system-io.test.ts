@@ -1,4 +1,4 @@
-// Seed 001's sentences on I/O against createTaskletSystem(): sockets (over a
+// The ntkd tasklet interface's sentences on I/O against createTaskletSystem(): sockets (over a
 // simulated network, and real TCP on loopback), execCommand with real
 // processes, read/write on real files.
 import assert from "node:assert/strict";

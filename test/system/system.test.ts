@@ -1,4 +1,4 @@
-// Seed 001's sentences, one by one, against createTaskletSystem() over the
+// The ntkd tasklet interface's sentences, one by one, against createTaskletSystem() over the
 // real runtime: tasklets, dispatch, channels (system-io.test.ts: sockets,
 // processes, files).
 import assert from "node:assert/strict";

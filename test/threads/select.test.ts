@@ -2,7 +2,7 @@
 // a minimal select over the core's Waitable protocol (core/wait.ts) drives them here, as select does.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Op, PARK, type Park } from "../../src/core/op.js";
+import { Op, SUSPEND, type Suspend } from "../../src/core/op.js";
 import type { Tasklet } from "../../src/core/tasklet.js";
 import { type Blocker, NOT_READY, type Selector, type Waitable, WaitNode } from "../../src/core/wait.js";
 import { ChannelClosedError, type Operation, run, schedule, spawn } from "../../src/index.js";
@@ -15,7 +15,7 @@ class MiniSelect extends Op<{ index: number; value: unknown }> implements Select
   constructor(private readonly cases: Waitable<unknown>[]) {
     super();
   }
-  start(t: Tasklet): { index: number; value: unknown } | Park {
+  start(t: Tasklet): { index: number; value: unknown } | Suspend {
     for (let i = 0; i < this.cases.length; i++) {
       const v = (this.cases[i] as Waitable<unknown>).poll(t);
       if (v !== NOT_READY) return { index: i, value: v };
@@ -28,7 +28,7 @@ class MiniSelect extends Op<{ index: number; value: unknown }> implements Select
       return n;
     });
     t.rt.park(t, this);
-    return PARK;
+    return SUSPEND;
   }
   win(n: WaitNode, value: unknown, isError: boolean): void {
     this.nodes.forEach((m, i) => {
