@@ -1,10 +1,13 @@
-// Runs every compiled test file (dist/test/<layer>/*.test.js) with Node's own test runner.
-// `npm test` builds first, so type errors fail the run before any test starts.
+// Runs every compiled test file (dist/test/<layer>/*.test.js) with Node's own test runner,
+// reported per file (scripts/test-reporter.mjs: the spec reporter under a header naming each
+// file, and the files with failures at the end). `npm test` builds first, so type errors fail
+// the run before any test starts. Usage: node scripts/test.mjs [substring-of-path ...]
 // A full run (no filter) then runs test/core and test/sync once more with TASKLET_DEBUG=1:
 // the runtime checks its invariants after every step (src/core/invariants.ts).
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const root = "dist/test";
 const files = [];
@@ -22,8 +25,9 @@ if (selected.length === 0) {
   console.error(`no test files matched ${only.join(" ")}`);
   process.exit(1);
 }
+const reporter = fileURLToPath(new URL("./test-reporter.mjs", import.meta.url));
 const runTests = (list, env) =>
-  spawnSync(process.execPath, ["--expose-gc", "--test", "--test-reporter=spec", ...list], {
+  spawnSync(process.execPath, ["--expose-gc", "--test", `--test-reporter=${reporter}`, ...list], {
     stdio: "inherit",
     env,
   }).status ?? 1;
