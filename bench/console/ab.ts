@@ -71,7 +71,9 @@ for (const a of arms) {
   const ms = r.map((x) => x.ms);
   const cpu = r.map((x) => x.cpuMs);
   const vs = (xs: number[], ys: number[]): string => `${((med(xs) / med(ys) - 1) * 100).toFixed(1)} %`;
-  const wall = `wall ${f(med(ms))} (${f(Math.min(...ms))}) ${vs(ms, base.map((x) => x.ms))}`;
-  const cpuLine = `cpu ${f(med(cpu))} (${f(Math.min(...cpu))}) ${vs(cpu, base.map((x) => x.cpuMs))}`;
+  const baseMs = base.map((x) => x.ms);
+  const baseCpu = base.map((x) => x.cpuMs);
+  const wall = `wall ${f(med(ms))} (${f(Math.min(...ms))}) ${vs(ms, baseMs)}`;
+  const cpuLine = `cpu ${f(med(cpu))} (${f(Math.min(...cpu))}) ${vs(cpu, baseCpu)}`;
   console.log(`${a.padEnd(16)} ${wall}   ${cpuLine}`);
 }
