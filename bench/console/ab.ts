@@ -6,6 +6,7 @@
 // test's (test/inspect/cdp.ts).
 //   npm run build && node dist/bench/console/ab.js [round trips = 10000000] [pairs = 7]
 import { spawn } from "node:child_process";
+import { get } from "node:http";
 import { fileURLToPath } from "node:url";
 import { Browser, findChromium } from "../../test/inspect/cdp.js";
 
@@ -19,13 +20,14 @@ if ("reason" in chromium) {
 }
 const browser = await Browser.launch(chromium.path);
 
-type Arm = "off" | "console-no-page" | "console";
+type Arm = "off" | "console-no-page" | "console-sse" | "console";
 
 /** One process: its timed part's wall and CPU ms. */
 async function once(arm: Arm): Promise<{ ms: number; cpuMs: number }> {
   const withConsole = arm !== "off";
-  const child = spawn(process.execPath, [CASE, String(n), ...(withConsole ? [arm] : [])], {
+  const child = spawn(process.execPath, [CASE, String(n), ...(withConsole ? ["console"] : [])], {
     stdio: ["pipe", "pipe", "inherit"],
+    env: { ...process.env, TASKLET_CONSOLE: "" },
   });
   let out = "";
   let opened = !withConsole;
@@ -37,6 +39,14 @@ async function once(arm: Arm): Promise<{ ms: number; cpuMs: number }> {
       opened = true;
       if (arm === "console-no-page") {
         child.stdin.write("go\n");
+        return;
+      }
+      if (arm === "console-sse") {
+        // What an open page costs the program without a browser drawing on the same cores: its event stream, read here.
+        get((m[1] as string).replace("/?", "/events?"), (res) => {
+          res.resume();
+          res.once("data", () => child.stdin.write("go\n"));
+        });
         return;
       }
       await browser.goto(m[1] as string);
@@ -58,7 +68,7 @@ async function once(arm: Arm): Promise<{ ms: number; cpuMs: number }> {
   return JSON.parse(line) as { ms: number; cpuMs: number };
 }
 
-const arms: Arm[] = ["off", "console-no-page", "console"];
+const arms: Arm[] = ["off", "console-no-page", "console-sse", "console"];
 const got = new Map<Arm, { ms: number; cpuMs: number }[]>(arms.map((a) => [a, []]));
 for (let i = 0; i < pairs; i++) for (const a of arms) got.get(a)?.push(await once(a));
 await browser.close();

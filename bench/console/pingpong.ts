@@ -19,7 +19,7 @@ function* pinger(ping: Channel<number>, pong: Channel<number>, n: number): Opera
 }
 
 const n = size(10_000_000);
-if (process.argv[3] === "console" || process.argv[3] === "console-no-page") {
+if (process.argv[3] === "console") {
   const c = await startConsole({ announce: (line) => process.stdout.write(`${line}\n`) });
   await once(process.stdin, "data");
   process.stdin.pause();
