@@ -20,6 +20,9 @@ if ("reason" in chromium) {
 }
 const browser = await Browser.launch(chromium.path);
 
+/** The snapshot times the event streams of the console-sse arm reported. */
+const snapshots: number[] = [];
+
 type Arm = "off" | "console-no-page" | "console-sse" | "console";
 
 /** One process: its timed part's wall and CPU ms. */
@@ -44,8 +47,12 @@ async function once(arm: Arm): Promise<{ ms: number; cpuMs: number }> {
       if (arm === "console-sse") {
         // What an open page costs the program without a browser drawing on the same cores: its event stream, read here.
         get((m[1] as string).replace("/?", "/events?"), (res) => {
-          res.resume();
+          res.setEncoding("utf8");
           res.once("data", () => child.stdin.write("go\n"));
+          // How long each snapshot took in the program (tasklets() with stacks), as the state events say.
+          res.on("data", (d: string) => {
+            for (const x of d.matchAll(/"snapshotMs":([\d.]+)/g)) snapshots.push(Number(x[1]));
+          });
         });
         return;
       }
@@ -72,6 +79,9 @@ const arms: Arm[] = ["off", "console-no-page", "console-sse", "console"];
 const got = new Map<Arm, { ms: number; cpuMs: number }[]>(arms.map((a) => [a, []]));
 for (let i = 0; i < pairs; i++) for (const a of arms) got.get(a)?.push(await once(a));
 await browser.close();
+snapshots.sort((a, b) => a - b);
+const mid = snapshots[snapshots.length >> 1] ?? Number.NaN;
+console.log(`snapshots sent to the plain client: ${snapshots.length}, median ${mid} ms, max ${snapshots.at(-1)} ms`);
 const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
 const f = (x: number): string => x.toFixed(0);
 const base = got.get("off") ?? [];
