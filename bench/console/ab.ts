@@ -78,7 +78,6 @@ async function once(arm: Arm): Promise<{ ms: number; cpuMs: number }> {
 const arms: Arm[] = ["off", "console-no-page", "console-sse", "console"];
 const got = new Map<Arm, { ms: number; cpuMs: number }[]>(arms.map((a) => [a, []]));
 for (let i = 0; i < pairs; i++) for (const a of arms) got.get(a)?.push(await once(a));
-await browser.close();
 snapshots.sort((a, b) => a - b);
 const mid = snapshots[snapshots.length >> 1] ?? Number.NaN;
 console.log(`snapshots sent to the plain client: ${snapshots.length}, median ${mid} ms, max ${snapshots.at(-1)} ms`);
@@ -97,3 +96,4 @@ for (const a of arms) {
   const cpuLine = `cpu ${f(med(cpu))} (${f(Math.min(...cpu))}) ${vs(cpu, baseCpu)}`;
   console.log(`${a.padEnd(16)} ${wall}   ${cpuLine}`);
 }
+await browser.close();

@@ -228,6 +228,7 @@ export class Browser {
     });
     this.proc.kill("SIGTERM");
     await exited;
-    rmSync(this.dir, { recursive: true, force: true });
+    // Its helper processes may still be writing the profile for a moment after it exited.
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
