@@ -4,7 +4,7 @@
 // wall time of its timed part and the process's CPU time in it (the browser runs on the same
 // cores: wall time counts its share, CPU time does not). The DevTools client is the browser
 // test's (test/inspect/cdp.ts).
-//   npm run build && node dist/bench/console/ab.js [round trips = 10000000] [pairs = 7]
+//   npm run build && node dist/bench/console/ab.js [round trips = 10000000] [runs of each = 7]
 import { spawn } from "node:child_process";
 import { get } from "node:http";
 import { fileURLToPath } from "node:url";
@@ -75,7 +75,8 @@ async function once(arm: Arm): Promise<{ ms: number; cpuMs: number }> {
   return JSON.parse(line) as { ms: number; cpuMs: number };
 }
 
-const arms: Arm[] = ["off", "console-no-page", "console-sse", "console"];
+// ARMS=off,console-sse (comma-separated) runs only those; "off" is the baseline and comes first.
+const arms = (process.env["ARMS"]?.split(",") ?? ["off", "console-no-page", "console-sse", "console"]) as Arm[];
 const got = new Map<Arm, { ms: number; cpuMs: number }[]>(arms.map((a) => [a, []]));
 for (let i = 0; i < pairs; i++) for (const a of arms) got.get(a)?.push(await once(a));
 snapshots.sort((a, b) => a - b);
