@@ -35,6 +35,7 @@ import { PAGE } from "./console-page.js";
 import { type ConsoleState, consoleState } from "./console-state.js";
 import { tasklets } from "./snapshot.js";
 
+/** Options of `startConsole()`. */
 export interface ConsoleOptions {
   /** The port on 127.0.0.1 (default 0: a free one). */
   port?: number;
@@ -48,6 +49,7 @@ export interface ConsoleOptions {
 export interface TaskletConsole {
   /** The page's address, token included: `http://127.0.0.1:PORT/?token=…`. */
   readonly url: string;
+  /** The port it listens on, on 127.0.0.1. */
   readonly port: number;
   /** Stops serving: open pages are disconnected. */
   close(): Promise<void>;
@@ -55,16 +57,23 @@ export interface TaskletConsole {
 
 /** A second of the chart. */
 export interface ConsoleSample {
+  /** When it was taken (ms since the epoch). */
   at: number;
+  /** Switches in the second before. */
   switches: number;
+  /** Tasklets spawned in the second before. */
   spawns: number;
+  /** Tasklets ready or spawned and not started, at `at`. */
   ready: number;
 }
 
 /** A report shown as it happens. */
 export interface ConsoleReport {
+  /** When it came (ms since the epoch). */
   at: number;
+  /** `hog`: the watchdog's report of a stretch that held the thread; `leak`: a `TaskletLeakWarning`. */
   kind: "hog" | "leak";
+  /** What it says: `#4 busy held the thread for 301 ms`, the warning's message. */
   text: string;
 }
 
