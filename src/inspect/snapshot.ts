@@ -36,6 +36,13 @@ export interface TaskletInfo {
    * (capacity 0), under timeout() (480 ms left)`.
    */
   readonly waitsOn: string | null;
+  /**
+   * While blocked on a wait that one tasklet alone can end (a lock's owner, a
+   * join's target, a dispatcher's runner): that tasklet's id, the edge of the
+   * wait-for graph (docs/inspect.md). Null for every other wait (a channel, a
+   * timer, a select) and when not blocked.
+   */
+  readonly waitsFor: number | null;
   /** The tasklet that spawned it, or null for a root or a spawn from outside any tasklet. */
   readonly parentId: number | null;
   /** The user's frames where it was spawned, innermost first; null unless spawn sites are traced. */
@@ -129,6 +136,12 @@ function waitOf(t: Tasklet, now: number, deadlines: Map<Tasklet, string>): strin
   return s + (deadlines.get(t) ?? "");
 }
 
+function waitsForOf(t: Tasklet): number | null {
+  const b = t.blocker;
+  if (t.state !== BLOCKED || b === null || b.waitsFor === undefined) return null;
+  return b.waitsFor(t)?.id ?? null;
+}
+
 function info(
   t: Tasklet,
   now: number,
@@ -151,6 +164,7 @@ function info(
     killed: t.isKilled(),
     priority: PRIORITIES[t.level] ?? "normal",
     waitsOn: waitOf(t, now, deadlines),
+    waitsFor: waitsForOf(t),
     parentId: t.parentId === 0 ? null : t.parentId,
     spawnedAt: stacks && site !== undefined ? userFrames(site) : null,
     suspendedAt,
