@@ -14,6 +14,8 @@
  * for an entry on no heap; every parent is <= its children.
  */
 
+import { checkHeap, DEBUG, watch } from "../core/invariants.js";
+
 export interface HeapEntry {
   /** Deadline, in whole milliseconds of the runtime clock (a small integer: no boxed double). */
   at: number;
@@ -30,6 +32,10 @@ function less(a: HeapEntry, b: HeapEntry): boolean {
 export class TimerHeap<E extends HeapEntry> {
   private readonly items: E[] = [];
   private seq = 0;
+
+  constructor() {
+    if (DEBUG) watch(this, checkHeap);
+  }
 
   get size(): number {
     return this.items.length;
