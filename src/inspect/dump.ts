@@ -40,6 +40,7 @@ const MAX_LINES = 10;
 /** Ids listed for the tasklets of a group that are not printed one a line. */
 const MAX_IDS = 20;
 
+/** Options of `dump(options)`. */
 export interface DumpOptions {
   /** The runtime to dump; default: the calling tasklet's (a test runtime's, under runTest), else this thread's. */
   runtime?: Runtime;

@@ -18,7 +18,9 @@ export type TaskletState = "ready" | "running" | "blocked";
 
 /** One tasklet in a snapshot (see `tasklets()`). */
 export interface TaskletInfo {
+  /** The tasklet's id (`Tasklet.id`). */
   readonly id: number;
+  /** Its name (`Tasklet.name`): the one given at spawn, or `tasklet-<id>`. */
   readonly name: string;
   /** `running` is the tasklet that took the snapshot. A spawned tasklet that has not started is `ready`. */
   readonly state: TaskletState;
@@ -26,6 +28,7 @@ export interface TaskletInfo {
   readonly started: boolean;
   /** kill() was called: it is running its cleanup, or will at its next suspension. */
   readonly killed: boolean;
+  /** The priority it was spawned with. */
   readonly priority: Priority;
   /**
    * While blocked: what it waits on (the channel, lock, socket, timer), with
@@ -49,6 +52,7 @@ export interface TaskletInfo {
   readonly switches: number;
 }
 
+/** Options of `tasklets(options)`. */
 export interface SnapshotOptions {
   /**
    * Collect where each tasklet is suspended and was spawned (default true).
