@@ -101,6 +101,7 @@ export class ClusterJob<T = unknown> {
   deliveries = 0;
   /** How it ended: returned, threw, was killed; null until done. */
   outcome: "ok" | "error" | "killed" | null = null;
+  /** When it was spawned (ms since the epoch). */
   readonly submittedAt = Date.now();
   /** When its last delivery started (ms since the epoch); null while queued. */
   startedAt: number | null = null;
