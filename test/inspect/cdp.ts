@@ -143,7 +143,8 @@ export class Browser {
         `--window-size=${width},${height}`,
         "about:blank",
       ],
-      { stdio: ["ignore", "ignore", "pipe"] },
+      // Its own process group, so that close() ends its helper processes (zygote, renderers) too.
+      { stdio: ["ignore", "ignore", "pipe"], detached: true },
     );
     const b = new Browser(proc, dir);
     const wsUrl = await new Promise<string>((resolve, reject) => {
@@ -228,7 +229,17 @@ export class Browser {
     });
     this.proc.kill("SIGTERM");
     await exited;
-    // Its helper processes may still be writing the profile for a moment after it exited.
-    rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    // Its helper processes may outlive it and still write the profile: end the whole group.
+    try {
+      process.kill(-(this.proc.pid as number), "SIGKILL");
+    } catch {
+      // the group is gone already
+    }
+    try {
+      rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch (e) {
+      // A profile left in the temporary folder is no failure of what the test checks.
+      console.log(`  could not remove the browser's profile ${this.dir}: ${(e as Error).message}`);
+    }
   }
 }
