@@ -49,6 +49,8 @@ import { finish, reportUnjoined } from "./end.js";
 import { type DeadlockError, TaskletError } from "./errors.js";
 import * as flags from "./flags.js";
 import { type Host, RealHost } from "./host.js";
+import type { LeakWatch } from "./leaks.js";
+import { watchLeaks } from "./leaks.js";
 import * as protocol from "./op.js";
 import { ReadyQueue } from "./queue.js";
 import { type Group, Tasklet } from "./tasklet.js";
@@ -133,6 +135,11 @@ export class Runtime {
   chooser: ((n: number) => number) | null = null;
   /** Record the stack of every spawn() for dumps (5–10 µs a spawn; off by default, TASKLET_TRACE=1). */
   recordSites = false;
+  /**
+   * Leak detection (leaks.ts), null while off: then a parked tasklet leaves
+   * the live list and is held only through what it waits on.
+   */
+  leaks: LeakWatch | null = null;
   /** Called when a run is deadlocked, before the roots are failed (dumps). */
   onDeadlock: ((error: DeadlockError) => void) | null = null;
 
@@ -211,10 +218,11 @@ export class Runtime {
     return t;
   }
 
-  /** Every tasklet that has not ended, by id. */
+  /** Every tasklet that has not ended (or been collected while blocked, leaks.ts), by id. */
   live(): Tasklet[] {
     const out: Tasklet[] = [];
     for (let t = this.liveHead; t !== null; t = t.liveNext) out.push(t);
+    this.leaks?.live(out);
     return out.sort((a, b) => a.id - b.id);
   }
 
@@ -222,6 +230,8 @@ export class Runtime {
   park(t: Tasklet, blocker: Blocker): void {
     t.flags = (t.flags & ~STATE_MASK) | BLOCKED_BITS;
     t.blocker = blocker;
+    // Leak detection off: one predictable branch.
+    if (this.leaks !== null) this.leaks.park(t, blocker);
   }
 
   /** Puts the running tasklet `t` at the back of its ready queue (schedule()). */
@@ -471,6 +481,9 @@ let threadRuntime: Runtime | null = null;
 
 /** The runtime of this thread, created on first use. */
 export function runtime(): Runtime {
-  if (threadRuntime === null) threadRuntime = new Runtime();
+  if (threadRuntime === null) {
+    threadRuntime = new Runtime();
+    if (process.env.TASKLET_LEAKS === "1") watchLeaks(threadRuntime);
+  }
   return threadRuntime;
 }

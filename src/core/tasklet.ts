@@ -39,6 +39,7 @@
 
 import { kill } from "./delivery.js";
 import { type DeadlockError, KilledError, NotJoinableError, TaskletError, type UncaughtError } from "./errors.js";
+import type { LeakRecord, LeakReport } from "./leaks.js";
 import type { Operation, Suspend } from "./op.js";
 import type { Runtime } from "./runtime.js";
 import { type Blocker, NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue, type WatchNode } from "./wait.js";
@@ -79,6 +80,8 @@ export type Locals = Map<object, unknown>;
 export interface Group {
   /** Called with an error that escaped a tasklet nobody joins. */
   onUncaught: (error: UncaughtError) => void;
+  /** Called with a tasklet collected while blocked (leaks.ts); absent: a TaskletLeakWarning. */
+  onLeak?: ((leak: LeakReport) => void) | undefined;
 }
 
 /** The rarely used part of a tasklet's record. */
@@ -108,6 +111,8 @@ export class TaskletExt {
   locals: Locals | null = null;
   /** The tasklets waiting for its end (see `Tasklet.joiners`). */
   joiners: Joiners | null = null;
+  /** While leak detection is on, from its first park: its record, which holds it weakly (leaks.ts). */
+  leak: LeakRecord | null = null;
 }
 
 /**
