@@ -55,7 +55,7 @@ export interface LeakReport {
   waitsOn: string;
   /** Its spawner's id, 0 for a root. */
   parentId: number;
-  /** Its spawner as `#id name`, or `#id` if the spawner has ended; "" for a root. */
+  /** Its spawner as `#id name`, or `#id (ended)` if the spawner has ended; "" for a root. */
   parent: string;
   /** Where spawn() was called, when TASKLET_TRACE=1 recorded it. */
   site: string | undefined;
@@ -153,7 +153,7 @@ function reportOf(rt: Runtime, r: LeakRecord): LeakReport {
   let parent = "";
   if (r.parentId !== 0) {
     const p = rt.live().find((t) => t.id === r.parentId);
-    parent = p === undefined ? `#${r.parentId}` : p.describe();
+    parent = p === undefined ? `#${r.parentId} (ended)` : p.describe();
   }
   const of = parent === "" ? "" : ` (child of ${parent})`;
   return {
