@@ -127,7 +127,7 @@ export function describeTasklet(t: Tasklet): string {
 export function runTest<T>(body: Body<T>, options?: TestOptions): Promise<T> {
   checkTestOptions("runTest", options);
   const rt = createTestRuntime({ seed: options?.seed, virtualTime: options?.virtualTime });
-  return runOn(rt, toIterator("runTest", body), options);
+  return runOn(rt, { gen: toIterator("runTest", body) }, options);
 }
 
 /** The options runTest knows (explore adds `runs`). */
@@ -151,7 +151,11 @@ interface Outcome<T> {
   error: unknown;
 }
 
-async function runOn<T>(rt: Runtime, gen: Iterator<unknown, T, unknown>, options: TestOptions | undefined): Promise<T> {
+async function runOn<T>(
+  rt: Runtime,
+  body: { gen: Iterator<unknown, T, unknown> | null },
+  options: TestOptions | undefined,
+): Promise<T> {
   const uncaught: UncaughtError[] = [];
   const onUncaught = options?.onUncaught ?? ((e: UncaughtError) => void uncaught.push(e));
   // Tasklets collected while blocked (core/leaks.ts): leaks the live list no longer shows.
@@ -161,7 +165,7 @@ async function runOn<T>(rt: Runtime, gen: Iterator<unknown, T, unknown>, options
   /** Alive when the body ended: id → `#id name: waits on …` (no tasklet is held, so a collection can still find it). */
   const leaks = new Map<number, string>();
   const outcome = await new Promise<Outcome<T>>((resolve) => {
-    rt.spawnRoot(gen, options?.name ?? "test", 1, group, (t, deadlock) => {
+    rt.spawnRoot(body.gen as Iterator<unknown, T, unknown>, options?.name ?? "test", 1, group, (t, deadlock) => {
       if (deadlock === null) {
         watch.sweep();
         for (const u of rt.live()) leaks.set(u.id, describeTasklet(u));
@@ -172,6 +176,9 @@ async function runOn<T>(rt: Runtime, gen: Iterator<unknown, T, unknown>, options
         resolve({ ok: false, value: undefined, error: new KilledError(`${t.describe()} was killed`) });
       else resolve({ ok: true, value: t.value as T, error: undefined });
     });
+    // This frame lives to the test's end: it must not hold the body's frames (and what they hold),
+    // so the generator comes in a box that is emptied (a parameter's slot would keep it).
+    body.gen = null;
   });
   if (leaks.size > 0 && options?.allowLeaks !== true && (await collectGarbage())) {
     // Which of the tasklets left alive nothing could ever wake: reported as collected.
