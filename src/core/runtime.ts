@@ -28,6 +28,9 @@
  *   - a BLOCKED tasklet has a `blocker`; nothing else has;
  *   - `running` is true only inside `loop`, which is never re-entered;
  *     `scheduled` is true while a kick (microtask or immediate) is pending;
+ *   - a tasklet that has not ended is on the live list (`liveHead`), or,
+ *     while leak detection is on and from its first park, in `leaks`'s
+ *     records (leaks.ts);
  *   - `holds` counts host operations that may still wake a tasklet (a
  *     promise in call(), a socket read); the timer heap is counted apart.
  *     With no holds, no timers and no ready tasklet, a pending root can
@@ -136,8 +139,9 @@ export class Runtime {
   /** Record the stack of every spawn() for dumps (5–10 µs a spawn; off by default, TASKLET_TRACE=1). */
   recordSites = false;
   /**
-   * Leak detection (leaks.ts), null while off: then a parked tasklet leaves
-   * the live list and is held only through what it waits on.
+   * Leak detection (leaks.ts), or null while off. While on, a tasklet's
+   * first park moves it from the live list to a record that holds it
+   * weakly: blocked, it is held only through what it waits on.
    */
   leaks: LeakWatch | null = null;
   /** Called when a run is deadlocked, before the roots are failed (dumps). */
@@ -218,7 +222,7 @@ export class Runtime {
     return t;
   }
 
-  /** Every tasklet that has not ended (or been collected while blocked, leaks.ts), by id. */
+  /** Every tasklet that has not ended (and, with leak detection on, was not collected while blocked), by id. */
   live(): Tasklet[] {
     const out: Tasklet[] = [];
     for (let t = this.liveHead; t !== null; t = t.liveNext) out.push(t);

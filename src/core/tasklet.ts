@@ -33,7 +33,8 @@
  *   - `blocker`: the op that parks the tasklet passes it to `Runtime.park`;
  *     `Runtime.wake`/`wakeThrow`, delivery.ts's `withdraw` and end.ts clear it;
  *   - `qnext`: the ready queues (queue.ts); `liveNext`/`livePrev`: runtime.ts's
- *     spawn links, end.ts unlinks; `gen`: end.ts drops it; `locals`: local.ts;
+ *     spawn links, end.ts unlinks (leaks.ts, at the first park, while leak
+ *     detection is on); `gen`: end.ts drops it; `locals`: local.ts;
  *     `ext`: whoever needs a rare field, through `extra()`.
  */
 
@@ -136,7 +137,7 @@ export class Tasklet<T = unknown> {
 
   /** Lives on one ready queue or spawn batch of `rt` while NEW or READY. */
   qnext: Tasklet | null = null;
-  /** Lives on `rt`'s list of live tasklets until it ends. */
+  /** Lives on `rt`'s list of live tasklets until it ends (or, while leak detection is on, until its first park: leaks.ts). */
   liveNext: Tasklet | null = null;
   livePrev: Tasklet | null = null;
 
