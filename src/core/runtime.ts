@@ -52,6 +52,7 @@ import { finish, reportUnjoined } from "./end.js";
 import { type DeadlockError, TaskletError } from "./errors.js";
 import * as flags from "./flags.js";
 import { type Host, RealHost } from "./host.js";
+import { checkAfterStep, DEBUG } from "./invariants.js";
 import type { LeakWatch } from "./leaks.js";
 import { watchLeaks } from "./leaks.js";
 import * as protocol from "./op.js";
@@ -83,6 +84,8 @@ const { SUSPEND, setCurrent, setResuming } = protocol;
 const RUNNING_BITS = flags.RUNNING << STATE_SHIFT;
 const READY_BITS = flags.READY << STATE_SHIFT;
 const BLOCKED_BITS = flags.BLOCKED << STATE_SHIFT;
+/** TASKLET_DEBUG=1: the loop checks the invariants after each step (invariants.ts). */
+const CHECK = DEBUG;
 
 /** How long a burst of ready work may hold the thread before the event loop gets a turn. */
 export const BUDGET_MS = 5;
@@ -334,6 +337,7 @@ export class Runtime {
           if ((switches & 1023) === 0) hooks.publish(t);
         }
         this.step(t);
+        if (CHECK) checkAfterStep(this, t);
         if ((++steps & (CLOCK_EVERY - 1)) === 0) {
           if (w !== null && w[W_HOG] !== 0) hooks.ended(this);
           const now = host.now();

@@ -28,6 +28,7 @@
  *   - while its tasklet runs, the tasklet's own reusable node is on no queue.
  */
 
+import { checkWaitQueue, DEBUG, watch } from "./invariants.js";
 import type { Tasklet } from "./tasklet.js";
 
 /** The source a blocked tasklet waits on. */
@@ -116,6 +117,7 @@ export class WaitQueue<N extends AnyNode = WaitNode> {
   length = 0;
   constructor() {
     this.head.prev = this.head.next = this.head;
+    if (DEBUG) watch(this, checkWaitQueue);
   }
 
   pushBack(n: N): void {

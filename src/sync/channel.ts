@@ -61,6 +61,7 @@ import type { Tasklet } from "../core/tasklet.js";
 import { type Blocker, NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
 import { checkMs } from "../time/timers.js";
+import { DEBUG, watchChannel } from "./invariants.js";
 import { ValueRing } from "./ring.js";
 import { TimedWait } from "./timed-wait.js";
 
@@ -130,6 +131,7 @@ export class Channel<T> {
     if (capacity > 0) this.buf = new ValueRing<T>(Math.min(capacity, 1024));
     this.recvOp = new ChanRecvOp(this);
     this.recvOrDoneOp = new ChanRecvOrDoneOp(this);
+    if (DEBUG) watchChannel(this);
   }
 
   /**

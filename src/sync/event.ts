@@ -11,6 +11,7 @@ import type { Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
+import { DEBUG, watchEvent } from "./invariants.js";
 
 class EventWaitOp extends WaitOp<void> {
   constructor(private readonly e: Event) {
@@ -50,6 +51,10 @@ export class Event {
   /** Tasklets waiting for set(). */
   readonly waiters = new WaitQueue();
   private readonly op = new EventWaitOp(this);
+
+  constructor() {
+    if (DEBUG) watchEvent(this);
+  }
 
   /** Sets the event and wakes every waiter. Callable from anywhere, tasklet or not. */
   set(): void {

@@ -5,8 +5,8 @@
  * you want it.
  *
  * When the call runs: before the target's next operation starts (every
- * `yield*` of a runtime operation is a processing point, as the seed's
- * tf_ifc_process()), or when the target ends (the seed's tf_exit()). A
+ * `yield*` of a runtime operation is a processing point, as libtf's
+ * tf_ifc_process()), or when the target ends (libtf's tf_exit()). A
  * target blocked in a wait runs its calls when that wait ends, before its
  * next operation; the call does not wake it. Calls to one target run in
  * posting order. Posting never blocks and never switches tasklets; posting

@@ -33,6 +33,7 @@ import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
 import { checkWaitFor } from "../core/wait-for.js";
 import { WaitOp } from "../core/wait-op.js";
+import { DEBUG, watchMutex } from "./invariants.js";
 
 class LockOp extends WaitOp<void> {
   constructor(private readonly m: Mutex) {
@@ -86,6 +87,10 @@ export class Mutex {
   /** Tasklets waiting for the lock, FIFO. */
   readonly waiters = new WaitQueue();
   private readonly op = new LockOp(this);
+
+  constructor() {
+    if (DEBUG) watchMutex(this);
+  }
 
   /**
    * Waits until the lock is free and takes it. A kill or timeout withdraws the

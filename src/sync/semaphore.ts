@@ -21,6 +21,7 @@ import type { Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
+import { DEBUG, watchSemaphore } from "./invariants.js";
 
 class AcquireOp extends WaitOp<void> {
   constructor(private readonly s: Semaphore) {
@@ -70,6 +71,7 @@ export class Semaphore {
   constructor(permits: number) {
     this.permits = checkInteger("Semaphore", "permits", permits, 0);
     this.size = permits;
+    if (DEBUG) watchSemaphore(this);
   }
 
   /** Waits for a permit and takes it. A kill or timeout withdraws the wait without taking one. */

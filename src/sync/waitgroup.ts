@@ -12,6 +12,7 @@ import type { Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
+import { DEBUG, watchWaitGroup } from "./invariants.js";
 
 class GroupWaitOp extends WaitOp<void> {
   constructor(private readonly g: WaitGroup) {
@@ -50,6 +51,10 @@ export class WaitGroup {
   /** Tasklets waiting for zero. */
   readonly waiters = new WaitQueue();
   private readonly op = new GroupWaitOp(this);
+
+  constructor() {
+    if (DEBUG) watchWaitGroup(this);
+  }
 
   /** Adds `n` (may be negative) to the counter; a counter that would go below zero throws and is left unchanged. */
   add(n: number): void {

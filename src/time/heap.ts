@@ -4,13 +4,17 @@
  *
  * The d-ary heap is D. B. Johnson's (1975); 4 children per node halve the
  * depth of a binary heap and keep a node's children in one cache line of the
- * index array, which is why Go's runtime (`runtime/time.go`) and libuv-style
- * schedulers use it. Each entry knows its own index (`idx`), so a withdrawn
- * wait removes its timer in O(log n) instead of leaving a tombstone.
+ * index array. Go's runtime keeps its timers in a 4-ary heap
+ * (`runtime/time.go`), and so does libtf, whose timers this layer follows
+ * (docs/design.md, "Timers"); libuv's `heap-inl.h` is a binary heap. Each
+ * entry knows its own index (`idx`), so a withdrawn wait removes its timer in
+ * O(log n) instead of leaving a tombstone.
  *
  * Invariants: `items[i].idx === i` for every entry on the heap; `idx === -1`
  * for an entry on no heap; every parent is <= its children.
  */
+
+import { checkHeap, DEBUG, watch } from "../core/invariants.js";
 
 export interface HeapEntry {
   /** Deadline, in whole milliseconds of the runtime clock (a small integer: no boxed double). */
@@ -28,6 +32,10 @@ function less(a: HeapEntry, b: HeapEntry): boolean {
 export class TimerHeap<E extends HeapEntry> {
   private readonly items: E[] = [];
   private seq = 0;
+
+  constructor() {
+    if (DEBUG) watch(this, checkHeap);
+  }
 
   get size(): number {
     return this.items.length;

@@ -10,7 +10,7 @@ import { ClosedError, type Operation, run, sleep, spawn, TimeoutError, timeout }
 import { connect, listen } from "../../src/io/index.js";
 import type { TcpConn } from "../../src/io/tcp-conn.js";
 import type { TcpSendOp } from "../../src/io/tcp-ops.js";
-import { closeAfterEach } from "./helpers.js";
+import { closeAfterEach } from "../helpers.js";
 
 const HOST = "127.0.0.1";
 const MiB = 1024 * 1024;
