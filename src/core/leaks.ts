@@ -13,8 +13,9 @@
  * tasklet is reachable only through what it waits on (a channel's queue
  * holds its node, the node holds it), through the ready queues while it is
  * ready, through `current` while it runs, and through whatever the program
- * holds. Each park writes what it waits on into the record (the record must
- * say it after the tasklet is gone). `Runtime.live()` lists the records'
+ * holds. What it waits on is written into the record (which must say it
+ * after the tasklet is gone) when the loop's run ends (`flush`): until
+ * then `pending` holds the tasklet. `Runtime.live()` lists the records'
  * tasklets that are still there, so dump() and tasklets() see them.
  *
  * A tasklet collected before its end was collected while blocked: a NEW or
@@ -42,8 +43,7 @@
 
 import { unlinkLive } from "./end.js";
 import type { Runtime } from "./runtime.js";
-import type { Group, Tasklet } from "./tasklet.js";
-import type { Blocker } from "./wait.js";
+import type { Group, Tasklet, TaskletExt } from "./tasklet.js";
 
 /** What is known of a tasklet that was collected while blocked (`onLeak`'s argument). */
 export interface LeakReport {
@@ -69,6 +69,8 @@ export class LeakRecord {
   wait = "";
   /** Set once the tasklet ended or was reported. */
   done = false;
+  /** Its tasklet is on `LeakWatch.pending`. */
+  pending = false;
   constructor(
     readonly ref: WeakRef<Tasklet>,
     readonly id: number,
@@ -83,14 +85,22 @@ export class LeakRecord {
 export class LeakWatch {
   /** Records of tasklets off the live list (see the file comment). */
   readonly parked = new Set<LeakRecord>();
+  /** Tasklets that parked in this run of the loop, their wait not yet written down (held until `flush`). */
+  pending: Tasklet[] = [];
   private readonly registry: FinalizationRegistry<LeakRecord>;
 
   constructor(private readonly rt: Runtime) {
     this.registry = new FinalizationRegistry((r) => this.collected(r));
   }
 
-  /** `t` parks on `blocker` (runtime.ts's park, while detection is on). */
-  park(t: Tasklet, blocker: Blocker): void {
+  /**
+   * `t` parks (runtime.ts's park, while detection is on). What it waits on
+   * is written into its record when the loop's run ends (`flush`), once per
+   * tasklet and run: `pending` holds it strongly until then, so it cannot be
+   * collected before its record says what it waited on. (Describing each
+   * park made a rendezvous ping-pong about a third slower.)
+   */
+  park(t: Tasklet): void {
     const e = t.extra();
     let r = e.leak;
     if (r === null) {
@@ -101,7 +111,27 @@ export class LeakWatch {
       this.parked.add(r);
       this.registry.register(t, r, r);
     }
-    r.wait = blocker.describe(t);
+    if (!r.pending) {
+      r.pending = true;
+      this.pending.push(t);
+    }
+  }
+
+  /** The loop's run ends: each tasklet that parked in it and is still blocked has its wait written down. */
+  flush(): void {
+    const list = this.pending;
+    this.pending = [];
+    for (const t of list) {
+      const r = (t.ext as TaskletExt).leak as LeakRecord;
+      r.pending = false;
+      const b = t.blocker;
+      if (b === null) continue;
+      try {
+        r.wait = b.describe(t);
+      } catch (e) {
+        r.wait = `a wait whose describe() threw ${String(e)}`;
+      }
+    }
   }
 
   /** `t`, which has a record, ended (end.ts). */

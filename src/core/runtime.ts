@@ -238,7 +238,7 @@ export class Runtime {
     t.flags = (t.flags & ~STATE_MASK) | BLOCKED_BITS;
     t.blocker = blocker;
     // Leak detection off: one predictable branch.
-    if (this.leaks !== null) this.leaks.park(t, blocker);
+    if (this.leaks !== null) this.leaks.park(t);
   }
 
   /** Puts the running tasklet `t` at the back of its ready queue (schedule()). */
@@ -353,6 +353,9 @@ export class Runtime {
       }
     } finally {
       this.running = false;
+      // What the tasklets that parked in this run wait on, for leak reports (leaks.ts).
+      const leaks = this.leaks;
+      if (leaks !== null && leaks.pending.length > 0) leaks.flush();
       if (w !== null) {
         // The thread goes back to the event loop: no tasklet holds it.
         w[W_RUNNING] = 0;
