@@ -24,6 +24,8 @@ export interface Case {
   cmd: string;
   args: string[];
   env?: Record<string, string>;
+  /** Variables removed from the inherited environment before `env` is applied (bench/lib/variants.ts). */
+  unset?: string[];
 }
 
 export interface Run {
@@ -136,11 +138,13 @@ export function buildGo(goDir: string, benches: string[]): { dir: string; cases:
 /** Runs a case once; throws with its stderr when it fails. */
 export function runOnce(c: Case, n: number | null, timeoutMs: number): Run {
   const args = n === null ? c.args : [...c.args, String(n)];
+  const env = { ...process.env };
+  for (const k of c.unset ?? []) delete env[k];
   const r = spawnSync(c.cmd, args, {
     encoding: "utf8",
     timeout: timeoutMs,
     maxBuffer: 16 * 1024 * 1024,
-    env: { ...process.env, ...c.env },
+    env: { ...env, ...c.env },
   });
   const where = `${c.bench}/${c.runtime}${n === null ? "" : ` n=${n}`}`;
   if (r.error !== undefined || r.status !== 0) {

@@ -21,6 +21,7 @@ import { NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/
 import { WaitOp } from "../core/wait-op.js";
 import { HeldQueue } from "../io/held-queue.js";
 
+/** Where a cluster job is: waiting for a node, running on one, or ended (see `outcome`). */
 export type JobState = "queued" | "running" | "done";
 
 /** What a backend does for a handle. */
@@ -59,13 +60,17 @@ export class UnjoinedFailures {
 
 /** A row of `cluster.jobs()`. */
 export interface JobInfo {
+  /** The job's id (`ClusterJob.id`). */
   id: string;
+  /** The job's name (`ClusterJob.name`). */
   name: string;
+  /** Queued, running or done. */
   state: JobState;
   /** The node it runs (or ran) on; null while queued. */
   node: string | null;
   /** Deliveries to nodes so far (more than 1 after a lost node). */
   deliveries: number;
+  /** How it ended: returned, threw, was killed; null until done. */
   outcome: "ok" | "error" | "killed" | null;
 }
 
@@ -79,12 +84,16 @@ export interface JobInfo {
  * @example
  * const job = cluster.spawn<number>(jobs, "fib", 30);
  * console.log(yield* job.join(), "computed on", job.node);
+ * @hideconstructor
  */
 export class ClusterJob<T = unknown> {
+  /** Queued, running or done (written by the cluster as the job moves). */
   state: JobState = "queued";
   /** The node it runs on, once started (the last one, after a redelivery). */
   node: string | null = null;
+  /** Deliveries to nodes so far (more than 1 after a lost node). */
   deliveries = 0;
+  /** How it ended: returned, threw, was killed; null until done. */
   outcome: "ok" | "error" | "killed" | null = null;
   /** @internal kill() was called. */
   killRequested = false;
@@ -99,7 +108,9 @@ export class ClusterJob<T = unknown> {
   private reject!: (e: unknown) => void;
 
   constructor(
+    /** Unique across the cluster. */
     readonly id: string,
+    /** The job function it runs: its export name in the jobs module. */
     readonly name: string,
     private readonly backend: JobBackend,
   ) {
@@ -142,6 +153,7 @@ export class ClusterJob<T = unknown> {
     this.backend.killJob(this as ClusterJob<unknown>);
   }
 
+  /** A snapshot of the job as a row of `cluster.jobs()`. */
   info(): JobInfo {
     return {
       id: this.id,
@@ -153,6 +165,7 @@ export class ClusterJob<T = unknown> {
     };
   }
 
+  /** `cluster job <id> <name>`, as dumps and reports print it. */
   describe(): string {
     return `cluster job ${this.id} ${this.name}`;
   }

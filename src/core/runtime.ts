@@ -159,6 +159,11 @@ export class Runtime {
   liveHead: Tasklet | null = null;
   /** Tasklets that have not ended. */
   liveCount = 0;
+  /**
+   * Steps taken by the loop (switches) in its passes that have ended: added once a
+   * pass, so a switch pays nothing for it (the console's chart reads it).
+   */
+  switchCount = 0;
   /** @internal Pending run()/main() roots (deadlock.ts fails them). */
   readonly roots = new Set<Tasklet>();
   /** @internal True only inside `loop` (read by deadlock.ts). */
@@ -353,6 +358,7 @@ export class Runtime {
       }
     } finally {
       this.running = false;
+      this.switchCount += steps;
       // What the tasklets that parked in this run wait on, for leak reports (leaks.ts).
       const leaks = this.leaks;
       if (leaks !== null && leaks.pending.length > 0) leaks.flush();
@@ -398,6 +404,18 @@ export class Runtime {
         this.host.fatal(e);
       }
     }
+  }
+
+  /** Tasklets spawned so far (ids are given in order, from 1). */
+  get spawnCount(): number {
+    return this.nextId - 1;
+  }
+
+  /** Tasklets waiting for their turn: on a ready queue or in a spawn batch (six queue lengths summed). */
+  readyCount(): number {
+    let n = 0;
+    for (let i = 0; i < 3; i++) n += (this.queues[i] as ReadyQueue).length + (this.batches[i] as ReadyQueue).length;
+    return n;
   }
 
   /** Whether a tasklet is ready or newly spawned (the threads layer asks before taking more work). */

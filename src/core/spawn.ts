@@ -16,6 +16,7 @@ import { type Group, PRIORITY_LEVELS, type Priority, Tasklet } from "./tasklet.j
 /** What `spawn` runs: a generator, or a function that returns one. */
 export type Body<T> = Operation<T> | (() => Operation<T>);
 
+/** Options of `spawn(body, options)`. */
 export interface SpawnOptions {
   /** Shown in dumps, deadlock reports and uncaught-error reports. */
   name?: string;
@@ -188,7 +189,14 @@ export function spawnAs<T>(what: string, body: Body<T>, options: SpawnOptions | 
   return rt.spawn(gen, options?.name, options?.joinable ?? true, level, null, defaultGroupOfThread);
 }
 
-/** The tasklet that is running. Throws outside a tasklet. */
+/**
+ * The tasklet that is running (exported as `current`). Throws `TaskletError`
+ * outside a tasklet.
+ *
+ * @example
+ * const me = current();
+ * console.log(`${me.name} (#${me.id}) at work`);
+ */
 export function self(): Tasklet {
   if (current === null) throw new TaskletError("current() must be called inside a tasklet");
   return current;

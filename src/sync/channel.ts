@@ -110,10 +110,19 @@ let nextChannelId = 1;
  * A channel of `T` values between tasklets. Make one with `channel(capacity)`.
  * Receivers are served FIFO, blocked senders too, and values leave in the
  * order they were sent.
+ *
+ * @example
+ * const jobs = channel<number>(10);
+ * spawn(function* () {
+ *   for (let i = 0; i < 3; i++) yield* jobs.send(i);
+ *   jobs.close();
+ * });
+ * for (let r = yield* jobs.recvOrDone(); !r.done; r = yield* jobs.recvOrDone()) use(r.value);
  */
 export class Channel<T> {
   /** How many values `send` may buffer without a receiver (0: rendezvous). */
   readonly capacity: number;
+  /** Names it in dumps and deadlock reports (`channel#3`). */
   readonly id = nextChannelId++;
   /** @internal Blocked receivers (see the file's comment). */
   readonly recvq = new WaitQueue();
@@ -296,6 +305,7 @@ export class Channel<T> {
     return `channel#${this.id} (capacity ${this.capacity})`;
   }
 
+  /** `Channel(#id, capacity n, balance b[, closed])`, for logs. */
   toString(): string {
     return `Channel(#${this.id}, capacity ${this.capacity}, balance ${this.balance}${this.closed_ ? ", closed" : ""})`;
   }

@@ -28,6 +28,8 @@ class EventWaitOp extends WaitOp<void> {
   }
 }
 
+let nextEventId = 1;
+
 /**
  * A flag tasklets can wait for: `wait()` blocks until `set()`; once set, it
  * stays set (every wait returns at once) until `reset()`. Import it by
@@ -41,14 +43,12 @@ class EventWaitOp extends WaitOp<void> {
  * spawn(function* () { yield* ready.wait(); serve(); });
  * ready.set();
  */
-let nextEventId = 1;
-
 export class Event {
   /** Names it in dumps and deadlock reports (`event#3`). */
   readonly id = nextEventId++;
   /** Whether the event is set. Written by set() and reset() only. */
   flag = false;
-  /** Tasklets waiting for set(). */
+  /** @internal Tasklets waiting for set(). */
   readonly waiters = new WaitQueue();
   private readonly op = new EventWaitOp(this);
 

@@ -66,6 +66,8 @@ class LockOp extends WaitOp<void> {
   }
 }
 
+let nextMutexId = 1;
+
 /**
  * A mutual-exclusion lock for tasklets, fair: waiters get the lock in the
  * order they asked for it, handed over by `unlock`. Not reentrant.
@@ -77,14 +79,12 @@ class LockOp extends WaitOp<void> {
  * yield* m.lock();
  * try { yield* update(shared); } finally { m.unlock(); }
  */
-let nextMutexId = 1;
-
 export class Mutex {
   /** Names it in dumps and deadlock reports (`mutex#3`). */
   readonly id = nextMutexId++;
   /** The tasklet holding the lock, or null. Written by LockOp and unlock only. */
   owner: Tasklet | null = null;
-  /** Tasklets waiting for the lock, FIFO. */
+  /** @internal Tasklets waiting for the lock, FIFO. */
   readonly waiters = new WaitQueue();
   private readonly op = new LockOp(this);
 

@@ -43,6 +43,8 @@ class AcquireOp extends WaitOp<void> {
   }
 }
 
+let nextSemaphoreId = 1;
+
 /**
  * A counting semaphore: `acquire` takes a permit, waiting FIFO while there
  * is none; `release` gives one back (to the first waiter, if any). The
@@ -55,8 +57,6 @@ class AcquireOp extends WaitOp<void> {
  * const slots = new Semaphore(4);
  * yield* withPermit(slots, () => download(url));
  */
-let nextSemaphoreId = 1;
-
 export class Semaphore {
   /** Names it in dumps and deadlock reports (`semaphore#3`). */
   readonly id = nextSemaphoreId++;
@@ -64,7 +64,7 @@ export class Semaphore {
   permits: number;
   /** The initial count: the most permits there are, free and held. */
   readonly size: number;
-  /** Tasklets waiting for a permit, FIFO. */
+  /** @internal Tasklets waiting for a permit, FIFO. */
   readonly waiters = new WaitQueue();
   private readonly op = new AcquireOp(this);
 

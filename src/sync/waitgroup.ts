@@ -29,6 +29,8 @@ class GroupWaitOp extends WaitOp<void> {
   }
 }
 
+let nextWaitGroupId = 1;
+
 /**
  * Counts outstanding work: `add(n)` before starting it, `done()` when each
  * piece ends, `wait()` blocks until the count is zero.
@@ -41,14 +43,12 @@ class GroupWaitOp extends WaitOp<void> {
  * }
  * yield* wg.wait();
  */
-let nextWaitGroupId = 1;
-
 export class WaitGroup {
   /** Names it in dumps and deadlock reports (`wait group#3`). */
   readonly id = nextWaitGroupId++;
   /** Outstanding work. Written by add() only. */
   count = 0;
-  /** Tasklets waiting for zero. */
+  /** @internal Tasklets waiting for zero. */
   readonly waiters = new WaitQueue();
   private readonly op = new GroupWaitOp(this);
 
