@@ -35,6 +35,7 @@ import {
   discoverCases,
   machine,
   runOnce,
+  SkippedCase,
   sortRuntimes,
   specOf,
   summarize,
@@ -169,7 +170,7 @@ async function runAll(found: Map<string, Case[]>, node: NodeBin): Promise<Report
       const smaller = values.quick ? undefined : spec.smaller?.[runtime];
       return smaller ?? full;
     };
-    const cells: Cell[] = cases.map((c) => ({
+    let cells: Cell[] = cases.map((c) => ({
       bench,
       runtime: c.runtime,
       n: sizeOf(c.runtime),
@@ -187,20 +188,29 @@ async function runAll(found: Map<string, Case[]>, node: NodeBin): Promise<Report
       absentNoted.add(v.variant);
       notes.push(`${v.variant} (${envText(v.env)}): ${v.absent}; shown as —.`);
     }
+    const skipped = new Set<Cell>();
     for (let rep = 1; rep <= reps; rep++) {
       for (const [c, cell] of runs) {
-        if (cell.error !== undefined) continue;
+        if (cell.error !== undefined || skipped.has(cell)) continue;
         try {
           const run = runOnce(c, cell.n, timeoutMs);
           cell.runs.push(run);
           console.error(`${bench}/${c.runtime} n=${cell.n ?? "default"} run ${rep}: ${run.ms} ms, ${run.rssMB} MB`);
         } catch (e) {
+          if (e instanceof SkippedCase) {
+            // It cannot run here (a server or package is missing): out of the table, its reason in the notes.
+            skipped.add(cell);
+            notes.push(e.message);
+            console.error(e.message);
+            continue;
+          }
           cell.error = (e as Error).message;
           report.failures.push(cell.error);
           console.error(`FAILED ${cell.error}`);
         }
       }
     }
+    cells = cells.filter((c) => !skipped.has(c));
     for (const cell of cells) summarize(cell);
     for (const cell of vcells) summarize(cell);
     // A size that only one runtime ran at is checked against the reference run once at that size.

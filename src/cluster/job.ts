@@ -72,6 +72,12 @@ export interface JobInfo {
   deliveries: number;
   /** How it ended: returned, threw, was killed; null until done. */
   outcome: "ok" | "error" | "killed" | null;
+  /** The module URL of its generator function (`name` is the export). */
+  module: string;
+  /** When it was spawned (ms since the epoch). */
+  submittedAt: number;
+  /** When its last delivery started on a node (ms since the epoch); null while queued. */
+  startedAt: number | null;
 }
 
 /**
@@ -95,6 +101,10 @@ export class ClusterJob<T = unknown> {
   deliveries = 0;
   /** How it ended: returned, threw, was killed; null until done. */
   outcome: "ok" | "error" | "killed" | null = null;
+  /** When it was spawned (ms since the epoch). */
+  readonly submittedAt = Date.now();
+  /** When its last delivery started (ms since the epoch); null while queued. */
+  startedAt: number | null = null;
   /** @internal kill() was called. */
   killRequested = false;
   private readonly done: Promise<T>;
@@ -113,6 +123,8 @@ export class ClusterJob<T = unknown> {
     /** The job function it runs: its export name in the jobs module. */
     readonly name: string,
     private readonly backend: JobBackend,
+    /** The module URL of its generator function. */
+    readonly module: string,
   ) {
     this.done = new Promise<T>((res, rej) => {
       this.resolve = res as (v: unknown) => void;
@@ -162,6 +174,9 @@ export class ClusterJob<T = unknown> {
       node: this.node,
       deliveries: this.deliveries,
       outcome: this.outcome,
+      module: this.module,
+      submittedAt: this.submittedAt,
+      startedAt: this.startedAt,
     };
   }
 
@@ -173,6 +188,7 @@ export class ClusterJob<T = unknown> {
   /** @internal A node started it (again, after a redelivery). */
   started(node: string, delivery: number): void {
     if (this.state === "done") return;
+    if (this.state === "queued" || delivery > this.deliveries) this.startedAt = Date.now();
     this.state = "running";
     this.node = node;
     this.deliveries = Math.max(this.deliveries, delivery);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The command-line tool: `tasklet run <app.ts|app.js> [--workers N] [--dump-on-exit] [--trace] [--watchdog N] [--console] [-- args…]`,
- * `tasklet node --servers URL [--workers N] [--name NAME]` (a cluster node, src/cluster/node.ts),
+ * `tasklet node --servers URL [--workers N] [--name NAME]` (a cluster node, src/cluster/node.ts;
+ * SIGQUIT prints its dump, with the jobs it runs),
  * `tasklet --help`, `tasklet --version`.
  *
  * `run` loads the module and runs its main tasklet (its default export, or an
@@ -341,7 +342,14 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   if (argv[0] === "node") {
     // Its own options (src/cluster/node.ts), loaded only for this command: the cluster layer brings the NATS client.
     const { runNodeCommand } = await import("../cluster/node.js");
-    return runNodeCommand(argv.slice(1));
+    // As under main(): SIGQUIT prints the dump, which for a node lists the jobs it runs.
+    const onQuit = () => process.stderr.write(`SIGQUIT: ${dump()}`);
+    if (process.platform !== "win32") process.on("SIGQUIT", onQuit);
+    try {
+      return await runNodeCommand(argv.slice(1));
+    } finally {
+      process.off("SIGQUIT", onQuit);
+    }
   }
   let parsed: ReturnType<typeof parseCommand>;
   try {

@@ -29,6 +29,7 @@
  */
 
 import { checkOptionKeys } from "../core/check.js";
+import { renderDumpSections } from "../core/dump-sections.js";
 import { current } from "../core/op.js";
 import { setDumper } from "../core/run.js";
 import { type Runtime, runtime } from "../core/runtime.js";
@@ -50,7 +51,9 @@ export interface DumpOptions {
  * Renders every live tasklet of this thread's runtime, grouped by state and
  * by what each waits on, with the line where each is suspended and, when
  * spawn sites are traced (`TASKLET_TRACE=1` or `trace()`), where it was
- * spawned. Costs about 25 µs a tasklet (most of it V8 formatting stacks). A
+ * spawned, then the sections other layers add (a cluster node lists the
+ * jobs it runs and the jobs it waits on, src/core/dump-sections.ts).
+ * Costs about 25 µs a tasklet (most of it V8 formatting stacks). A
  * program run with `main()` prints it on SIGQUIT (`kill -QUIT <pid>`) and on
  * a deadlock.
  *
@@ -61,7 +64,8 @@ export function dump(options?: DumpOptions): string {
   checkOptionKeys("dump", options, ["runtime"]);
   const rt = options?.runtime ?? current?.rt ?? runtime();
   const list = tasklets({ runtime: rt });
-  return formatDump(list, { pid: process.pid, uptimeMs: process.uptime() * 1000, traced: rt.recordSites });
+  const text = formatDump(list, { pid: process.pid, uptimeMs: process.uptime() * 1000, traced: rt.recordSites });
+  return [text, ...renderDumpSections()].join("\n");
 }
 
 export interface DumpHeader {
