@@ -71,6 +71,8 @@ export class LeakRecord {
   done = false;
   /** Its tasklet is on `LeakWatch.pending`. */
   pending = false;
+  /** Told when the tasklet is collected while blocked (a scope's watch on its child), held weakly. */
+  watchers: WeakRef<LossWatcher>[] | null = null;
   constructor(
     readonly ref: WeakRef<Tasklet>,
     readonly id: number,
@@ -102,19 +104,25 @@ export class LeakWatch {
    */
   park(t: Tasklet): void {
     const e = t.extra();
-    let r = e.leak;
-    if (r === null) {
-      const site = e.site === undefined ? undefined : siteOf(e.site);
-      r = new LeakRecord(new WeakRef(t), t.id, t.name, t.parentId, site, t.group);
-      e.leak = r;
-      unlinkLive(this.rt, t);
-      this.parked.add(r);
-      this.registry.register(t, r, r);
-    }
+    const r = e.leak ?? this.adopt(t);
     if (!r.pending) {
       r.pending = true;
       this.pending.push(t);
     }
+  }
+
+  /** Gives `t` its record (at its first park, or when something asks to hear of its loss), off the live list. */
+  adopt(t: Tasklet): LeakRecord {
+    const e = t.extra();
+    const old = e.leak;
+    if (old !== null) return old;
+    const site = e.site === undefined ? undefined : siteOf(e.site);
+    const r = new LeakRecord(new WeakRef(t), t.id, t.name, t.parentId, site, t.group);
+    e.leak = r;
+    unlinkLive(this.rt, t);
+    this.parked.add(r);
+    this.registry.register(t, r, r);
+    return r;
   }
 
   /** The loop's run ends: each tasklet that parked in it and is still blocked has its wait written down. */
@@ -164,15 +172,15 @@ export class LeakWatch {
     this.rt.liveCount--;
     const report = reportOf(this.rt, r);
     const onLeak = r.group.onLeak;
-    if (onLeak === undefined) {
-      process.emitWarning(report.message, {
-        type: "TaskletLeakWarning",
-        detail: report.site === undefined ? undefined : `spawned ${report.site}`,
-      });
-      return;
-    }
     try {
-      onLeak(report);
+      if (onLeak !== undefined) onLeak(report);
+      else {
+        process.emitWarning(report.message, {
+          type: "TaskletLeakWarning",
+          detail: report.site === undefined ? undefined : `spawned ${report.site}`,
+        });
+      }
+      if (r.watchers !== null) for (const w of r.watchers) w.deref()?.lost();
     } catch (e) {
       this.rt.host.fatal(e);
     }
@@ -204,6 +212,23 @@ function siteOf(e: Error): string {
     .map((l) => l.trim())
     .filter((l) => !l.includes("/core/spawn.") && !l.includes("/core/runtime."))
     .join("\n    ");
+}
+
+/** Told that a tasklet it watches was collected while blocked: it will never end. */
+export interface LossWatcher {
+  lost(): void;
+}
+
+/**
+ * While leak detection is on, tells `w` if `t` is collected while blocked
+ * (a scope, which waits for its children's ends, hears of a child that
+ * will never end). `w` is held weakly. Does nothing while detection is off.
+ */
+export function watchLoss(t: Tasklet, w: LossWatcher): void {
+  const leaks = t.rt.leaks;
+  if (leaks === null) return;
+  const r = leaks.adopt(t);
+  (r.watchers ??= []).push(new WeakRef(w));
 }
 
 /** Turns leak detection on for `rt` (idempotent). */

@@ -7,7 +7,20 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { type Channel, call, channel, dump, type Operation, run, sleep, spawn, tasklets } from "../../src/index.js";
+import {
+  type Channel,
+  call,
+  channel,
+  dump,
+  type LeakReport,
+  type Operation,
+  run,
+  type Scope,
+  scope,
+  sleep,
+  spawn,
+  tasklets,
+} from "../../src/index.js";
 import { LeakError, runTest } from "../../src/testing/index.js";
 import { Child, fixtureDir, LIB } from "./child.js";
 
@@ -167,6 +180,36 @@ test("dump() and tasklets() list a blocked tasklet while it lives, with leak det
     },
     { leaks: true, onLeak: (r) => assert.fail(`not a leak: ${r.message}`) },
   );
+});
+
+function* sendOn(ch: Channel<number>): Operation<void> {
+  yield* ch.send(1);
+}
+
+/** A leak made in a plain function, as a handler would: the channel is gone when it returns. */
+function leakInto(s: Scope): void {
+  const ch = channel<number>();
+  s.spawn(() => sendOn(ch), { name: "scoped-sender" });
+}
+
+test("a scope whose owner runs on does not keep a leaked child alive: it is reported, and the scope ends without waiting for it", async () => {
+  const leaks: LeakReport[] = [];
+  const value = await run(
+    function* () {
+      return yield* scope(function* (s) {
+        leakInto(s);
+        for (let i = 0; i < 50 && leaks.length === 0; i++) {
+          yield* turn();
+          collect();
+        }
+        assert.equal(leaks.length, 1, "the scope's child was never collected");
+        return "body done";
+      });
+    },
+    { onLeak: (r) => leaks.push(r) },
+  );
+  assert.equal(value, "body done");
+  assert.match(leaks[0]?.message ?? "", /#\d+ scoped-sender \(child of #\d+ root\) was collected while blocked on send/);
 });
 
 test("under runTest, a tasklet collected while blocked during the test fails it with LeakError", async () => {
