@@ -52,14 +52,18 @@ class ScopeCancelled extends TaskletError {
 class ChildNode extends WatchNode implements LossWatcher {
   private readonly strong: Tasklet | null;
   private readonly weak: WeakRef<Tasklet> | null;
-  /** `#id name`, for the drain's description once the child may be gone. */
-  readonly label: string;
+  /** While held weakly: `#id name`, for the drain's description once the child may be gone. */
+  private readonly weakLabel: string;
   constructor(child: Tasklet, scope: Scope) {
     super(scope, true);
     const weak = child.rt.leaks !== null;
     this.strong = weak ? null : child;
     this.weak = weak ? new WeakRef(child) : null;
-    this.label = child.describe();
+    this.weakLabel = weak ? child.describe() : "";
+  }
+  /** `#id name` of the child. */
+  get label(): string {
+    return this.strong === null ? this.weakLabel : this.strong.describe();
   }
   /** The child, unless it was collected. */
   get child(): Tasklet | undefined {
