@@ -17,6 +17,7 @@ export {
   TimeoutError,
   UncaughtError,
 } from "./core/errors.js";
+export type { LeakReport } from "./core/leaks.js";
 export { TaskletLocal } from "./core/local.js";
 export type { Operation, Suspend } from "./core/op.js";
 export { exit, schedule } from "./core/ops.js";

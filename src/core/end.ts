@@ -29,6 +29,7 @@
 
 import { runPosted } from "./delivery.js";
 import { KilledError, TaskletError, UncaughtError } from "./errors.js";
+import type { LeakWatch } from "./leaks.js";
 import { setCurrent } from "./op.js";
 import type { Runtime } from "./runtime.js";
 import {
@@ -69,13 +70,10 @@ export function finish(t: Tasklet, outcome: State, value: unknown): void {
   t.blocker = null;
   t.locals = null;
   t.value = outcome === KILLED ? undefined : value;
-  // Off the live list.
-  const prev = t.livePrev;
-  const next = t.liveNext;
-  if (prev === null) rt.liveHead = next;
-  else prev.liveNext = next;
-  if (next !== null) next.livePrev = prev;
-  t.liveNext = t.livePrev = null;
+  // Off the live list, or off leak detection's records (leaks.ts).
+  const record = t.ext === null ? null : t.ext.leak;
+  if (record === null) unlinkLive(rt, t);
+  else (rt.leaks as LeakWatch).ended(record);
   rt.liveCount--;
 
   const joiners = t.joiners;
@@ -111,6 +109,16 @@ export function finish(t: Tasklet, outcome: State, value: unknown): void {
       rt.failedUnjoined.push(t);
     }
   }
+}
+
+/** Takes `t` off the runtime's live list (here, at its end; leaks.ts, at its first park). `liveCount` is the caller's. */
+export function unlinkLive(rt: Runtime, t: Tasklet): void {
+  const prev = t.livePrev;
+  const next = t.liveNext;
+  if (prev === null) rt.liveHead = next;
+  else prev.liveNext = next;
+  if (next !== null) next.livePrev = prev;
+  t.liveNext = t.livePrev = null;
 }
 
 /** Ends a joiner's wait, or tells a watch (a scope's, a pool's: no tasklet waits) through its selector. */

@@ -173,14 +173,36 @@ export function checkRuntime(rt: Runtime): void {
   for (let t = rt.liveHead; t !== null; t = t.liveNext) {
     if (t.livePrev !== prev) fail("the live list's links agree both ways (end.ts)", who(t));
     if (++live > rt.liveCount)
-      fail("liveCount counts the tasklets on the live list (end.ts)", `liveCount = ${rt.liveCount}`);
+      fail(
+        "liveCount counts the tasklets on the live list and in leak records (end.ts, leaks.ts)",
+        `liveCount = ${rt.liveCount}`,
+      );
     if (t.state >= RETURNED) fail("an ended tasklet is off the live list (end.ts)", who(t));
     if (t.state === NEW || t.state === READY) ready++;
     checkTasklet(t);
     prev = t;
   }
+  // Leak detection (leaks.ts): tasklets that parked are in records instead (a record whose tasklet
+  // was collected counts until its report). Reading them here keeps them to the end of this job only.
+  const leaks = rt.leaks;
+  if (leaks !== null) {
+    for (const r of leaks.parked) {
+      live++;
+      const t = r.ref.deref();
+      if (t === undefined) continue;
+      if (t.state >= RETURNED) fail("an ended tasklet has withdrawn its leak record (leaks.ts)", who(t));
+      if (t.liveNext !== null || t.livePrev !== null || rt.liveHead === t) {
+        fail("a tasklet with a leak record is off the live list (leaks.ts)", who(t));
+      }
+      if (t.state === NEW || t.state === READY) ready++;
+      checkTasklet(t);
+    }
+  }
   if (live !== rt.liveCount)
-    fail("liveCount counts the tasklets on the live list (end.ts)", `liveCount = ${rt.liveCount}, ${live} listed`);
+    fail(
+      "liveCount counts the tasklets on the live list and in leak records (end.ts, leaks.ts)",
+      `liveCount = ${rt.liveCount}, ${live} listed`,
+    );
   if (ready !== queued.size) {
     fail(
       "a NEW or READY tasklet is on exactly one ready queue or spawn batch (runtime.ts)",

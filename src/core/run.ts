@@ -3,10 +3,11 @@
  */
 
 import { type DeadlockError, KilledError, type UncaughtError } from "./errors.js";
+import { type LeakReport, watchLeaks } from "./leaks.js";
 import { current, type Operation } from "./op.js";
 import { type Runtime, runtime } from "./runtime.js";
 import { type Body, checkOptions, defaultGroup, toIterator } from "./spawn.js";
-import { FAILED, KILLED, type Tasklet, TaskletJoinOp } from "./tasklet.js";
+import { FAILED, type Group, KILLED, type Tasklet, TaskletJoinOp } from "./tasklet.js";
 import { addHogListener, type HogReport, startWatchdog } from "./watchdog.js";
 
 /** Options of `run(body, options)`. */
@@ -43,6 +44,16 @@ export interface RunOptions {
    * report goes to stderr as well.
    */
   onHog?: (report: HogReport) => void;
+  /**
+   * Turns leak detection on for the runtime (for good): a tasklet of this
+   * run that is collected while blocked (nothing could ever wake it) is
+   * reported, to `onLeak` if given, else as a `TaskletLeakWarning` through
+   * process.emitWarning (docs/inspect.md, "Leaked tasklets"). Default:
+   * on when TASKLET_LEAKS=1 or `onLeak` is given.
+   */
+  leaks?: boolean;
+  /** Called with each tasklet of this run collected while blocked; turns leak detection on. */
+  onLeak?: (leak: LeakReport) => void;
 }
 
 /**
@@ -63,6 +74,7 @@ export function run<T>(body: Body<T>, options?: RunOptions): Promise<T> {
   const gen = toIterator("run", body);
   const onUncaught = options?.onUncaught;
   const group = onUncaught === undefined ? defaultGroup(rt) : { onUncaught };
+  leakOptions(rt, group, options);
   const signal = options?.signal;
   startWatchdog("run", options?.watchdog);
   const offHog = options?.onHog === undefined ? null : addHogListener(options.onHog);
@@ -84,6 +96,13 @@ export function run<T>(body: Body<T>, options?: RunOptions): Promise<T> {
     onAbort = () => root.kill();
     signal.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** Turns leak detection on where asked, and routes this run's reports. */
+function leakOptions(rt: Runtime, group: Group, options: RunOptions | undefined): void {
+  const onLeak = options?.onLeak;
+  if (onLeak !== undefined) group.onLeak = onLeak;
+  if (options?.leaks === true || onLeak !== undefined) watchLeaks(rt);
 }
 
 function killedError(t: Tasklet, signal: AbortSignal | undefined): KilledError {
@@ -190,6 +209,8 @@ export function main<T>(body: Body<T>, options?: MainOptions): Promise<number> {
     report(formatError(e), 1);
     root?.kill();
   };
+  const group: Group = { onUncaught };
+  leakOptions(rt, group, options);
   const onSignal = (sig: keyof typeof SIGNALS): void => {
     if (signalled !== 0) process.exit(128 + SIGNALS[sig]);
     signalled = SIGNALS[sig];
@@ -238,7 +259,7 @@ export function main<T>(body: Body<T>, options?: MainOptions): Promise<number> {
     });
   };
   return new Promise<number>((resolve) => {
-    root = rt.spawnRoot(gen, options?.name ?? "main", level, { onUncaught }, (t, deadlock) => {
+    root = rt.spawnRoot(gen, options?.name ?? "main", level, group, (t, deadlock) => {
       resolve(afterRoot(deadlock, t));
     });
   });

@@ -28,6 +28,9 @@
  *   - a BLOCKED tasklet has a `blocker`; nothing else has;
  *   - `running` is true only inside `loop`, which is never re-entered;
  *     `scheduled` is true while a kick (microtask or immediate) is pending;
+ *   - a tasklet that has not ended is on the live list (`liveHead`), or,
+ *     while leak detection is on and from its first park, in `leaks`'s
+ *     records (leaks.ts);
  *   - `holds` counts host operations that may still wake a tasklet (a
  *     promise in call(), a socket read); the timer heap is counted apart.
  *     With no holds, no timers and no ready tasklet, a pending root can
@@ -50,6 +53,8 @@ import { type DeadlockError, TaskletError } from "./errors.js";
 import * as flags from "./flags.js";
 import { type Host, RealHost } from "./host.js";
 import { checkAfterStep, DEBUG } from "./invariants.js";
+import type { LeakWatch } from "./leaks.js";
+import { watchLeaks } from "./leaks.js";
 import * as protocol from "./op.js";
 import { ReadyQueue } from "./queue.js";
 import { type Group, Tasklet } from "./tasklet.js";
@@ -136,6 +141,12 @@ export class Runtime {
   chooser: ((n: number) => number) | null = null;
   /** Record the stack of every spawn() for dumps (5–10 µs a spawn; off by default, TASKLET_TRACE=1). */
   recordSites = false;
+  /**
+   * Leak detection (leaks.ts), or null while off. While on, a tasklet's
+   * first park moves it from the live list to a record that holds it
+   * weakly: blocked, it is held only through what it waits on.
+   */
+  leaks: LeakWatch | null = null;
   /** Called when a run is deadlocked, before the roots are failed (dumps). */
   onDeadlock: ((error: DeadlockError) => void) | null = null;
 
@@ -219,10 +230,11 @@ export class Runtime {
     return t;
   }
 
-  /** Every tasklet that has not ended, by id. */
+  /** Every tasklet that has not ended (and, with leak detection on, was not collected while blocked), by id. */
   live(): Tasklet[] {
     const out: Tasklet[] = [];
     for (let t = this.liveHead; t !== null; t = t.liveNext) out.push(t);
+    this.leaks?.live(out);
     return out.sort((a, b) => a.id - b.id);
   }
 
@@ -230,6 +242,8 @@ export class Runtime {
   park(t: Tasklet, blocker: Blocker): void {
     t.flags = (t.flags & ~STATE_MASK) | BLOCKED_BITS;
     t.blocker = blocker;
+    // Leak detection off: one predictable branch.
+    if (this.leaks !== null) this.leaks.park(t);
   }
 
   /** Puts the running tasklet `t` at the back of its ready queue (schedule()). */
@@ -345,6 +359,9 @@ export class Runtime {
     } finally {
       this.running = false;
       this.switchCount += steps;
+      // What the tasklets that parked in this run wait on, for leak reports (leaks.ts).
+      const leaks = this.leaks;
+      if (leaks !== null && leaks.pending.length > 0) leaks.flush();
       if (w !== null) {
         // The thread goes back to the event loop: no tasklet holds it.
         w[W_RUNNING] = 0;
@@ -493,6 +510,9 @@ let threadRuntime: Runtime | null = null;
 
 /** The runtime of this thread, created on first use. */
 export function runtime(): Runtime {
-  if (threadRuntime === null) threadRuntime = new Runtime();
+  if (threadRuntime === null) {
+    threadRuntime = new Runtime();
+    if (process.env.TASKLET_LEAKS === "1") watchLeaks(threadRuntime);
+  }
   return threadRuntime;
 }

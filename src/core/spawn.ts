@@ -101,8 +101,8 @@ function* delegate<T>(op: Operation<T>): Generator<Suspend, T, unknown> {
 
 /** The options each entry point knows; spawn's for any other (TaskletPool.spawn). run.ts and the lead's main() pass their name. */
 const OPTION_KEYS: Readonly<Record<string, readonly string[]>> = {
-  run: ["name", "onUncaught", "runtime", "signal", "watchdog", "onHog"],
-  main: ["name", "runtime", "exit", "stderr", "watchdog", "onHog"],
+  run: ["name", "onUncaught", "runtime", "signal", "watchdog", "onHog", "leaks", "onLeak"],
+  main: ["name", "runtime", "exit", "stderr", "watchdog", "onHog", "leaks", "onLeak"],
 };
 const SPAWN_KEYS: readonly string[] = ["name", "joinable", "priority"];
 
@@ -133,6 +133,8 @@ export function checkOptions(what: string, options: SpawnOptions | RootOptions |
     throw typeError(what, "options.watchdog", "a whole number of ms >= 1", o.watchdog);
   }
   if (o.onHog !== undefined) checkFunction(what, "options.onHog", o.onHog);
+  if (o.leaks !== undefined) checkBoolean(what, "options.leaks", o.leaks);
+  if (o.onLeak !== undefined) checkFunction(what, "options.onLeak", o.onLeak);
   if (o.priority === undefined) return 1;
   return checkChoice(what, "options.priority", o.priority, PRIORITY_LEVELS);
 }
@@ -147,6 +149,8 @@ interface RootOptions {
   stderr?: unknown;
   watchdog?: unknown;
   onHog?: unknown;
+  leaks?: boolean;
+  onLeak?: unknown;
 }
 
 /**

@@ -33,12 +33,14 @@
  *   - `blocker`: the op that parks the tasklet passes it to `Runtime.park`;
  *     `Runtime.wake`/`wakeThrow`, delivery.ts's `withdraw` and end.ts clear it;
  *   - `qnext`: the ready queues (queue.ts); `liveNext`/`livePrev`: runtime.ts's
- *     spawn links, end.ts unlinks; `gen`: end.ts drops it; `locals`: local.ts;
+ *     spawn links, end.ts unlinks (leaks.ts, at the first park, while leak
+ *     detection is on); `gen`: end.ts drops it; `locals`: local.ts;
  *     `ext`: whoever needs a rare field, through `extra()`.
  */
 
 import { kill } from "./delivery.js";
 import { type DeadlockError, KilledError, NotJoinableError, TaskletError, type UncaughtError } from "./errors.js";
+import type { LeakRecord, LeakReport } from "./leaks.js";
 import type { Operation, Suspend } from "./op.js";
 import type { Runtime } from "./runtime.js";
 import { type Blocker, NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue, type WatchNode } from "./wait.js";
@@ -79,6 +81,8 @@ export type Locals = Map<object, unknown>;
 export interface Group {
   /** Called with an error that escaped a tasklet nobody joins. */
   onUncaught: (error: UncaughtError) => void;
+  /** Called with a tasklet collected while blocked (leaks.ts); absent: a TaskletLeakWarning. */
+  onLeak?: ((leak: LeakReport) => void) | undefined;
 }
 
 /** The rarely used part of a tasklet's record. */
@@ -108,6 +112,8 @@ export class TaskletExt {
   locals: Locals | null = null;
   /** The tasklets waiting for its end (see `Tasklet.joiners`). */
   joiners: Joiners | null = null;
+  /** While leak detection is on, from its first park: its record, which holds it weakly (leaks.ts). */
+  leak: LeakRecord | null = null;
 }
 
 /**
@@ -150,7 +156,7 @@ export class Tasklet<T = unknown> {
 
   /** @internal Lives on one ready queue or spawn batch of `rt` while NEW or READY. */
   qnext: Tasklet | null = null;
-  /** @internal Lives on `rt`'s list of live tasklets until it ends. */
+  /** @internal Lives on `rt`'s list of live tasklets until it ends (or, while leak detection is on, until its first park: leaks.ts). */
   liveNext: Tasklet | null = null;
   /** @internal The other link of `rt`'s list of live tasklets. */
   livePrev: Tasklet | null = null;

@@ -21,7 +21,8 @@
  *     and waits for their cleanup before the owner goes on unwinding;
  *     failures seen then are dropped, since the owner is being stopped.
  *
- * Invariants: `children` holds exactly the children that have not ended;
+ * Invariants: `children` holds the watches of exactly the children that
+ * have not ended (nor been collected while blocked: core/leaks.ts);
  * `waiter` is the owner's node while it waits for them, else null.
  */
 
@@ -29,6 +30,7 @@ import { CANCELLED, cancellable, unwindIfKilledSince } from "../core/cancel.js";
 import { operationHint, typeError } from "../core/check.js";
 import { cancelInterrupt, interrupt } from "../core/delivery.js";
 import { TaskletError } from "../core/errors.js";
+import { type LossWatcher, watchLoss } from "../core/leaks.js";
 import { currentOrThrow, type Operation } from "../core/op.js";
 import { type Body, type SpawnOptions, spawnAs } from "../core/spawn.js";
 import { FAILED, type Tasklet } from "../core/tasklet.js";
@@ -40,13 +42,35 @@ class ScopeCancelled extends TaskletError {
   override name = "ScopeCancelled";
 }
 
-/** The scope's watch on one child: on the child's joiners queue, asking for the outcome. */
-class ChildNode extends WatchNode {
-  constructor(
-    readonly child: Tasklet,
-    scope: Scope,
-  ) {
+/**
+ * The scope's watch on one child: on the child's joiners queue, asking for
+ * the outcome. It holds the child strongly, or, while leak detection is on
+ * (core/leaks.ts), weakly: a scope whose owner lives must not keep a child
+ * that nothing else could wake, and hears through `lost` that it was
+ * collected (it will never end: the scope stops waiting for it).
+ */
+class ChildNode extends WatchNode implements LossWatcher {
+  private readonly strong: Tasklet | null;
+  private readonly weak: WeakRef<Tasklet> | null;
+  /** While held weakly: `#id name`, for the drain's description once the child may be gone. */
+  private readonly weakLabel: string;
+  constructor(child: Tasklet, scope: Scope) {
     super(scope, true);
+    const weak = child.rt.leaks !== null;
+    this.strong = weak ? null : child;
+    this.weak = weak ? new WeakRef(child) : null;
+    this.weakLabel = weak ? child.describe() : "";
+  }
+  /** `#id name` of the child. */
+  get label(): string {
+    return this.strong === null ? this.weakLabel : this.strong.describe();
+  }
+  /** The child, unless it was collected. */
+  get child(): Tasklet | undefined {
+    return this.strong ?? this.weak?.deref();
+  }
+  lost(): void {
+    (this.sel as Scope).lose(this);
   }
 }
 
@@ -64,7 +88,7 @@ class DrainOp extends WaitOp<void> {
     if (this.s.waiter === n) this.s.waiter = null;
   }
   describe(): string {
-    const ids = [...this.s.children].map((c) => c.describe());
+    const ids = [...this.s.children].map((c) => c.label);
     return `the end of the scope's children (${ids.join(", ")})`;
   }
 }
@@ -80,8 +104,8 @@ class DrainOp extends WaitOp<void> {
  * @hideconstructor
  */
 export class Scope implements Selector {
-  /** @internal Children that have not ended. */
-  readonly children = new Set<Tasklet>();
+  /** @internal The watches on the children that have not ended (nor been collected while blocked). */
+  readonly children = new Set<ChildNode>();
   /** @internal The owner's wait for the children, or null. */
   waiter: WaitNode | null = null;
   /** @internal Failures in the order they happened. */
@@ -114,8 +138,10 @@ export class Scope implements Selector {
     currentOrThrow("Scope.spawn()");
     const t = spawnAs("Scope.spawn", body, options);
     t.joiners ??= new WaitQueue();
-    t.joiners.pushBack(new ChildNode(t, this));
-    this.children.add(t);
+    const n = new ChildNode(t, this);
+    t.joiners.pushBack(n);
+    this.children.add(n);
+    watchLoss(t, n);
     if (this.failures.length > 0) t.kill();
     return t;
   }
@@ -123,8 +149,17 @@ export class Scope implements Selector {
   /** A child ended (called by the runtime through the child's joiners). */
   win(n: WaitNode | WatchNode, value: unknown, isError: boolean): void {
     const c = (n as ChildNode).child;
-    this.children.delete(c);
-    if (isError && c.state === FAILED) this.fail(value);
+    this.children.delete(n as ChildNode);
+    if (isError && c?.state === FAILED) this.fail(value);
+    this.drained();
+  }
+
+  /** @internal A child was collected while blocked (core/leaks.ts reported it): it will never end, so it is not waited for. */
+  lose(n: ChildNode): void {
+    if (this.children.delete(n)) this.drained();
+  }
+
+  private drained(): void {
     const w = this.waiter;
     if (this.children.size === 0 && w !== null) {
       this.waiter = null;
@@ -137,7 +172,7 @@ export class Scope implements Selector {
     if (this.failures.includes(error)) return; // a child's error rethrown by the body's join of it
     this.failures.push(error);
     if (this.failures.length > 1) return;
-    for (const c of this.children) c.kill();
+    for (const c of this.children) c.child?.kill();
     if (this.inBody) interrupt(this.owner, this.token, this.inCleanup);
   }
 
@@ -197,7 +232,7 @@ export function* scope<T>(body: (s: Scope) => Operation<T>): Operation<T> {
     cancelInterrupt(owner, s.token);
     if (s.children.size > 0) {
       // Killed or interrupted (an outer timeout) while the children run: stop them and wait for their cleanup.
-      for (const c of s.children) c.kill();
+      for (const c of s.children) c.child?.kill();
       yield* s.drain;
       s.closed = true;
       // The drain may have blocked: a kill of the owner goes on unwinding from here (core/cancel.ts).

@@ -9,7 +9,12 @@
  *   - tasklets still alive at the instant the body ended are leaks: they are
  *     listed (name, what each waits on) in a `LeakError`, unless
  *     `allowLeaks` is set. Either way they are then killed and their cleanup
- *     runs to its end, so nothing of one test outlives it.
+ *     runs to its end, so nothing of one test outlives it;
+ *   - leak detection (core/leaks.ts) is on: a tasklet collected while
+ *     blocked during the test (nothing could ever wake it, so it is not in
+ *     the snapshot) is a leak as well, named as collected. When the snapshot
+ *     is not empty, a full collection (where --expose-gc, or the V8 flag set
+ *     at run time, allows one) tells which of its tasklets nothing could wake.
  *
  * The leak snapshot is taken in the root's end callback, which the core
  * calls synchronously as the root finishes (runtime.ts, `finish`), before
@@ -27,18 +32,24 @@
  * schedule happens to be then.
  */
 
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { checkBoolean, checkFunction, checkString } from "../core/check.js";
 import { DeadlockError, KilledError, TaskletError, type UncaughtError } from "../core/errors.js";
+import { type LeakReport, watchLeaks } from "../core/leaks.js";
 import { current, type Suspend } from "../core/op.js";
 import type { Runtime } from "../core/runtime.js";
 import { type Body, toIterator } from "../core/spawn.js";
-import { BLOCKED, FAILED, KILLED, type Tasklet, TaskletJoinOp } from "../core/tasklet.js";
+import { BLOCKED, FAILED, type Group, KILLED, type Tasklet, TaskletJoinOp } from "../core/tasklet.js";
 import { checkTestRuntimeOptions, createTestRuntime, RUNTIME_OPTION_KEYS, type TestRuntimeOptions } from "./runtime.js";
 import { VirtualHost } from "./virtual-host.js";
 
 /**
- * Tasklets were still alive when a test's body ended. `leaked` has one line
- * per tasklet: `#id name: waits on …` (or its state if it was not blocked).
+ * Tasklets were still alive when a test's body ended, or were collected
+ * while blocked during the test (nothing could ever wake them: leak
+ * detection, docs/inspect.md). `leaked` has one line per tasklet, by id:
+ * `#id name: waits on …` (or its state if it was not blocked), or
+ * `#id name (child of #p parent) was collected while blocked on …`.
  *
  * @example
  * await runTest(function* () { spawn(ticker(), { name: "ticker" }); });
@@ -49,14 +60,22 @@ export class LeakError extends TaskletError {
   override name = "LeakError";
   /** One line per tasklet left alive: `#id name: waits on …`, or its state if it was not blocked. */
   readonly leaked: readonly string[];
-  /** `cause`, when set, is the DeadlockError of their cleanup (killed, they blocked each other). */
-  constructor(leaked: readonly string[], cleanup?: DeadlockError) {
-    const n = leaked.length;
+  /**
+   * `cause`, when set, is the DeadlockError of their cleanup (killed, they
+   * blocked each other). `collected` of the `leaked` lines are tasklets
+   * collected while blocked.
+   */
+  constructor(leaked: readonly string[], cleanup?: DeadlockError, collected = 0) {
+    const n = leaked.length - collected;
     const lines = leaked.map((l) => `  ${l}`).join("\n");
     const tail = cleanup === undefined ? "" : `\nand their cleanup deadlocked: ${cleanup.message}`;
+    const alive = n === 0 ? "" : `${n} tasklet${n === 1 ? " was" : "s were"} still alive when the test's body ended`;
+    const gone =
+      collected === 0
+        ? ""
+        : `${n === 0 ? "" : ", and "}${collected} tasklet${collected === 1 ? " was" : "s were"} collected while blocked (nothing could wake ${collected === 1 ? "it" : "them"})`;
     super(
-      `${n} tasklet${n === 1 ? " was" : "s were"} still alive when the test's body ended ` +
-        `(killed now; runTest(body, { allowLeaks: true }) allows this):\n${lines}${tail}`,
+      `${alive}${gone} (killed now; runTest(body, { allowLeaks: true }) allows this):\n${lines}${tail}`,
       cleanup === undefined ? undefined : { cause: cleanup },
     );
     this.leaked = leaked;
@@ -110,7 +129,7 @@ export function describeTasklet(t: Tasklet): string {
 export function runTest<T>(body: Body<T>, options?: TestOptions): Promise<T> {
   checkTestOptions("runTest", options);
   const rt = createTestRuntime({ seed: options?.seed, virtualTime: options?.virtualTime });
-  return runOn(rt, toIterator("runTest", body), options);
+  return runOn(rt, { gen: toIterator("runTest", body) }, options);
 }
 
 /** The options runTest knows (explore adds `runs`). */
@@ -134,21 +153,39 @@ interface Outcome<T> {
   error: unknown;
 }
 
-async function runOn<T>(rt: Runtime, gen: Iterator<unknown, T, unknown>, options: TestOptions | undefined): Promise<T> {
+async function runOn<T>(
+  rt: Runtime,
+  body: { gen: Iterator<unknown, T, unknown> | null },
+  options: TestOptions | undefined,
+): Promise<T> {
   const uncaught: UncaughtError[] = [];
   const onUncaught = options?.onUncaught ?? ((e: UncaughtError) => void uncaught.push(e));
-  const group = { onUncaught };
-  let leaks: string[] = [];
+  // Tasklets collected while blocked (core/leaks.ts): leaks the live list no longer shows.
+  const watch = watchLeaks(rt);
+  const collected: LeakReport[] = [];
+  const group: Group = { onUncaught, onLeak: (r) => void collected.push(r) };
+  /** Alive when the body ended: id → `#id name: waits on …` (no tasklet is held, so a collection can still find it). */
+  const leaks = new Map<number, string>();
   const outcome = await new Promise<Outcome<T>>((resolve) => {
-    rt.spawnRoot(gen, options?.name ?? "test", 1, group, (t, deadlock) => {
-      if (deadlock === null) leaks = rt.live().map(describeTasklet);
+    rt.spawnRoot(body.gen as Iterator<unknown, T, unknown>, options?.name ?? "test", 1, group, (t, deadlock) => {
+      if (deadlock === null) {
+        watch.sweep();
+        for (const u of rt.live()) leaks.set(u.id, describeTasklet(u));
+      }
       if (deadlock !== null) resolve({ ok: false, value: undefined, error: deadlock });
       else if (t.state === FAILED) resolve({ ok: false, value: undefined, error: t.value });
       else if (t.state === KILLED)
         resolve({ ok: false, value: undefined, error: new KilledError(`${t.describe()} was killed`) });
       else resolve({ ok: true, value: t.value as T, error: undefined });
     });
+    // This frame lives to the test's end: it must not hold the body's frames (and what they hold),
+    // so the generator comes in a box that is emptied (a parameter's slot would keep it).
+    body.gen = null;
   });
+  if (leaks.size > 0 && options?.allowLeaks !== true && (await collectGarbage())) {
+    // Which of the tasklets left alive nothing could ever wake: reported as collected.
+    watch.sweep();
+  }
   let reapError: unknown;
   if (rt.liveCount > 0) {
     reapError = await new Promise<unknown>((resolve) => {
@@ -164,14 +201,54 @@ async function runOn<T>(rt: Runtime, gen: Iterator<unknown, T, unknown>, options
       `${uncaught.length} errors escaped unjoined tasklets:\n${uncaught.map((e) => `  ${e.message}`).join("\n")}`,
     );
   }
+  for (const r of collected) leaks.set(r.id, r.message);
+  if (options?.allowLeaks === true) collected.length = 0;
   const cleanup = reapError instanceof DeadlockError ? reapError : undefined;
-  if (leaks.length > 0 && options?.allowLeaks !== true) throw new LeakError(leaks, cleanup);
+  if (leaks.size > 0 && options?.allowLeaks !== true) {
+    throw new LeakError(
+      [...leaks.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]),
+      cleanup,
+      collected.length,
+    );
+  }
   if (cleanup !== undefined) {
     throw new TaskletError(`the cleanup of tasklets left alive by the test deadlocked:\n${cleanup.message}`, {
       cause: cleanup,
     });
   }
   return outcome.value as T;
+}
+
+let gc: (() => void) | null | undefined;
+
+/**
+ * A full collection, where the process allows one (--expose-gc, or the V8
+ * flag set now), in a nextTick callback: after the microtasks of the run
+ * loop's job, which keep every WeakRef they read alive until they end, and
+ * before the virtual host's next jump (a setImmediate), so that no virtual
+ * time passes. False when no collection can be had.
+ */
+async function collectGarbage(): Promise<boolean> {
+  if (gc === undefined) {
+    gc = typeof globalThis.gc === "function" ? globalThis.gc : null;
+    if (gc === null) {
+      try {
+        setFlagsFromString("--expose-gc");
+        gc = runInNewContext("gc") as () => void;
+      } catch {
+        gc = null;
+      }
+    }
+  }
+  if (gc === null) return false;
+  const collect = gc;
+  await new Promise<void>((resolve) =>
+    process.nextTick(() => {
+      collect();
+      resolve();
+    }),
+  );
+  return true;
 }
 
 /** Kills every other live tasklet of `rt` and waits until all have ended (their cleanup included). */

@@ -52,7 +52,7 @@ test("run refuses an unknown option at the call, before the root is spawned", ()
   const log: string[] = [];
   assert.throws(
     () => run(leaf(log, "root"), { onUncuaght: () => {} } as never),
-    /^TypeError: run: unknown option "onUncuaght" in options \(did you mean onUncaught\?\); known options: name, onUncaught, runtime, signal, watchdog, onHog$/,
+    /^TypeError: run: unknown option "onUncuaght" in options \(did you mean onUncaught\?\); known options: name, onUncaught, runtime, signal, watchdog, onHog, leaks, onLeak$/,
   );
   assert.throws(
     () => run(leaf(log, "root"), { name: 7 } as never),
@@ -70,7 +70,7 @@ test("main refuses an unknown option at the call, before the root is spawned or 
   const log: string[] = [];
   assert.throws(
     () => main(leaf(log, "root"), { exit: false, nmae: "x" } as never),
-    /^TypeError: main: unknown option "nmae" in options \(did you mean name\?\); known options: name, runtime, exit, stderr, watchdog, onHog$/,
+    /^TypeError: main: unknown option "nmae" in options \(did you mean name\?\); known options: name, runtime, exit, stderr, watchdog, onHog, leaks, onLeak$/,
   );
   assert.equal(process.listenerCount("SIGINT"), before, "no handler left installed");
   assert.deepEqual(log, []);
