@@ -209,7 +209,10 @@ test("a scope whose owner runs on does not keep a leaked child alive: it is repo
     { onLeak: (r) => leaks.push(r) },
   );
   assert.equal(value, "body done");
-  assert.match(leaks[0]?.message ?? "", /#\d+ scoped-sender \(child of #\d+ root\) was collected while blocked on send/);
+  assert.match(
+    leaks[0]?.message ?? "",
+    /#\d+ scoped-sender \(child of #\d+ root\) was collected while blocked on send/,
+  );
 });
 
 test("under runTest, a tasklet collected while blocked during the test fails it with LeakError", async () => {
