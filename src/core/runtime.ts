@@ -57,6 +57,7 @@ import {
   FAILED,
   type Group,
   LEVEL_MASK,
+  Origin,
   type Posted,
   READY,
   RESUME_MASK,
@@ -146,6 +147,8 @@ export class Runtime {
   onDeadlock: ((error: DeadlockError) => void) | null = null;
 
   private nextId = 1;
+  /** The origin of the last spawn, reused while runtime, group, parent and clock match (tasklet.ts). */
+  private origin: Origin = new Origin(this, { onUncaught: () => {} }, -1, 0);
   private readonly queues = [new ReadyQueue(), new ReadyQueue(), new ReadyQueue()];
   private readonly batches = [new ReadyQueue(), new ReadyQueue(), new ReadyQueue()];
   /** @internal Bit `level` set while that level's spawn batch is not empty (read by deadlock.ts). */
@@ -189,7 +192,14 @@ export class Runtime {
     group: Group,
   ): Tasklet<T> {
     const flags = joinable ? level | F_JOINABLE : level;
-    const t = new Tasklet<T>(this, this.nextId++, gen, name, flags, parent, group);
+    const parentId = parent === null ? 0 : parent.id;
+    const born = this.clock | 0;
+    let o = this.origin;
+    if (o.parentId !== parentId || o.group !== group || o.born !== born) {
+      o = new Origin(this, group, parentId, born);
+      this.origin = o;
+    }
+    const t = new Tasklet<T>(o, this.nextId++, gen, name, flags, parent);
     if (parent !== null) parent.flags &= ~F_LOCALS_OWNED;
     if (this.recordSites) t.extra().site = new Error("spawned here");
     const head = this.liveHead;

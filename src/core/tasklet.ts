@@ -5,10 +5,13 @@
  * nothing else is allocated per tasklet but its generator (PERF-NOTES: a
  * handle with closures, or a WeakMap from handles to records, made spawn
  * several times slower). Methods live on the prototype. The record is kept
- * small because a million of them must fit (144 bytes): booleans, `state`
- * and `resumeKind` share one `flags` word, the outcome is part of `state`,
- * and what few tasklets need (name, locals, joiners, exit value, pending
- * interrupt, root callbacks, spawn site) lives in `ext`. Every field is
+ * small because a million of them must fit (12 fields, 120 bytes): booleans,
+ * `state` and `resumeKind` share one `flags` word, the outcome is part of
+ * `state`, what siblings share (runtime, group, parent id, birth time) lives
+ * in one shared `Origin` (read through the getters `rt`, `group`,
+ * `parentId`, `born`), and what few tasklets need (name, locals, joiners,
+ * exit value, pending interrupt, root callbacks, spawn site) lives in
+ * `ext`. Every field is
  * initialized in the constructor, in declaration order, so all tasklets
  * share one hidden class.
  *
@@ -93,6 +96,24 @@ export class TaskletExt {
 }
 
 /**
+ * What the tasklets that one parent spawns in one stretch share: the
+ * runtime, the group, the parent's id and the clock at spawn. Immutable;
+ * `Runtime.spawn` reuses its last one while all four match (a parent
+ * spawning a thousand children in a loop makes one), so these four facts
+ * cost the record one field instead of four.
+ */
+export class Origin {
+  constructor(
+    readonly rt: Runtime,
+    readonly group: Group,
+    /** The spawner's id, 0 for none. */
+    readonly parentId: number,
+    /** Runtime clock (whole ms) at spawn. */
+    readonly born: number,
+  ) {}
+}
+
+/**
  * A call posted to a tasklet (sync/ifc.ts): `run()` is called once, with the
  * tasklet as `current`, before its next operation starts or when it ends.
  * It must not throw (it keeps its function's outcome for whoever waits).
@@ -106,9 +127,8 @@ export class Tasklet<T = unknown> {
   readonly id: number;
   /** The body; null once ended, so the generator's frames can be collected. */
   gen: Iterator<unknown, T, unknown> | null;
-  readonly rt: Runtime;
-  /** The run() or main() that this tasklet descends from. */
-  readonly group: Group;
+  /** Its runtime, group, parent and birth time, shared with its siblings of one stretch. */
+  readonly origin: Origin;
   flags: number;
 
   /** Lives on one ready queue or spawn batch of `rt` while NEW or READY. */
@@ -123,31 +143,44 @@ export class Tasklet<T = unknown> {
   blocker: Blocker | null = null;
   private _node: WaitNode | null = null;
   ext: TaskletExt | null = null;
-  readonly parentId: number;
   /** Number of times the tasklet was stepped. */
   switches = 0;
-  /** Runtime clock (whole ms) at spawn, for the tasklet's age. */
-  readonly born: number;
 
   constructor(
-    rt: Runtime,
+    origin: Origin,
     id: number,
     gen: Iterator<unknown, T, unknown>,
     name: string | undefined,
     flags: number,
     parent: Tasklet | null,
-    group: Group,
   ) {
-    this.rt = rt;
     this.id = id;
     this.gen = gen;
+    this.origin = origin;
     this.flags = flags;
-    this.group = group;
-    this.parentId = parent === null ? 0 : parent.id;
-    this.born = rt.clock | 0;
     if (name !== undefined) this.extra().name = name;
     const inherited = parent === null ? null : parent.locals;
     if (inherited !== null) this.extra().locals = inherited;
+  }
+
+  /** Its runtime (in `origin`). */
+  get rt(): Runtime {
+    return this.origin.rt;
+  }
+
+  /** The run() or main() that this tasklet descends from (in `origin`). */
+  get group(): Group {
+    return this.origin.group;
+  }
+
+  /** The id of the tasklet that spawned it, 0 for none (in `origin`). */
+  get parentId(): number {
+    return this.origin.parentId;
+  }
+
+  /** Runtime clock (whole ms) at spawn, for the tasklet's age (in `origin`). */
+  get born(): number {
+    return this.origin.born;
   }
 
   /** NEW, READY, RUNNING, BLOCKED, or how it ended (three bits of `flags`; runtime.ts writes it). */
