@@ -114,4 +114,14 @@ export const BASE = "tasklet";
 export const SECOND = "async";
 
 /** Column order of the table; runtimes not listed come before Go's, in name order. */
-export const RUNTIME_ORDER = ["tasklet", "tasklet-closure", "async", "effect", "effection", "jscsp", "go-1", "go"];
+export const RUNTIME_ORDER = [
+  "tasklet",
+  "tasklet-closure",
+  "tasklet-now",
+  "async",
+  "effect",
+  "effection",
+  "jscsp",
+  "go-1",
+  "go",
+];
