@@ -19,7 +19,7 @@
  *     or received although its send failed, is a violation whenever it
  *     happens; a sent value that nobody received is one once the channels
  *     are drained. Sound because a kill or a timeout never takes a value
- *     from a wait it ends, and a wait that won keeps its value (DESIGN.md,
+ *     from a wait it ends, and a wait that won keeps its value (docs/design.md,
  *     "A wait has exactly one outcome", "A kill never loses what a wait
  *     already won"), and closed channels are drained with `tryRecv`;
  *   - TCP: a clean echo session gets back exactly the numbered lines it
@@ -802,7 +802,7 @@ function* echoHandler(w: World, conn: TcpConn): Operation<void> {
       yield* conn.send(`${line}\n`);
     }
   } catch (e) {
-    // The peer closed, reset or vanished: a lost peer is a ClosedError (DESIGN.md), whatever the code.
+    // The peer closed, reset or vanished: a lost peer is a ClosedError (docs/design.md), whatever the code.
     expectError(e, "the echo server's recv or send on a lost peer", ClosedError);
   } finally {
     conn.close();
@@ -1067,7 +1067,8 @@ function progress(): string {
 
 /**
  * A tasklet waiting on a channel that only a host timer feeds is not
- * deadlocked (DESIGN.md). On a runtime of its own, so that what the churn
+ * deadlocked (docs/design.md, "A deadlock is declared only when nothing
+ * can wake a tasklet"). On a runtime of its own, so that what the churn
  * may have left behind does not count.
  */
 async function hostFedProbe(): Promise<void> {

@@ -112,12 +112,15 @@ export const BENCHMARKS: Record<string, BenchSpec> = {
 /** The runtime every ratio is taken against first; then the second. */
 export const BASE = "tasklet";
 export const SECOND = "async";
+/** The reference scheduler's runtime (bench/lib/reference.ts): the tables show tasklet ÷ it. */
+export const LIMIT = "limit";
 
 /** Column order of the table; runtimes not listed come before Go's, in name order. */
 export const RUNTIME_ORDER = [
   "tasklet",
   "tasklet-closure",
   "tasklet-now",
+  "limit",
   "async",
   "effect",
   "effection",

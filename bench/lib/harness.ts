@@ -273,8 +273,8 @@ export interface Machine {
   load: string;
 }
 
-/** The machine and the versions of Node, Go and the peers (from their package.json). */
-export function machine(): Machine {
+/** The machine and the versions of Node (the one running the cases), Go and the peers (from their package.json). */
+export function machine(node: string = process.version): Machine {
   const peers: Record<string, string> = {};
   for (const name of ["effect", "effection", "js-csp"]) {
     try {
@@ -289,7 +289,7 @@ export function machine(): Machine {
     cores: cpus().length,
     memoryGB: Math.round(totalmem() / 2 ** 30),
     os: `${platform()} ${release()}`,
-    node: process.version,
+    node,
     go: goVersion(),
     peers,
     date: new Date().toISOString(),

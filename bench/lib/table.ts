@@ -8,7 +8,7 @@
  * operation (ms / n), which assumes the cost grows linearly with n.
  */
 
-import { BASE, RUNTIME_ORDER, SECOND } from "./benchmarks.js";
+import { BASE, LIMIT, RUNTIME_ORDER, SECOND } from "./benchmarks.js";
 import { baseOf, type Cell, type Machine } from "./harness.js";
 
 export interface Report {
@@ -108,6 +108,15 @@ function ratios(r: Report): (c: Cell, b: Bench) => string {
   };
 }
 
+/** An extra figure; a size in bytes (`…Bytes`: heap-bytes) with its ratio to the base runtime's in brackets. */
+function extraCell(c: Cell, base: Cell | undefined, k: string): string {
+  const v = c.extra?.[k];
+  if (v === undefined) return "–";
+  const b = base?.extra?.[k];
+  if (!k.endsWith("Bytes") || c === base || b === undefined || b <= 0 || !ok(base)) return num(v);
+  return `${num(v)} (${num(v / b)}×)`;
+}
+
 /** The table of one benchmark that does not fit the matrices: a row per runtime, with its extra figures. */
 function own(r: Report, b: Bench): Grid {
   const cells = r.cells.filter((c) => c.bench === b.name);
@@ -122,16 +131,34 @@ function own(r: Report, b: Bench): Grid {
       num(c.medianMs),
       ratio(c, base, b) || "–",
       num(c.rssMB),
-      ...extras.map((k) => (c.extra?.[k] === undefined ? "–" : num(c.extra[k]))),
+      ...extras.map((k) => extraCell(c, base, k)),
     ];
   });
   return { head, rows };
 }
 
+/**
+ * The ratio matrix with a first column `tasklet ÷ limit` (tasklet's time per operation over the
+ * reference scheduler's, bench/lib/reference.ts) when some benchmark has a `limit` case.
+ */
+function withLimit(r: Report, g: Grid): Grid {
+  if (!r.cells.some((c) => c.runtime === LIMIT)) return g;
+  const benches = r.benches.filter((b) => inMatrix(r, b));
+  const rows = g.rows.map((row, i) => {
+    const b = benches[i] as Bench;
+    const cells = r.cells.filter((c) => c.bench === b.name);
+    const base = baseOf(cells);
+    const limit = cells.find((c) => c.runtime === LIMIT);
+    const v = base === undefined || limit === undefined || !ok(base) ? "" : ratio(base, limit, b);
+    return [row[0] as string, v || "–", ...row.slice(1)];
+  });
+  return { head: [g.head[0] as string, `${BASE} ÷ ${LIMIT}`, ...g.head.slice(1)], rows };
+}
+
 function sections(r: Report): [string, Grid][] {
   const out: [string, Grid][] = [
     [`Time, ms (median of ${r.reps})`, grid(r, (c, b) => `${num(c.medianMs)}${at(c, b)}`)],
-    [`Time per operation ÷ ${BASE}'s (÷ ${SECOND}'s in brackets); > 1 means slower`, grid(r, ratios(r))],
+    [`Time per operation ÷ ${BASE}'s (÷ ${SECOND}'s in brackets); > 1 means slower`, withLimit(r, grid(r, ratios(r)))],
     ["Peak RSS, MB (the largest of the runs)", grid(r, (c, b) => `${num(c.rssMB)}${at(c, b)}`)],
   ];
   if (out[0]?.[1].rows.length === 0) out.length = 0;
@@ -156,6 +183,16 @@ function markdown(g: Grid): string {
   return [line(g.head), rule, ...g.rows.map(line)].join("\n");
 }
 
+/** A run started above this 1-minute load average says so in its tables (2 cores here: other work was running). */
+export const BUSY_LOAD = 1.5;
+
+/** The warning of a run started on a busy machine, or null. */
+export function busyLine(m: Machine): string | null {
+  const load = Number(m.load.split(" ")[0]);
+  if (!(load > BUSY_LOAD)) return null;
+  return `BUSY MACHINE: the run started at a load of ${load} (above ${BUSY_LOAD}); every column is slowed and the figures are noisy`;
+}
+
 function machineLine(m: Machine): string {
   const peers = Object.entries(m.peers)
     .map(([k, v]) => `${k} ${v}`)
@@ -165,6 +202,8 @@ function machineLine(m: Machine): string {
 
 export function toText(r: Report): string {
   const parts = [`Machine: ${machineLine(r.machine)}`];
+  const busy = busyLine(r.machine);
+  if (busy !== null) parts.push(busy);
   for (const [title, g] of sections(r)) parts.push(`\n${title}\n${text(g)}`);
   if (r.notes.length > 0) parts.push(`\n${r.notes.map((n) => `note: ${n}`).join("\n")}`);
   if (r.failures.length > 0) parts.push(`\nFAILURES:\n${r.failures.map((f) => `  ${f}`).join("\n")}`);
@@ -174,8 +213,9 @@ export function toText(r: Report): string {
 export function toMarkdown(r: Report): string {
   const m = r.machine;
   const out = [
-    `# Benchmarks: tasklet against its peers${r.quick ? " (quick run: tiny sizes, times mean nothing)" : ""}`,
+    `# Benchmarks: tasklet against its peers on Node ${m.node}${r.quick ? " (quick run: tiny sizes, times mean nothing)" : ""}`,
     "",
+    ...(busyLine(m) === null ? [] : [`**${busyLine(m)}.**`, ""]),
     `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB RAM, ${m.os}`,
     `- Node ${m.node}; ${m.go ?? "Go: not on the PATH (the Go columns stay empty)"}`,
     `- Peers: ${Object.entries(m.peers)
@@ -183,6 +223,12 @@ export function toMarkdown(r: Report): string {
       .join(", ")}`,
     `- Date: ${m.date}; load average ${m.load}; ${r.reps} run(s) of each case, each in its own process; the median is shown`,
     "- `–`: no case for that runtime (yet); `FAILED`/`WRONG`: see FAILURES below",
+    ...(r.cells.some((c) => c.runtime === LIMIT)
+      ? [
+          "- `limit`: the reference scheduler (bench/lib/reference.ts), tasklet's suspension protocol with no features;",
+          "  `tasklet ÷ limit` is tasklet's time per operation over its: the distance to the limit of this design",
+        ]
+      : []),
     "- `@ 100k`: that runtime ran at the smaller size shown (too slow or too big at the full one); its ratios",
     "  compare time per operation (ms ÷ n), which assumes cost linear in n; for sleepers, the time above the",
     "  longest sleep (1000 ms) per sleeper",

@@ -1,4 +1,4 @@
-// The neighbourhood daemon as a program: the "ntkd package" of seed 001,
+// The neighbourhood daemon as a program: the "ntkd package" of the ntkd tasklet system,
 // which picks the tasklet system (this runtime, real sockets) and hands it
 // to the module. Prints one JSON line per change of the table, and the
 // table when it stops (after --duration ms, or at SIGTERM/SIGINT).

@@ -1,9 +1,9 @@
 /**
- * A neighbourhood daemon in the spirit of seed 001's ntkd modules, written
- * only against ITasklet: it imports nothing from the runtime but types, and
- * is given its tasklet system at start (the seed's `init`), so the same code
- * runs over real sockets in network namespaces and over a simulated network
- * under virtual time.
+ * A neighbourhood daemon in the spirit of the modules written against the
+ * ntkd tasklet system, written only against ITasklet: it imports nothing from
+ * the runtime but types, and is given its tasklet system at start (the ntkd
+ * modules' `init`), so the same code runs over real sockets in network
+ * namespaces and over a simulated network under virtual time.
  *
  * What it does, every tasklet named:
  *   - Announcer: every `periodMs` (T) broadcasts `{id, addr, tcpPort}` on

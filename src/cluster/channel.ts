@@ -36,7 +36,6 @@
  */
 
 import { ChannelClosedError, ChannelError } from "../core/errors.js";
-import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type WaitNode } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
 import { HeldQueue } from "../io/held-queue.js";
@@ -138,8 +137,8 @@ export class NatsChannel<T> implements ClusterChannel<T> {
   private closed = false;
   private failed: Error | null = null;
   private watch: ReturnType<typeof setInterval> | null = null;
-  private readonly recvOp = new RecvOp<T>(this, 0);
-  private readonly recvOrDoneOp = new RecvOp<RecvResult<T>>(this as NatsChannel<unknown>, OR_DONE);
+  private readonly recvOp = new ClusterRecvOp<T>(this, 0);
+  private readonly recvOrDoneOp = new ClusterRecvOp<RecvResult<T>>(this as NatsChannel<unknown>, OR_DONE);
 
   constructor(
     readonly name: string,
@@ -147,17 +146,17 @@ export class NatsChannel<T> implements ClusterChannel<T> {
     private readonly host: ChannelHost,
   ) {}
 
-  send(v: T): SendOp {
+  send(v: T): ClusterSendOp {
     this.becomeSender();
-    return new SendOp(this as NatsChannel<unknown>, v);
+    return new ClusterSendOp(this as NatsChannel<unknown>, v);
   }
 
-  recv(): RecvOp<T> {
+  recv(): ClusterRecvOp<T> {
     this.becomeReceiver();
     return this.recvOp;
   }
 
-  recvOrDone(): RecvOp<RecvResult<T>> {
+  recvOrDone(): ClusterRecvOp<RecvResult<T>> {
     this.becomeReceiver();
     return this.recvOrDoneOp;
   }
@@ -233,7 +232,7 @@ export class NatsChannel<T> implements ClusterChannel<T> {
       if (to === null) break;
       this.senders.shift();
       this.transmit(to, n.value);
-      (n.t as Tasklet).rt.wakeNode(n, undefined);
+      n.t.rt.wakeNode(n, undefined);
     }
   }
 
@@ -298,7 +297,7 @@ export class NatsChannel<T> implements ClusterChannel<T> {
     this.host.publish(`${this.host.prefix}.r.${to}`, encode(d));
   }
 
-  /** @internal SendOp: sends now if a receiver has credit. */
+  /** @internal ClusterSendOp: sends now if a receiver has credit. */
   pollSend(v: unknown): undefined | NotReady {
     if (this.failed !== null) throw this.failed;
     if (this.closed) throw new ChannelError(`send on closed cluster channel ${this.name}`);
@@ -383,7 +382,7 @@ export class NatsChannel<T> implements ClusterChannel<T> {
       const n = this.receiversWaiting.shift();
       if (n !== null) {
         this.owe(sender);
-        (n.t as Tasklet).rt.wakeNode(n, n.value === OR_DONE ? { done: false, value } : value);
+        n.t.rt.wakeNode(n, n.value === OR_DONE ? { done: false, value } : value);
       } else {
         this.inbound.push([sender, value]);
       }
@@ -428,13 +427,13 @@ export class NatsChannel<T> implements ClusterChannel<T> {
     if (this.head < this.inbound.length) return;
     const err = this.failed ?? new ChannelClosedError(`recv on closed cluster channel ${this.name}`);
     for (let n = this.receiversWaiting.shift(); n !== null; n = this.receiversWaiting.shift()) {
-      const rt = (n.t as Tasklet).rt;
+      const rt = n.t.rt;
       if (n.value === OR_DONE && this.failed === null) rt.wakeNode(n, DONE);
       else rt.wakeNodeThrow(n, err);
     }
   }
 
-  /** @internal RecvOp */
+  /** @internal ClusterRecvOp */
   pollRecv(flavour: number): unknown {
     if (this.head < this.inbound.length) {
       const v = this.take();
@@ -503,7 +502,7 @@ export class NatsChannel<T> implements ClusterChannel<T> {
   }
 }
 
-class SendOp extends WaitOp<void> {
+class ClusterSendOp extends WaitOp<void> {
   constructor(
     private readonly ch: NatsChannel<unknown>,
     private readonly v: unknown,
@@ -525,7 +524,7 @@ class SendOp extends WaitOp<void> {
   }
 }
 
-class RecvOp<R> extends WaitOp<R> {
+class ClusterRecvOp<R> extends WaitOp<R> {
   constructor(
     private readonly ch: NatsChannel<unknown>,
     private readonly flavour: number,

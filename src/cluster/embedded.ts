@@ -12,7 +12,12 @@ import { type ArgsOf, WorkerPool } from "../threads/pool.js";
 import { JobBook } from "./book.js";
 import type { ClusterChannel } from "./channel.js";
 import { ClusterJob, type JobBackend, type JobInfo, UnjoinedFailures } from "./job.js";
-import { checkChannelArgs, type ResolvedClusterOptions, resolveSpawnOptions, type SpawnOptions } from "./options.js";
+import {
+  type ClusterSpawnOptions,
+  checkChannelArgs,
+  type ResolvedClusterOptions,
+  resolveSpawnOptions,
+} from "./options.js";
 import type { Cluster, NodeInfo } from "./types.js";
 
 export class EmbeddedCluster implements Cluster, JobBackend {
@@ -36,7 +41,7 @@ export class EmbeddedCluster implements Cluster, JobBackend {
   }
 
   spawnWith<T = unknown>(
-    options: SpawnOptions,
+    options: ClusterSpawnOptions,
     module: string | URL,
     exportName: string,
     ...args: unknown[]

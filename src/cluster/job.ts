@@ -17,7 +17,6 @@
 import { KilledError, UncaughtError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
 import { runtime } from "../core/runtime.js";
-import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
 import { HeldQueue } from "../io/held-queue.js";
@@ -92,7 +91,7 @@ export class ClusterJob<T = unknown> {
   private readonly done: Promise<T>;
   private value: unknown = undefined;
   private joiners: HeldQueue | null = null;
-  private joinOp: JoinOp<T> | null = null;
+  private joinOp: ClusterJoinOp<T> | null = null;
   /** Someone joined or asked for the result: a failure is theirs, not to report. */
   private seen = false;
   private reported = false;
@@ -118,7 +117,7 @@ export class ClusterJob<T = unknown> {
 
   /** Waits for the end in the calling tasklet: the value, or the job's error rethrown. Also a select case. */
   join(): Operation<T> & Waitable<T> {
-    this.joinOp ??= new JoinOp(this);
+    this.joinOp ??= new ClusterJoinOp(this);
     return this.joinOp;
   }
 
@@ -182,7 +181,7 @@ export class ClusterJob<T = unknown> {
     if (q !== null) {
       this.joiners = null;
       for (let n = q.shift(); n !== null; n = q.shift()) {
-        const rt = (n.t as Tasklet).rt;
+        const rt = n.t.rt;
         if (outcome === "ok") rt.wakeNode(n, value);
         else rt.wakeNodeThrow(n, this.error());
       }
@@ -194,7 +193,7 @@ export class ClusterJob<T = unknown> {
     return this.outcome === "killed" ? new KilledError(`${this.describe()} was killed`) : this.value;
   }
 
-  /** @internal JoinOp: the outcome now, or NOT_READY. */
+  /** @internal ClusterJoinOp: the outcome now, or NOT_READY. */
   poll(): T | NotReady {
     this.look();
     if (this.state !== "done") return NOT_READY;
@@ -215,7 +214,7 @@ export class ClusterJob<T = unknown> {
   }
 }
 
-class JoinOp<T> extends WaitOp<T> {
+class ClusterJoinOp<T> extends WaitOp<T> {
   constructor(private readonly job: ClusterJob<T>) {
     super();
   }

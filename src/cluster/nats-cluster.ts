@@ -32,7 +32,12 @@ import { JobBook } from "./book.js";
 import { type ClusterChannel, NatsChannel } from "./channel.js";
 import { NodeLostError } from "./errors.js";
 import { ClusterJob, type JobBackend, type JobInfo, UnjoinedFailures } from "./job.js";
-import { checkChannelArgs, type ResolvedClusterOptions, resolveSpawnOptions, type SpawnOptions } from "./options.js";
+import {
+  type ClusterSpawnOptions,
+  checkChannelArgs,
+  type ResolvedClusterOptions,
+  resolveSpawnOptions,
+} from "./options.js";
 import { Server } from "./serve.js";
 import type { Cluster, NodeInfo } from "./types.js";
 import { decode, encode, type Heartbeat, type JobMessage, names, type ToClient } from "./wire.js";
@@ -175,7 +180,7 @@ export class NatsCluster implements Cluster, JobBackend {
   }
 
   spawnWith<T = unknown>(
-    options: SpawnOptions,
+    options: ClusterSpawnOptions,
     module: string | URL,
     exportName: string,
     ...args: unknown[]

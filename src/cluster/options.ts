@@ -47,7 +47,7 @@ export interface ClusterOptions {
 }
 
 /** Per-job options of `spawnWith`. */
-export interface SpawnOptions {
+export interface ClusterSpawnOptions {
   /**
    * How many times the job may be delivered to a node (default: the
    * cluster's `maxDeliver`, 3). A job whose node is lost is delivered
@@ -121,7 +121,7 @@ export function resolveOptions(options: ClusterOptions | undefined): ResolvedClu
 
 /** Checks spawnWith's options against the cluster's defaults. */
 export function resolveSpawnOptions(
-  options: SpawnOptions | undefined,
+  options: ClusterSpawnOptions | undefined,
   defaults: ResolvedClusterOptions,
 ): { maxDeliver: number } {
   if (options === undefined) return { maxDeliver: defaults.maxDeliver };

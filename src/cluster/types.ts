@@ -4,7 +4,7 @@
 
 import type { ClusterChannel } from "./channel.js";
 import type { ClusterJob, JobInfo } from "./job.js";
-import type { SpawnOptions } from "./options.js";
+import type { ClusterSpawnOptions } from "./options.js";
 
 /** A row of `cluster.nodes()`. */
 export interface NodeInfo {
@@ -38,7 +38,7 @@ export interface Cluster {
   spawn<T = unknown>(module: string | URL, exportName: string, ...args: unknown[]): ClusterJob<T>;
   /** `spawn` with per-job options (`maxDeliver`). */
   spawnWith<T = unknown>(
-    options: SpawnOptions,
+    options: ClusterSpawnOptions,
     module: string | URL,
     exportName: string,
     ...args: unknown[]

@@ -1,6 +1,6 @@
 import { isThenable, typeError } from "./check.js";
 import { KilledError } from "./errors.js";
-import { Op, type Operation, PARK, type Park } from "./op.js";
+import { Op, type Operation, SUSPEND, type Suspend } from "./op.js";
 import type { Tasklet } from "./tasklet.js";
 import { type Blocker, NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "./wait.js";
 import { WaitOp } from "./wait-op.js";
@@ -19,11 +19,11 @@ class Pending implements Blocker {
   }
 }
 
-class CallOp<T> extends Op<T> {
+class PromiseCallOp<T> extends Op<T> {
   constructor(private readonly fn: (signal: AbortSignal) => PromiseLike<T> | T) {
     super();
   }
-  start(t: Tasklet): T | Park {
+  start(t: Tasklet): T | Suspend {
     const controller = new AbortController();
     const result = this.fn(controller.signal);
     if (typeof (result as PromiseLike<T> | null)?.then !== "function") return result as T;
@@ -45,7 +45,10 @@ class CallOp<T> extends Op<T> {
       },
     );
     rt.park(t, p);
-    return PARK;
+    return SUSPEND;
+  }
+  describe(): string {
+    return "call()";
   }
 }
 
@@ -62,7 +65,7 @@ export function call<T>(fn: (signal: AbortSignal) => PromiseLike<T> | T): Operat
     const hint = isThenable(fn) ? "pass a function that returns it: call(() => promise)" : undefined;
     throw typeError("call", "fn", "a function returning a promise or a value", fn, hint);
   }
-  return new CallOp(fn);
+  return new PromiseCallOp(fn);
 }
 
 const PENDING = 0;
@@ -92,7 +95,7 @@ class UntilOp<T> extends WaitOp<T> {
   }
   enqueue(n: WaitNode): void {
     this.waiters.pushBack(n);
-    (n.t as Tasklet).rt.holds++;
+    n.t.rt.holds++;
     if (this.subscribed) return;
     this.subscribed = true;
     this.promise.then(
@@ -103,7 +106,7 @@ class UntilOp<T> extends WaitOp<T> {
   override dequeue(n: WaitNode): void {
     if (n.queue === null) return;
     n.unlink();
-    (n.t as Tasklet).rt.holds--;
+    n.t.rt.holds--;
   }
   describe(): string {
     return "a promise (until)";
@@ -113,7 +116,7 @@ class UntilOp<T> extends WaitOp<T> {
     this.outcome = outcome;
     const q = this.waiters;
     for (let n = q.shift(); n !== null; n = q.shift()) {
-      const rt = (n.t as Tasklet).rt;
+      const rt = n.t.rt;
       rt.holds--;
       if (state === FULFILLED) rt.wakeNode(n, outcome);
       else rt.wakeNodeThrow(n, outcome);

@@ -8,7 +8,7 @@
  * whatever the runtime throws into the tasklet arrives here first (a
  * `yield*` chain forwards a throw down to the first frame suspended at a
  * plain `yield`). Its `token` is the private error that its owner raises
- * with `Runtime.interrupt` (a timer, a failing child).
+ * with `interrupt` (delivery.ts: a timer, a failing child).
  *
  * Invariants:
  *   - the token is seen by exactly its own frame: this frame closes the op
@@ -16,7 +16,7 @@
  *     CANCELLED; any other error (a deeper frame's token included) is thrown
  *     into the op, where its own frame finds it. So user code never sees a
  *     token: the owner's `disarm` stops the source of the token and
- *     withdraws a pending one (`Runtime.cancelInterrupt`) before any cleanup
+ *     withdraws a pending one (`cancelInterrupt`, delivery.ts) before any cleanup
  *     of the op runs, however the frame ends;
  *   - a return (a kill) is forwarded into the op, whose cleanup runs to its
  *     end even if it blocks (`close`); then the kill's unwinding resumes
@@ -28,7 +28,7 @@
  *     for the library's frames: docs/reliability.md, "Kills".)
  */
 
-import { currentOrThrow, Op, type Operation, PARK, type Park, type Suspend } from "./op.js";
+import { currentOrThrow, Op, type Operation, SUSPEND, type Suspend } from "./op.js";
 import { RESUME_RETURN, type Tasklet } from "./tasklet.js";
 import { unwindRestarts } from "./unwind.js";
 
@@ -131,12 +131,15 @@ export function* close<T>(it: Iterator<Suspend, T, unknown>): Generator<Suspend,
  * close), only when the kill came while the frame ran.
  */
 class Unwind extends Op<never> {
-  start(t: Tasklet): Park {
+  start(t: Tasklet): Suspend {
     // Not parked: t stays RUNNING, and step() resumes it with a return at once (as deliverPending does).
     t.resumeKind = RESUME_RETURN;
     t.value = undefined;
     unwindRestarts(t);
-    return PARK;
+    return SUSPEND;
+  }
+  describe(): string {
+    return "the unwinding of a kill (UNWIND)";
   }
 }
 

@@ -25,6 +25,8 @@
  * (end.ts); if the loop's idle condition in runtime.ts changes, adjust both.
  */
 
+import { kill, withdraw } from "./delivery.js";
+import { finish } from "./end.js";
 import { DeadlockError } from "./errors.js";
 import type { Runtime } from "./runtime.js";
 import { BLOCKED, F_DYING, RETURNED, type Tasklet } from "./tasklet.js";
@@ -71,17 +73,17 @@ export function checkDeadlock(rt: Runtime): void {
   }
   if (!again) {
     // Kill everything blocked: cleanups run and may end the deadlock; roots fail with it.
-    for (const t of live) rt.kill(t);
+    for (const t of live) kill(t);
   } else {
     // Cleanups deadlocked too: abandon what is left.
-    for (const t of live) abandon(rt, t);
+    for (const t of live) abandon(t);
   }
 }
 
 /** Ends a tasklet without running any more of its code. */
-function abandon(rt: Runtime, t: Tasklet): void {
+function abandon(t: Tasklet): void {
   if (t.state >= RETURNED) return;
-  if (t.state === BLOCKED) rt.withdraw(t);
+  if (t.state === BLOCKED) withdraw(t);
   t.flags |= F_DYING;
-  rt.finish(t, RETURNED, undefined);
+  finish(t, RETURNED, undefined);
 }

@@ -2,11 +2,11 @@
  * Delivery into a tasklet from outside it: kills, interrupts and posted calls.
  *
  * Each is addressed to a tasklet that may be in any state. One that is
- * BLOCKED is withdrawn from its wait (`Runtime.withdraw`) and made ready with
+ * BLOCKED is withdrawn from its wait (`withdraw`, below) and made ready with
  * the delivery as its resumption; one suspended in schedule() takes it as its
  * resumption where it stands; one that is RUNNING, or READY with what its
  * wait won in hand, gets a pending flag and receives it at the start of its
- * next op (op.ts calls `Runtime.deliverPending`, then `runPosted`).
+ * next op (op.ts calls `runPosted`, then `deliverPending`).
  *
  * Invariants:
  *   - a kill wins over an interrupt: once F_DYING is set no interrupt armed
@@ -21,12 +21,13 @@
  *   - posted calls run inside their tasklet in posting order, before its next
  *     op starts or when it ends (end.ts runs them), never on an ended one.
  *
- * The Runtime methods of the same names delegate here. This file knows the
- * layout of Tasklet's flags (tasklet.ts) and uses the runtime's internal
- * `withdraw` and `makeReady` (runtime.ts).
+ * Callers call these functions directly (`Tasklet.kill`, time/timeout.ts,
+ * sync/scope.ts, sync/ifc.ts, op.ts, end.ts, deadlock.ts). This file knows
+ * the layout of a tasklet's flags (flags.ts), writes `state` through
+ * `makeReady`, the one method of the runtime it uses (runtime.ts: it puts
+ * the tasklet on a ready queue and kicks the loop).
  */
 
-import type { Runtime } from "./runtime.js";
 import {
   BLOCKED,
   F_DYING,
@@ -37,18 +38,17 @@ import {
   F_PENDING_KILL,
   F_YIELDED,
   NEW,
-  type Posted,
   RESUME_NEXT,
   RESUME_RETURN,
   RESUME_THROW,
   RETURNED,
-  type Tasklet,
-  type TaskletExt,
-} from "./tasklet.js";
+} from "./flags.js";
+import type { Posted, Tasklet, TaskletExt } from "./tasklet.js";
 import { unwindRestarts } from "./unwind.js";
+import type { Blocker } from "./wait.js";
 
 /** Kills `t`: it resumes with a return at its suspension point, or at its next op. */
-export function kill(rt: Runtime, t: Tasklet): void {
+export function kill(t: Tasklet): void {
   if (t.state >= RETURNED || (t.flags & F_KILLED) !== 0) return;
   t.flags |= F_KILLED;
   if (t.state === NEW) {
@@ -56,12 +56,12 @@ export function kill(rt: Runtime, t: Tasklet): void {
     t.flags |= F_DYING;
     t.resumeKind = RESUME_RETURN;
   } else if (t.state === BLOCKED) {
-    rt.withdraw(t);
+    withdraw(t);
     t.flags |= F_DYING;
     t.resumeKind = RESUME_RETURN;
     t.value = undefined;
     unwindRestarts(t);
-    rt.makeReady(t);
+    t.rt.makeReady(t);
   } else if ((t.flags & F_YIELDED) !== 0) {
     // Suspended in schedule(): nothing in hand, so it dies where it stands.
     t.flags |= F_DYING;
@@ -79,13 +79,13 @@ export function kill(rt: Runtime, t: Tasklet): void {
  * wait), or at its next op if it is not blocked. A pending kill wins; a
  * delivered one wins too unless the interrupt was armed `inCleanup`.
  */
-export function interrupt(rt: Runtime, t: Tasklet, error: unknown, inCleanup = false): void {
+export function interrupt(t: Tasklet, error: unknown, inCleanup = false): void {
   if (t.state >= RETURNED || ((t.flags & F_DYING) !== 0 && !inCleanup)) return;
   if (t.state === BLOCKED) {
-    rt.withdraw(t);
+    withdraw(t);
     t.resumeKind = RESUME_THROW;
     t.value = error;
-    rt.makeReady(t);
+    t.rt.makeReady(t);
   } else if ((t.flags & F_YIELDED) !== 0 && t.resumeKind === RESUME_NEXT) {
     t.resumeKind = RESUME_THROW;
     t.value = error;
@@ -110,6 +110,13 @@ export function cancelInterrupt(t: Tasklet, error: unknown): void {
     const i = e.moreInterrupts.indexOf(error);
     if (i >= 0) e.moreInterrupts.splice(i, 1);
   }
+}
+
+/** Withdraws a blocked tasklet's wait: it will not be woken by its source. */
+export function withdraw(t: Tasklet): void {
+  const b = t.blocker as Blocker;
+  t.blocker = null;
+  b.withdraw(t);
 }
 
 /** A kill is delivered: the interrupts pending (armed before it) are dropped; the kill wins. */

@@ -27,6 +27,7 @@
  * this file unlinks. If either changes, adjust the other.
  */
 
+import { runPosted } from "./delivery.js";
 import { KilledError, TaskletError, UncaughtError } from "./errors.js";
 import { setCurrent } from "./op.js";
 import type { Runtime } from "./runtime.js";
@@ -44,13 +45,15 @@ import {
   type State,
   type Tasklet,
 } from "./tasklet.js";
+import type { WaitNode, WatchNode } from "./wait.js";
 
 /** The tasklet ended: record the outcome, wake joiners, report what nobody will see. */
-export function finish(rt: Runtime, t: Tasklet, outcome: State, value: unknown): void {
+export function finish(t: Tasklet, outcome: State, value: unknown): void {
+  const rt = t.rt;
   if ((t.flags & F_PENDING_CALL) !== 0) {
     // Calls posted to it run at its end, still inside it.
     setCurrent(t);
-    rt.runPosted(t);
+    runPosted(t);
     setCurrent(null);
   }
   const flags = t.flags;
@@ -81,11 +84,11 @@ export function finish(rt: Runtime, t: Tasklet, outcome: State, value: unknown):
     // A joiner's node.value is true when it asks for the outcome (join), false for the bare end.
     for (let n = joiners.shift(); n !== null; n = joiners.shift()) {
       const withValue = n.value === true;
-      if (outcome === RETURNED || !withValue) rt.wakeNode(n, withValue ? value : undefined);
+      if (outcome === RETURNED || !withValue) wakeJoiner(n, withValue ? value : undefined, false);
       else if (outcome === FAILED) {
         t.flags |= F_OBSERVED;
-        rt.wakeNodeThrow(n, value);
-      } else rt.wakeNodeThrow(n, new KilledError(`${t.describe()} was killed`));
+        wakeJoiner(n, value, true);
+      } else wakeJoiner(n, new KilledError(`${t.describe()} was killed`), true);
     }
   }
   const ext = t.ext;
@@ -108,6 +111,13 @@ export function finish(rt: Runtime, t: Tasklet, outcome: State, value: unknown):
       rt.failedUnjoined.push(t);
     }
   }
+}
+
+/** Ends a joiner's wait, or tells a watch (a scope's, a pool's: no tasklet waits) through its selector. */
+function wakeJoiner(n: WaitNode | WatchNode, v: unknown, isError: boolean): void {
+  if (n.t === null) n.sel.win(n, v, isError);
+  else if (isError) n.t.rt.wakeNodeThrow(n, v);
+  else n.t.rt.wakeNode(n, v);
 }
 
 /**

@@ -12,9 +12,13 @@
  *     returns `{ done: true, value }` and the tasklet goes on without
  *     suspending at all;
  *   - the op must wait: it parks the tasklet (on a wait queue, the timer heap,
- *     the ready queue) and returns `PARK`; `ITER.next` returns
- *     `{ done: false, value: PARKED }`, which `yield*` passes up through every
- *     user frame to the scheduler's `gen.next()`.
+ *     the ready queue) and returns `SUSPEND`; `ITER.next` yields it
+ *     (`SUSPEND_RESULT`, `{ done: false, value: SUSPEND }`), and `yield*`
+ *     passes it up through every user frame to the scheduler's `gen.next()`.
+ *
+ * The suspension has one name: `SUSPEND`, of the public type `Suspend`, is
+ * both what `Op.start` returns when it parked the tasklet and what the
+ * tasklet yields to the scheduler.
  *
  * To resume, the scheduler sets `resuming` and calls `gen.next(value)`;
  * `yield*` forwards it down to `ITER.next(value)`, which sees `resuming` and
@@ -35,19 +39,20 @@
  *     `ITER.next` that immediately follows.
  *
  * runtime.ts knows this protocol: it sets `resuming` before `gen.next` and
- * checks that whatever a tasklet yields is `PARKED`.
+ * checks that whatever a tasklet yields is `SUSPEND`.
  *
  * Probe (for dumps): JavaScript cannot read where a suspended generator
  * stands, but the protocol can. `probeSuspension(t)` resumes `t`'s generator
  * with `probing` set and no op pending; `yield*` forwards the resumption down
  * every user frame to `ITER.next`, which captures `new Error()` (its stack
- * holds each frame at its suspended `yield*` line) and returns `SUSPENDED`
+ * holds each frame at its suspended `yield*` line) and returns `SUSPEND_RESULT`
  * again, so every frame re-suspends where it stood and no user code runs.
  * This holds because every suspension bottoms out in ITER (ops subclass
  * `Op`); test/inspect/dump.test.ts probes each kind of wait.
  */
 
 import { awaitedOperation } from "./check.js";
+import { deliverPending, runPosted } from "./delivery.js";
 import { TaskletError } from "./errors.js";
 import { BLOCKED, F_AT_NEXT_OP, F_PENDING, F_PENDING_CALL, F_UNWINDING, READY, RESUME_RETURN } from "./flags.js";
 import type { Tasklet } from "./tasklet.js";
@@ -79,12 +84,19 @@ export interface Operation<T> {
   [Symbol.iterator](): Iterator<Suspend, T, unknown>;
 }
 
-/** Returned by `Op.start` when the tasklet was parked and must suspend. */
-export const PARK: unique symbol = Symbol("park");
-export type Park = typeof PARK;
+/**
+ * The suspension: returned by `Op.start` when it parked the tasklet, and the
+ * value the tasklet then yields to the scheduler (runtime.ts checks it).
+ */
+export const SUSPEND = Symbol("suspend") as unknown as Suspend;
 
-/** The value a parked tasklet yields to the scheduler. */
-export const PARKED = Symbol("parked") as unknown as Suspend;
+/**
+ * @deprecated Old names of `SUSPEND` and `Suspend`, kept only until
+ * time/sleep.ts moves to the new ones; not exported by the package.
+ */
+export const PARK = SUSPEND;
+/** @deprecated See `PARK`. */
+export type Park = Suspend;
 
 /** The tasklet that is running on this thread, or null between steps. */
 export let current: Tasklet | null = null;
@@ -104,7 +116,8 @@ let pendingOp: Op<unknown> | null = null;
 let probing = false;
 let probed: Error | null = null;
 
-const SUSPENDED: IteratorYieldResult<Suspend> = { done: false, value: PARKED };
+/** The iterator result by which ITER yields SUSPEND (reused). */
+const SUSPEND_RESULT: IteratorYieldResult<Suspend> = { done: false, value: SUSPEND };
 const DONE: { done: true; value: unknown } = { done: true, value: undefined };
 
 const ITER: Iterator<Suspend, unknown, unknown> = {
@@ -122,30 +135,30 @@ const ITER: Iterator<Suspend, unknown, unknown> = {
         // probeSuspension(): record where the tasklet is suspended; it stays suspended.
         probing = false;
         probed = new Error("suspended here");
-        return SUSPENDED;
+        return SUSPEND_RESULT;
       }
       throw new TaskletError("operation iterated by hand: use `yield*` on it");
     }
     if (t === null) {
       throw new TaskletError(
-        `${op.constructor.name}: an operation must be used with yield* inside a tasklet (start one with run() or spawn())`,
+        `${describeOp(op)}: an operation must be used with yield* inside a tasklet (start one with run() or spawn())`,
       );
     }
     if ((t.flags & F_AT_NEXT_OP) !== 0) {
-      if ((t.flags & F_PENDING_CALL) !== 0) t.rt.runPosted(t);
+      if ((t.flags & F_PENDING_CALL) !== 0) runPosted(t);
       if ((t.flags & F_UNWINDING) !== 0 && unwindLost(t)) {
         // A frame above a cleanup that waited went on as if its call had returned: return again from here.
         t.resumeKind = RESUME_RETURN;
         t.value = undefined;
-        return SUSPENDED;
+        return SUSPEND_RESULT;
       }
       if ((t.flags & F_PENDING) !== 0) {
-        t.rt.deliverPending(t);
-        return SUSPENDED;
+        deliverPending(t);
+        return SUSPEND_RESULT;
       }
     }
     const v = op.start(t);
-    if (v === PARK) return SUSPENDED;
+    if (v === SUSPEND) return SUSPEND_RESULT;
     DONE.value = v;
     return DONE;
   },
@@ -163,7 +176,7 @@ const ITER: Iterator<Suspend, unknown, unknown> = {
 /**
  * An operation of the runtime. `start(t)` runs on the current tasklet `t`
  * when the op is `yield*`ed: it returns the result at once, or parks `t` and
- * returns `PARK`; the value `t` is later woken with becomes the result.
+ * returns `SUSPEND`; the value `t` is later woken with becomes the result.
  * `start` may throw: the error is raised in the tasklet at the `yield*`.
  */
 export abstract class Op<T> implements Operation<T> {
@@ -172,7 +185,24 @@ export abstract class Op<T> implements Operation<T> {
     resuming = false;
     return ITER as Iterator<Suspend, T, unknown>;
   }
-  abstract start(t: Tasklet): T | Park;
+  abstract start(t: Tasklet): T | Suspend;
+}
+
+/**
+ * What `op` does or waits on, in words (`recv on channel#3 (capacity 0)`),
+ * for an error: its `describe()`, which every op of the runtime has (a
+ * class name would change with a rename or a minifier). Not abstract on
+ * `Op`, so an op written outside the runtime needs none; outside a tasklet
+ * some cannot describe themselves, and are "an operation".
+ */
+function describeOp(op: Op<unknown>): string {
+  const d = (op as { describe?: unknown }).describe;
+  if (typeof d !== "function") return "an operation";
+  try {
+    return String(d.call(op));
+  } catch {
+    return "an operation"; // a describe() that needs a runtime (a timer's reads its clock)
+  }
 }
 
 // `await op` (a forgotten `yield*`, or async code) rejects with a TypeError

@@ -1,11 +1,14 @@
-import { currentOrThrow, Op, type Operation, PARK, type Park } from "./op.js";
+import { currentOrThrow, Op, type Operation, SUSPEND, type Suspend } from "./op.js";
 import { F_DYING, F_EXITING, RESUME_RETURN, type Tasklet } from "./tasklet.js";
 import { unwindRestarts } from "./unwind.js";
 
 class ScheduleOp extends Op<void> {
-  start(t: Tasklet): Park {
+  start(t: Tasklet): Suspend {
     t.rt.requeue(t);
-    return PARK;
+    return SUSPEND;
+  }
+  describe(): string {
+    return "schedule()";
   }
 }
 const SCHEDULE = new ScheduleOp();
@@ -25,7 +28,7 @@ class ExitOp extends Op<never> {
   constructor(private readonly value: unknown) {
     super();
   }
-  start(t: Tasklet): Park {
+  start(t: Tasklet): Suspend {
     if ((t.flags & (F_DYING | F_EXITING)) === 0) {
       t.flags |= F_EXITING;
       t.extra().exitValue = this.value;
@@ -34,7 +37,10 @@ class ExitOp extends Op<never> {
     // finally between here and the body runs (unwind.ts watches the way).
     t.resumeKind = RESUME_RETURN;
     unwindRestarts(t);
-    return PARK;
+    return SUSPEND;
+  }
+  describe(): string {
+    return "exit()";
   }
 }
 

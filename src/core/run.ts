@@ -6,7 +6,7 @@ import { type DeadlockError, KilledError, type UncaughtError } from "./errors.js
 import { current, type Operation } from "./op.js";
 import { type Runtime, runtime } from "./runtime.js";
 import { type Body, checkOptions, defaultGroup, toIterator } from "./spawn.js";
-import { FAILED, JoinOp, KILLED, type Tasklet } from "./tasklet.js";
+import { FAILED, KILLED, type Tasklet, TaskletJoinOp } from "./tasklet.js";
 import { addHogListener, type HogReport, startWatchdog } from "./watchdog.js";
 
 export interface RunOptions {
@@ -120,7 +120,7 @@ function* reapAll(rt: Runtime): Operation<void> {
     for (const t of others) t.kill();
     for (const t of others) {
       try {
-        yield* new JoinOp(t, false);
+        yield* new TaskletJoinOp(t, false);
       } catch {
         // joiners of a failed tasklet get its error; here only the end matters
       }

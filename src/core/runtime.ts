@@ -36,59 +36,49 @@
  *
  * This file keeps the hot path (spawn, park, requeue, wake, loop, pick,
  * step) with the module-local flag constants it needs. Beside it, each
- * reading the fields marked internal here: delivery.ts (kill, interrupt,
- * posted calls; uses withdraw and makeReady), end.ts (finish: unlinks the
- * live list that spawn() links, reports unjoined errors), deadlock.ts (the
+ * reading the fields marked internal here, and called directly by whoever
+ * needs them (this file has no delegates to them): delivery.ts (kill,
+ * interrupt, posted calls; uses makeReady), end.ts (finish, which step()
+ * calls: unlinks the live list that spawn() links, reports unjoined
+ * errors), deadlock.ts (the
  * check the loop defers when it goes idle), timer-service.ts (the contract
  * of `timers`, implemented by time/timers.ts).
  */
 
 import { checkDeadlock } from "./deadlock.js";
-import { cancelInterrupt, deliverPending, interrupt, kill, post, runPosted } from "./delivery.js";
 import { finish, reportUnjoined } from "./end.js";
 import { type DeadlockError, TaskletError } from "./errors.js";
+import * as flags from "./flags.js";
 import { type Host, RealHost } from "./host.js";
-import { current, PARKED, setCurrent, setResuming } from "./op.js";
+import * as protocol from "./op.js";
 import { ReadyQueue } from "./queue.js";
-import {
-  BLOCKED,
+import { type Group, Origin, Tasklet } from "./tasklet.js";
+import type { TimerService } from "./timer-service.js";
+import type { Blocker, WaitNode } from "./wait.js";
+
+// Module-local copies, under their own names, of the constants that the hot
+// paths (step, park, requeue, wake) use: an imported binding costs a load
+// through its module cell and a hole check at each use, ~8% of a schedule()
+// switch (measured).
+const {
   F_JOINABLE,
   F_LOCALS_OWNED,
   F_YIELDED,
   FAILED,
-  type Group,
   LEVEL_MASK,
-  Origin,
-  type Posted,
-  READY,
   RESUME_MASK,
   RESUME_NEXT,
   RESUME_SHIFT,
   RESUME_THROW,
   RETURNED,
-  RUNNING,
   STATE_MASK,
   STATE_SHIFT,
-  type State,
-  Tasklet,
-} from "./tasklet.js";
-import type { TimerService } from "./timer-service.js";
-import type { Blocker, WaitNode } from "./wait.js";
-
-// Module-local copies of the flag bits that the hot paths (step, park,
-// requeue, wake) use: an imported binding costs a load through its module
-// cell and a hole check at each use, ~8% of a schedule() switch (measured).
-const STATE_BITS = STATE_MASK;
-const RUNNING_BITS = RUNNING << STATE_SHIFT;
-const READY_BITS = READY << STATE_SHIFT;
-const BLOCKED_BITS = BLOCKED << STATE_SHIFT;
-const RESUME_BITS = RESUME_MASK;
-const RESUME_AT = RESUME_SHIFT;
-const NEXT = RESUME_NEXT;
-const THROW = RESUME_THROW;
-const YIELDED = F_YIELDED;
-const LEVEL = LEVEL_MASK;
-const PARKED_VALUE = PARKED;
+} = flags;
+const { SUSPEND, setCurrent, setResuming } = protocol;
+/** `state` RUNNING, READY, BLOCKED as they stand in `flags`. */
+const RUNNING_BITS = flags.RUNNING << STATE_SHIFT;
+const READY_BITS = flags.READY << STATE_SHIFT;
+const BLOCKED_BITS = flags.BLOCKED << STATE_SHIFT;
 
 /** How long a burst of ready work may hold the thread before the event loop gets a turn. */
 export const BUDGET_MS = 5;
@@ -216,7 +206,7 @@ export class Runtime {
     parent: Tasklet | null,
     group: Group,
   ): Tasklet<T> {
-    if (parent === null || parent !== current || this.nowDepth >= MAX_NOW_DEPTH) {
+    if (parent === null || parent !== protocol.current || this.nowDepth >= MAX_NOW_DEPTH) {
       return this.spawn(gen, name, joinable, level, parent, group);
     }
     const t = this.create(gen, name, joinable, level, parent, group);
@@ -281,17 +271,17 @@ export class Runtime {
     return out.sort((a, b) => a.id - b.id);
   }
 
-  /** Parks the running tasklet `t` on `blocker`; the op then returns PARK. */
+  /** Parks the running tasklet `t` on `blocker`; the op then returns SUSPEND. */
   park(t: Tasklet, blocker: Blocker): void {
-    t.flags = (t.flags & ~STATE_BITS) | BLOCKED_BITS;
+    t.flags = (t.flags & ~STATE_MASK) | BLOCKED_BITS;
     t.blocker = blocker;
   }
 
   /** Puts the running tasklet `t` at the back of its ready queue (schedule()). */
   requeue(t: Tasklet): void {
-    const f = (t.flags & ~STATE_BITS) | READY_BITS | YIELDED;
+    const f = (t.flags & ~STATE_MASK) | READY_BITS | F_YIELDED;
     t.flags = f;
-    (this.queues[f & LEVEL] as ReadyQueue).pushBack(t);
+    (this.queues[f & LEVEL_MASK] as ReadyQueue).pushBack(t);
   }
 
   /**
@@ -301,14 +291,14 @@ export class Runtime {
   wakeNode(n: WaitNode, value: unknown): void {
     const s = n.sel;
     if (s !== null) s.win(n, value, false);
-    else this.wake(n.t as Tasklet, value);
+    else this.wake(n.t, value);
   }
 
   /** As wakeNode, raising `error` at the wait. */
   wakeNodeThrow(n: WaitNode, error: unknown): void {
     const s = n.sel;
     if (s !== null) s.win(n, error, true);
-    else this.wakeThrow(n.t as Tasklet, error);
+    else this.wakeThrow(n.t, error);
   }
 
   /** Ends `t`'s wait with `value`. The caller has taken `t` off its own queues. */
@@ -316,9 +306,9 @@ export class Runtime {
     t.blocker = null;
     t.value = value;
     // resumeKind RESUME_NEXT (0) and state READY in one write, then as makeReady.
-    const f = (t.flags & ~(RESUME_BITS | STATE_BITS)) | READY_BITS;
+    const f = (t.flags & ~(RESUME_MASK | STATE_MASK)) | READY_BITS;
     t.flags = f;
-    (this.queues[f & LEVEL] as ReadyQueue).pushBack(t);
+    (this.queues[f & LEVEL_MASK] as ReadyQueue).pushBack(t);
     if (!this.running && !this.scheduled) this.kick();
   }
 
@@ -332,47 +322,10 @@ export class Runtime {
 
   /** @internal Makes `t` READY at the back of its queue (delivery.ts). */
   makeReady(t: Tasklet): void {
-    const f = (t.flags & ~STATE_BITS) | READY_BITS;
+    const f = (t.flags & ~STATE_MASK) | READY_BITS;
     t.flags = f;
-    (this.queues[f & LEVEL] as ReadyQueue).pushBack(t);
+    (this.queues[f & LEVEL_MASK] as ReadyQueue).pushBack(t);
     if (!this.running && !this.scheduled) this.kick();
-  }
-
-  /** @internal Withdraws a blocked tasklet's wait: it will not be woken by its source. */
-  withdraw(t: Tasklet): void {
-    const b = t.blocker as Blocker;
-    t.blocker = null;
-    b.withdraw(t);
-  }
-
-  // ---- kills, interrupts, posted calls: delivery.ts has the rules ----------
-
-  /** Kills `t`: it returns from its suspension point, or from its next op. */
-  kill(t: Tasklet): void {
-    kill(this, t);
-  }
-  /**
-   * Raises `error` in `t` at its suspension point, or at its next op. A kill
-   * wins, unless the interrupt was armed `inCleanup` of that kill (delivery.ts).
-   */
-  interrupt(t: Tasklet, error: unknown, inCleanup = false): void {
-    interrupt(this, t, error, inCleanup);
-  }
-  /** Withdraws an interrupt that has not been delivered (its timeout ended first). */
-  cancelInterrupt(t: Tasklet, error: unknown): void {
-    cancelInterrupt(t, error);
-  }
-  /** Posts `call` to run inside `t` before its next op or at its end; false if `t` has ended. */
-  post(t: Tasklet, call: Posted): boolean {
-    return post(t, call);
-  }
-  /** Runs the calls posted to `t`, in posting order; `t` is current. */
-  runPosted(t: Tasklet): void {
-    runPosted(t);
-  }
-  /** Called at the start of an op of a tasklet with a pending kill or interrupt: delivers it now. */
-  deliverPending(t: Tasklet): void {
-    deliverPending(t);
   }
 
   // ---- the loop --------------------------------------------------------------
@@ -515,49 +468,44 @@ export class Runtime {
     setCurrent(t);
     t.switches++;
     // state RUNNING and F_YIELDED off in one write (flags holds both, and resumeKind).
-    t.flags = (t.flags & ~(STATE_BITS | YIELDED)) | RUNNING_BITS;
+    t.flags = (t.flags & ~(STATE_MASK | F_YIELDED)) | RUNNING_BITS;
     for (;;) {
       let r: IteratorResult<unknown, unknown>;
       try {
         const f = t.flags;
-        const kind = (f >> RESUME_AT) & 3;
+        const kind = (f & RESUME_MASK) >> RESUME_SHIFT;
         const v = t.value;
-        t.flags = f & ~RESUME_BITS;
+        t.flags = f & ~RESUME_MASK;
         t.value = undefined;
-        if (kind === NEXT) {
+        if (kind === RESUME_NEXT) {
           setResuming();
           r = gen.next(v);
-        } else if (kind === THROW) {
+        } else if (kind === RESUME_THROW) {
           r = (gen.throw as (e: unknown) => IteratorResult<unknown, unknown>).call(gen, v);
         } else {
           r = (gen.return as (v: unknown) => IteratorResult<unknown, unknown>).call(gen, undefined);
         }
       } catch (e) {
         setCurrent(null);
-        this.finish(t, FAILED, e);
+        finish(t, FAILED, e);
         return;
       }
       if (r.done === true) {
         setCurrent(null);
-        this.finish(t, RETURNED, r.value);
+        finish(t, RETURNED, r.value);
         return;
       }
-      if (r.value !== PARKED_VALUE) {
+      if (r.value !== SUSPEND) {
         t.resumeKind = RESUME_THROW;
         t.value = new TaskletError(
           `${t.describe()} yielded ${describeValue(r.value)}: operations are performed with yield*, not yield`,
         );
         continue;
       }
-      if ((t.flags & STATE_BITS) !== RUNNING_BITS) break;
+      if ((t.flags & STATE_MASK) !== RUNNING_BITS) break;
       // Still RUNNING: a pending kill, interrupt or exit was turned into a resumption.
     }
     setCurrent(null);
-  }
-
-  /** @internal The tasklet ended (end.ts): record the outcome, wake joiners, report what nobody will see. */
-  finish(t: Tasklet, outcome: State, value: unknown): void {
-    finish(this, t, outcome, value);
   }
 
   /** The deadlock check (deadlock.ts), deferred by the loop when it goes idle with roots pending. */

@@ -2,34 +2,49 @@
  * The tasklet: one generator and the scheduler's record of it.
  *
  * The object is its own handle: users hold it, the scheduler queues it, and
- * nothing else is allocated per tasklet but its generator (PERF-NOTES: a
- * handle with closures, or a WeakMap from handles to records, made spawn
- * several times slower). Methods live on the prototype. The record is kept
- * small because a million of them must fit (12 fields, 120 bytes): booleans,
- * `state` and `resumeKind` share one `flags` word, the outcome is part of
- * `state`, what siblings share (runtime, group, parent id, birth time) lives
- * in one shared `Origin` (read through the getters `rt`, `group`,
- * `parentId`, `born`), and what few tasklets need (name, locals, joiners,
- * exit value, pending interrupt, root callbacks, spawn site) lives in
- * `ext`. Every field is
- * initialized in the constructor, in declaration order, so all tasklets
- * share one hidden class.
+ * nothing else is allocated per tasklet but its generator (docs/design.md,
+ * "A tasklet is its own handle": a handle with closures, or a WeakMap from
+ * handles to records, made spawn several times slower). Methods live on the
+ * prototype. The record is kept small because a million of them must fit
+ * (12 fields, 120 bytes): booleans, `state` and `resumeKind` share one
+ * `flags` word, the outcome is part of `state`, what siblings share
+ * (runtime, group, parent id, birth time) lives in one shared `Origin`
+ * (read through the getters `rt`, `group`, `parentId`, `born`), and what
+ * few tasklets need (name, locals, joiners, exit value, pending interrupt,
+ * root callbacks, spawn site) lives in `ext`. Every field is initialized in
+ * the constructor, in declaration order, so all tasklets share one hidden
+ * class.
  *
- * State machine (field `state`, written by runtime.ts only):
+ * State machine (field `state`, three bits of `flags`):
  *
  *   NEW --step--> RUNNING --park--> BLOCKED --wake--> READY --step--> RUNNING
  *                    |  \--schedule--> READY
  *                    \-- returns / throws / is killed --> RETURNED | FAILED | KILLED
  *
- * Field ownership: runtime.ts writes every field, except `blocker`, which
- * the op that parks the tasklet passes to `Runtime.park` and `Runtime.wake`
- * clears, and `locals` (local.ts).
+ * Who writes which field:
+ *   - `state`: runtime.ts (step, park, requeue, wake, makeReady; a kill or an
+ *     interrupt of a BLOCKED tasklet in delivery.ts makes it READY through
+ *     makeReady) and end.ts (the ended states, in finish);
+ *   - `resumeKind` and `value`: runtime.ts (wake, wakeThrow, step), delivery.ts
+ *     (a kill, an interrupt, a pending one delivered), end.ts (the outcome),
+ *     and the ops that resume their own tasklet at once (ops.ts's exit,
+ *     cancel.ts's UNWIND, op.ts when a frame's return was lost);
+ *   - the other bits of `flags`: delivery.ts (F_KILLED, F_DYING, F_PENDING_*),
+ *     end.ts and `outcome()` below (F_OBSERVED), ops.ts (F_EXITING),
+ *     time/timeout.ts (F_TIMED), runtime.ts (F_YIELDED), local.ts and
+ *     runtime.ts's spawn (F_LOCALS_OWNED);
+ *   - `blocker`: the op that parks the tasklet passes it to `Runtime.park`;
+ *     `Runtime.wake`/`wakeThrow`, delivery.ts's `withdraw` and end.ts clear it;
+ *   - `qnext`: the ready queues (queue.ts); `liveNext`/`livePrev`: runtime.ts's
+ *     spawn links, end.ts unlinks; `gen`: end.ts drops it; `locals`: local.ts;
+ *     `ext`: whoever needs a rare field, through `extra()`.
  */
 
+import { kill } from "./delivery.js";
 import { type DeadlockError, KilledError, NotJoinableError, TaskletError, type UncaughtError } from "./errors.js";
-import type { Operation, Park } from "./op.js";
+import type { Operation, Suspend } from "./op.js";
 import type { Runtime } from "./runtime.js";
-import { type Blocker, NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue } from "./wait.js";
+import { type Blocker, NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue, type WatchNode } from "./wait.js";
 import { checkWaitFor } from "./wait-for.js";
 import { WaitOp } from "./wait-op.js";
 
@@ -56,6 +71,9 @@ import {
 /** Priorities, highest first: one FIFO ready queue each (as libtf's). */
 export type Priority = "high" | "normal" | "low";
 export const PRIORITY_LEVELS: Readonly<Record<string, number>> = { high: 0, normal: 1, low: 2 };
+
+/** The queue of a tasklet's joiners: their nodes, and watches (a scope's, a pool's) on its end. */
+export type Joiners = WaitQueue<WaitNode | WatchNode>;
 
 /** Per-tasklet values of `TaskletLocal`s (local.ts owns the layout). */
 export type Locals = Map<object, unknown>;
@@ -92,7 +110,7 @@ export class TaskletExt {
   /** TaskletLocal values (see `Tasklet.locals`). */
   locals: Locals | null = null;
   /** The tasklets waiting for its end (see `Tasklet.joiners`). */
-  joiners: WaitQueue | null = null;
+  joiners: Joiners | null = null;
 }
 
 /**
@@ -183,9 +201,9 @@ export class Tasklet<T = unknown> {
     return this.origin.born;
   }
 
-  /** NEW, READY, RUNNING, BLOCKED, or how it ended (three bits of `flags`; runtime.ts writes it). */
+  /** NEW, READY, RUNNING, BLOCKED, or how it ended (three bits of `flags`; see the file comment for who writes it). */
   get state(): State {
-    return ((this.flags >> STATE_SHIFT) & 7) as State;
+    return ((this.flags & STATE_MASK) >> STATE_SHIFT) as State;
   }
   set state(s: State) {
     this.flags = (this.flags & ~STATE_MASK) | (s << STATE_SHIFT);
@@ -202,11 +220,11 @@ export class Tasklet<T = unknown> {
   }
 
   /** The tasklets waiting for its end (lazily made, in `ext`: few tasklets are joined before they end). */
-  get joiners(): WaitQueue | null {
+  get joiners(): Joiners | null {
     const e = this.ext;
     return e === null ? null : e.joiners;
   }
-  set joiners(q: WaitQueue | null) {
+  set joiners(q: Joiners | null) {
     if (q !== null) this.extra().joiners = q;
     else if (this.ext !== null) this.ext.joiners = null;
   }
@@ -218,7 +236,7 @@ export class Tasklet<T = unknown> {
 
   /** How the next step resumes the generator (RESUME_*: two bits of `flags`). */
   get resumeKind(): number {
-    return (this.flags >> RESUME_SHIFT) & 3;
+    return (this.flags & RESUME_MASK) >> RESUME_SHIFT;
   }
   set resumeKind(kind: number) {
     this.flags = (this.flags & ~RESUME_MASK) | (kind << RESUME_SHIFT);
@@ -260,7 +278,7 @@ export class Tasklet<T = unknown> {
    * block. Does nothing if it has ended or was killed already.
    */
   kill(): void {
-    this.rt.kill(this);
+    kill(this);
   }
 
   /**
@@ -274,7 +292,7 @@ export class Tasklet<T = unknown> {
     if ((this.flags & F_JOINABLE) === 0) {
       throw new NotJoinableError(`${this.describe()} was spawned with joinable: false`);
     }
-    return new JoinOp(this, true);
+    return new TaskletJoinOp(this, true);
   }
 
   /**
@@ -385,14 +403,14 @@ Object.defineProperty(Tasklet.prototype, Symbol.iterator, {
  * held at once (a select over two joins, an op kept and yielded later)
  * would both wait for the last target. The same holds for `send(v)`'s op.
  */
-export class JoinOp<T> extends WaitOp<T> {
+export class TaskletJoinOp<T> extends WaitOp<T> {
   constructor(
     private readonly target: Tasklet<T>,
     private readonly withValue: boolean,
   ) {
     super();
   }
-  override start(t: Tasklet): T | Park {
+  override start(t: Tasklet): T | Suspend {
     const target = this.target;
     // It will wait: refuse a wait that would close a cycle of waits (before the tasklet parks).
     if (target.state < RETURNED && target !== t) checkWaitFor(t, target, this);

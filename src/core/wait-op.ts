@@ -21,7 +21,7 @@
  *     `lockCase()`: an op holds no per-call state (the waiter is `n.t`), so
  *     one object serves every tasklet and the fast path allocates nothing;
  *   - implement `Waitable` on the source itself (a Latch, a signal) and wait
- *     on it with `waitOn(w)`, which wraps it in a `WaitOn` op.
+ *     on it with `waitOn(w)`, which wraps it in a `SingleWait` op.
  *
  * A source outside the runtime (a socket, a process, a signal) must count
  * each registered node in `rt.holds` (runtime.ts) while it is queued, so
@@ -29,7 +29,7 @@
  * io/held-queue.ts does that.
  */
 
-import { Op, PARK, type Park } from "./op.js";
+import { Op, SUSPEND, type Suspend } from "./op.js";
 import type { Tasklet } from "./tasklet.js";
 import { type Blocker, NOT_READY, type NotReady, type Waitable, type WaitNode } from "./wait.js";
 
@@ -44,7 +44,7 @@ export abstract class WaitOp<T> extends Op<T> implements Waitable<T>, Blocker {
     n.unlink();
   }
 
-  start(t: Tasklet): T | Park {
+  start(t: Tasklet): T | Suspend {
     const v = this.poll(t);
     if (v !== NOT_READY) return v;
     const n = t.node();
@@ -53,7 +53,7 @@ export abstract class WaitOp<T> extends Op<T> implements Waitable<T>, Blocker {
     n.value = undefined;
     this.enqueue(n);
     t.rt.park(t, this);
-    return PARK;
+    return SUSPEND;
   }
 
   withdraw(t: Tasklet): void {
@@ -62,7 +62,7 @@ export abstract class WaitOp<T> extends Op<T> implements Waitable<T>, Blocker {
 }
 
 /** A single wait on any Waitable. Reusable, and shareable between tasklets. */
-export class WaitOn<T> extends WaitOp<T> {
+export class SingleWait<T> extends WaitOp<T> {
   constructor(private readonly w: Waitable<T>) {
     super();
   }
@@ -89,5 +89,5 @@ export class WaitOn<T> extends WaitOp<T> {
  * const code = yield* waitOn(exited);
  */
 export function waitOn<T>(w: Waitable<T>): WaitOp<T> {
-  return new WaitOn(w);
+  return new SingleWait(w);
 }

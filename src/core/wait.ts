@@ -53,44 +53,73 @@ export interface Selector {
    * Case `n` won: `n` is already off its queue. Withdraw every other case,
    * then wake the tasklet with the outcome (`value`, or `error` thrown).
    */
-  win(n: WaitNode, value: unknown, isError: boolean): void;
+  win(n: WaitNode | WatchNode, value: unknown, isError: boolean): void;
 }
 
-export class WaitNode {
-  prev: WaitNode | null = null;
-  next: WaitNode | null = null;
+/**
+ * A registration on a wait queue. `W` is who waits: a tasklet (`WaitNode`,
+ * the default), or nobody (`WaitNode<null>`): a queue's head (`QueueHead`),
+ * a `sendAsync` value queued behind blocked senders (`HostSend`,
+ * sync/channel.ts), a watch on a tasklet's end that reports to a selector
+ * (`WatchNode`). Heads and the nodes of channels and locks are one class,
+ * so that `pushBack`, `shift` and `unlink` see one hidden class (a subclass
+ * per kind would make them polymorphic); the type parameter only tells the
+ * compiler which a queue holds, so no waker casts `n.t`. Watches, on a
+ * tasklet's joiners only (not a hot path), are a subclass.
+ */
+export class WaitNode<W extends Tasklet | null = Tasklet> {
+  prev: AnyNode | null = null;
+  next: AnyNode | null = null;
   /** The queue this node lives on, or null. */
-  queue: WaitQueue | null = null;
+  queue: WaitQueue<AnyNode> | null = null;
   /** What the waiter offers or asks for (a value to send, a permit count). */
   value: unknown = undefined;
   /** Free for the owner of the wait (a select's case index, …). */
   tag = 0;
   /** The select this node is a case of, or null for a single wait. */
   sel: Selector | null = null;
-  constructor(readonly t: Tasklet | null) {}
+  constructor(readonly t: W) {}
 
   /** Take the node off its queue, if it is on one. */
   unlink(): void {
     const q = this.queue;
     if (q === null) return;
-    (this.prev as WaitNode).next = this.next;
-    (this.next as WaitNode).prev = this.prev;
+    (this.prev as AnyNode).next = this.next;
+    (this.next as AnyNode).prev = this.prev;
     this.prev = this.next = null;
     this.queue = null;
     q.length--;
   }
 }
 
-/** FIFO of wait nodes. */
-export class WaitQueue {
-  private readonly head = new WaitNode(null);
+/** Any node: what links, heads and queue bookkeeping see. */
+export type AnyNode = WaitNode<Tasklet | null>;
+/** The sentinel of a WaitQueue: no tasklet, never returned by the queue. */
+export type QueueHead = WaitNode<null>;
+
+/**
+ * A node with no tasklet that reports to its selector (`sel`, never null):
+ * a pool's or a scope's watch on a tasklet's end, on that tasklet's joiners.
+ */
+export class WatchNode extends WaitNode<null> {
+  declare sel: Selector;
+  constructor(sel: Selector, value: unknown) {
+    super(null);
+    this.sel = sel;
+    this.value = value;
+  }
+}
+
+/** FIFO of wait nodes; `N` is the kind it holds (tasklets' nodes by default). */
+export class WaitQueue<N extends AnyNode = WaitNode> {
+  private readonly head: QueueHead = new WaitNode(null);
   length = 0;
   constructor() {
     this.head.prev = this.head.next = this.head;
   }
 
-  pushBack(n: WaitNode): void {
-    const last = this.head.prev as WaitNode;
+  pushBack(n: N): void {
+    const last = this.head.prev as AnyNode;
     n.prev = last;
     n.next = this.head;
     last.next = n;
@@ -99,24 +128,26 @@ export class WaitQueue {
     this.length++;
   }
 
+  // The casts below hold because pushBack takes only N: every node after the head is an N.
+
   /** The first node, or null. */
-  first(): WaitNode | null {
-    const n = this.head.next as WaitNode;
-    return n === this.head ? null : n;
+  first(): N | null {
+    const n = this.head.next as AnyNode;
+    return n === this.head ? null : (n as N);
   }
 
   /** Unlinks and returns the first node, or null. */
-  shift(): WaitNode | null {
-    const n = this.head.next as WaitNode;
+  shift(): N | null {
+    const n = this.head.next as AnyNode;
     if (n === this.head) return null;
     n.unlink();
-    return n;
+    return n as N;
   }
 
   /** The nodes in order (a snapshot: safe to unlink while iterating). */
-  toArray(): WaitNode[] {
-    const out: WaitNode[] = [];
-    for (let n = this.head.next as WaitNode; n !== this.head; n = n.next as WaitNode) out.push(n);
+  toArray(): N[] {
+    const out: N[] = [];
+    for (let n = this.head.next as AnyNode; n !== this.head; n = n.next as AnyNode) out.push(n as N);
     return out;
   }
 }

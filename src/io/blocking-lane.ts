@@ -136,7 +136,8 @@ const exiting = new Int32Array(new SharedArrayBuffer(4));
 /** Whether the exit hook (`atExit`) is installed: with the first worker. */
 let exitHook = false;
 
-class Job implements LaneJob {
+/** A call given to the lane: queued, then run by one LaneWorker (`worker` while it runs). */
+class LaneJobRecord implements LaneJob {
   worker: LaneWorker | null = null;
   abandoned = false;
   constructor(
@@ -158,7 +159,7 @@ class Job implements LaneJob {
 
 class LaneWorker {
   readonly worker: Worker;
-  job: Job | null = null;
+  job: LaneJobRecord | null = null;
   /** `stop[0]`: the caller of the current job stopped waiting (a read then gives up). */
   readonly stop = new Int32Array(new SharedArrayBuffer(4));
   constructor() {
@@ -175,7 +176,7 @@ class LaneWorker {
     this.worker.on("error", (e) => this.lost(e));
     this.worker.on("exit", (code) => this.lost(new Error(`the worker exited (code ${code})`)));
   }
-  run(job: Job): void {
+  run(job: LaneJobRecord): void {
     this.job = job;
     job.worker = this;
     Atomics.store(this.stop, 0, job.abandoned ? 1 : 0);
@@ -218,7 +219,7 @@ const lane = {
   koffiPath: null as string | null,
   workers: new Set<LaneWorker>(),
   idle: [] as LaneWorker[],
-  queue: [] as Job[],
+  queue: [] as LaneJobRecord[],
   finished(w: LaneWorker): void {
     const job = this.queue.shift();
     if (job !== undefined) {
@@ -237,7 +238,7 @@ const lane = {
     const job = this.queue.shift();
     if (job !== undefined) this.start(job);
   },
-  start(job: Job): void {
+  start(job: LaneJobRecord): void {
     let w = this.idle.pop();
     if (w === undefined) {
       if (this.workers.size >= MAX_WORKERS) {
@@ -258,7 +259,7 @@ const lane = {
 
 /** Runs `call` on a worker of the lane; `done` gets its outcome, also after `abandon()`. */
 export function laneCall(call: LaneCall, done: LaneDone): LaneJob {
-  const job = new Job(call, done);
+  const job = new LaneJobRecord(call, done);
   lane.start(job);
   return job;
 }

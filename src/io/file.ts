@@ -46,7 +46,7 @@
 
 import * as fs from "node:fs";
 import { ClosedError, IOError } from "../core/errors.js";
-import type { Operation, Park } from "../core/op.js";
+import type { Operation, Suspend } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import {
   fifoOpenReturned,
@@ -63,7 +63,7 @@ import { type Done, HostOp, ioError } from "./waiting.js";
 export type Position = number | bigint;
 
 /** A queued call of a File's chain. */
-interface Pending {
+interface QueuedFileCall {
   op: FileOp<unknown, unknown>;
   done: Done<unknown>;
 }
@@ -88,7 +88,7 @@ export class File {
   running: FileOp<unknown, unknown> | null = null;
   /** True once close() was called: every later call throws EBADF. */
   closing = false;
-  private readonly queue: Pending[] = [];
+  private readonly queue: QueuedFileCall[] = [];
   private scratch: Buffer | null = null;
 
   private constructor(
@@ -168,7 +168,7 @@ export class File {
 
   /** The descriptor's `fs.Stats`. */
   fstat(): Operation<fs.Stats> {
-    return new CallOp<fs.Stats>(this, "fstat", (fd, cb) => fs.fstat(fd, cb));
+    return new FileCallOp<fs.Stats>(this, "fstat", (fd, cb) => fs.fstat(fd, cb));
   }
 
   /** Cuts or extends the file to `length` bytes. */
@@ -176,12 +176,12 @@ export class File {
     if (!Number.isInteger(length) || length < 0) {
       throw new RangeError(`ftruncate: length must be an integer >= 0, got ${length}`);
     }
-    return new CallOp<void>(this, "ftruncate", (fd, cb) => fs.ftruncate(fd, length, cb));
+    return new FileCallOp<void>(this, "ftruncate", (fd, cb) => fs.ftruncate(fd, length, cb));
   }
 
   /** Flushes the file's data and metadata to the device. */
   fsync(): Operation<void> {
-    return new CallOp<void>(this, "fsync", (fd, cb) => fs.fsync(fd, cb));
+    return new FileCallOp<void>(this, "fsync", (fd, cb) => fs.fsync(fd, cb));
   }
 
   /**
@@ -190,9 +190,9 @@ export class File {
    * never withdrawn: a kill while it waits leaves it to finish.
    */
   close(): Operation<void> {
-    if (this.closing) return new CallOp<void>(this, "close", null);
+    if (this.closing) return new FileCallOp<void>(this, "close", null);
     this.closing = true;
-    return new CallOp<void>(this, "close", (fd, cb) => fs.close(fd, cb));
+    return new FileCallOp<void>(this, "close", (fd, cb) => fs.close(fd, cb));
   }
 
   // ---- the chain ---------------------------------------------------------------
@@ -260,7 +260,7 @@ abstract class FileOp<R, T> extends HostOp<R, T> {
   ) {
     super();
   }
-  override start(t: Tasklet): T | Park {
+  override start(t: Tasklet): T | Suspend {
     const f = this.file;
     if (f.closing && this.what !== "close") {
       throw new IOError(`${this.what}: ${f.path} is closed`, { code: "EBADF" });
@@ -300,7 +300,7 @@ class ReadOp extends FileOp<number, number> {
   ) {
     super(file, position === null ? "read" : "pread");
   }
-  override start(t: Tasklet): number | Park {
+  override start(t: Tasklet): number | Suspend {
     // Bytes kept from a withdrawn read come first, at once, if nothing is queued before us.
     if (this.position === null && this.file.leftover !== null && !this.file.busy) {
       if (this.file.closing) throw new IOError(`read: ${this.file.path} is closed`, { code: "EBADF" });
@@ -355,7 +355,7 @@ class WriteOp extends FileOp<number, number> {
   ) {
     super(file, position === null ? "write" : "pwrite");
   }
-  override start(t: Tasklet): number | Park {
+  override start(t: Tasklet): number | Suspend {
     // Nothing to write: no host call.
     if (this.data.length === 0) {
       if (this.file.closing) throw new IOError(`${this.what}: ${this.file.path} is closed`, { code: "EBADF" });
@@ -399,7 +399,7 @@ class WriteOp extends FileOp<number, number> {
 }
 
 /** fstat, ftruncate, fsync, close: one host call on the descriptor. */
-class CallOp<T> extends FileOp<T, T> {
+class FileCallOp<T> extends FileOp<T, T> {
   constructor(
     file: File,
     what: string,
@@ -407,7 +407,7 @@ class CallOp<T> extends FileOp<T, T> {
   ) {
     super(file, what);
   }
-  override start(t: Tasklet): T | Park {
+  override start(t: Tasklet): T | Suspend {
     if (this.call === null) return undefined as T; // a second close
     return super.start(t);
   }

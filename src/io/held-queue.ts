@@ -13,7 +13,6 @@
  * node off, then ends its wait through `rt.wakeNode` (core/wait.ts).
  */
 
-import type { Tasklet } from "../core/tasklet.js";
 import { type WaitNode, WaitQueue } from "../core/wait.js";
 
 export class HeldQueue {
@@ -25,7 +24,7 @@ export class HeldQueue {
 
   push(n: WaitNode): void {
     this.q.pushBack(n);
-    (n.t as Tasklet).rt.holds++;
+    n.t.rt.holds++;
   }
 
   /** The first waiter, or null. */
@@ -36,7 +35,7 @@ export class HeldQueue {
   /** Takes the first node off (its hold given back), or null; the caller wakes it. */
   shift(): WaitNode | null {
     const n = this.q.shift();
-    if (n !== null) (n.t as Tasklet).rt.holds--;
+    if (n !== null) n.t.rt.holds--;
     return n;
   }
 
@@ -44,14 +43,14 @@ export class HeldQueue {
   remove(n: WaitNode): boolean {
     if (n.queue !== this.q) return false;
     n.unlink();
-    (n.t as Tasklet).rt.holds--;
+    n.t.rt.holds--;
     return true;
   }
 
   /** Takes `n` (which is here) off and wakes it with `value` (or throws it in the waiter). */
   wake(n: WaitNode, value: unknown, isError = false): void {
     this.remove(n);
-    const rt = (n.t as Tasklet).rt;
+    const rt = n.t.rt;
     if (isError) rt.wakeNodeThrow(n, value);
     else rt.wakeNode(n, value);
   }
@@ -59,7 +58,7 @@ export class HeldQueue {
   /** Wakes every waiter with `value` (or throws it in each). */
   wakeAll(value: unknown, isError = false): void {
     for (let n = this.shift(); n !== null; n = this.shift()) {
-      const rt = (n.t as Tasklet).rt;
+      const rt = n.t.rt;
       if (isError) rt.wakeNodeThrow(n, value);
       else rt.wakeNode(n, value);
     }

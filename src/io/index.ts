@@ -39,6 +39,7 @@ export {
 } from "./process.js";
 export { type SignalName, SignalSet, signalWaitable, waitSignal, watchSignals } from "./signal.js";
 export { readFile, writeFile } from "./whole-file.js";
+
 // ---- end of system ----
 
 // ---- network: TCP and UDP (io-net) ----
@@ -46,7 +47,8 @@ export { readFile, writeFile } from "./whole-file.js";
 //   bindUdp, recvfrom, sendto                             yes / no / no
 //   bindUdp with `device`                                 the socket is made by 4 short libc calls
 //                                                         (koffi), on the event loop / no
-export { type AcceptOp, type ConnectOptions, connect, type ListenOptions, listen, type TcpServer } from "./tcp.js";
-export type { RecvOp, SendOp, TcpConn } from "./tcp-conn.js";
+export { type ConnectOptions, connect, type ListenOptions, listen, type TcpAcceptOp, type TcpServer } from "./tcp.js";
+export type { TcpConn } from "./tcp-conn.js";
+export type { TcpRecvOp, TcpSendOp } from "./tcp-ops.js";
 export { bindUdp, type Datagram, type RecvfromOp, type UdpOptions, type UdpSocket } from "./udp.js";
 // ---- end of network ----

@@ -30,7 +30,7 @@ import { ioError } from "./waiting.js";
  * const n = yield* p.stdout!.recv(buf); // > 0, or ClosedError at the end
  */
 export class ProcessOutput {
-  /** Tasklets waiting in recv, FIFO; node.value is their RecvOp. */
+  /** Tasklets waiting in recv, FIFO; node.value is their PipeRecvOp. */
   readonly readers = new HeldQueue();
   private chunk: Buffer | null = null;
   private pos = 0;
@@ -67,7 +67,7 @@ export class ProcessOutput {
     if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(len) || len <= 0 || offset + len > buf.length) {
       throw new RangeError(`recv: offset ${offset} and length ${length} must select at least one byte of buf`);
     }
-    return new RecvOp(this, buf, offset, len);
+    return new PipeRecvOp(this, buf, offset, len);
   }
 
   /** Stops reading: the child gets SIGPIPE or EPIPE if it writes more. */
@@ -97,7 +97,7 @@ export class ProcessOutput {
 
   private readonly serve = (): void => {
     for (let n = this.readers.first(); n !== null; n = this.readers.first()) {
-      const op = n.value as RecvOp;
+      const op = n.value as PipeRecvOp;
       let r: number | NotReady;
       try {
         r = this.take(op.buf, op.offset, op.length);
@@ -112,7 +112,7 @@ export class ProcessOutput {
 }
 
 /** recv on a pipe: a WaitOp, so also a select case (readers are served FIFO: none barges in). */
-class RecvOp extends WaitOp<number> {
+class PipeRecvOp extends WaitOp<number> {
   constructor(
     private readonly out: ProcessOutput,
     readonly buf: Uint8Array,

@@ -9,7 +9,8 @@
  * grandchildren included. The caller owns a Subprocess: kill it in a
  * `finally`, or use `withProcess`, which does (exec does too). Its end is
  * its `'exit'`, not `'close'`: a grandchild that inherited a pipe keeps
- * `'close'` from coming (PERF-NOTES: 30 s for `sh -c 'sleep 30 & …'`).
+ * `'close'` from coming (for `sh -c 'sleep 30 & …'`, 30 s after the
+ * shell exited; test/io/exec.test.ts, "a grandchild that holds the pipes").
  *
  * Pipes (pipe.ts): `recv` takes only what a tasklet asks for, `send`
  * waits for room; a withdrawn one of either moved no byte.

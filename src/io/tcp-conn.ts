@@ -22,7 +22,7 @@
  * how the peer went: undefined for a FIN, the system's code for a lost peer
  * (ECONNRESET, EPIPE, ETIMEDOUT, …): every failure of an established
  * connection ends it, so it is a ClosedError too (one `catch` serves).
- * Errors of send carry `sent` (see SendOp).
+ * Errors of send carry `sent` (see TcpSendOp).
  *
  * Invariants:
  *   - `chunks` holds bytes only while no reader waits (incoming data serves
@@ -30,23 +30,20 @@
  *   - `chunks[0]` starts at offset `head`; `buffered` counts unread bytes;
  *   - `paused` mirrors whether this file paused the socket.
  *
- * The operations recv, readLine and send return live in tcp-ops.ts, which
- * knows the layout of `readers` and `writers` (internal here): a reader
- * node's value is its RecvOp or MoreOp, a writer node's is its SendOp, and
- * this file's serveReaders, endReaders and onDrain rely on it. If either
- * side changes, adjust the other.
+ * The operations recv, readLine and send return live in tcp-ops.ts; this
+ * file imports them, they see it only through the `TcpStream` interface
+ * declared there. A node on `readers` carries a `TcpReader` (serveReaders
+ * and endReaders call its `served` and `streamEnded`), one on `writers` a
+ * `TcpWriter` (pump and failWriters move and read its `sent`).
  */
 
 import type { Socket } from "node:net";
 import { ClosedError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
-import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady } from "../core/wait.js";
 import { HeldQueue } from "./held-queue.js";
 import { checkBuf } from "./net-wait.js";
-import { MoreOp, RecvOp, SendOp } from "./tcp-ops.js";
-
-export { RecvOp, SendOp } from "./tcp-ops.js";
+import { TcpMoreOp, type TcpReader, TcpRecvOp, TcpSendOp, type TcpWriter } from "./tcp-ops.js";
 
 const ONE = new Uint8Array(1);
 
@@ -95,7 +92,7 @@ export class TcpConn {
   private closed = false;
   /** shutdown() or close() was called: no more sends. */
   private writeEnded = false;
-  private lastRecv: RecvOp | null = null;
+  private lastRecv: TcpRecvOp | null = null;
   /** @internal */
   readonly readers = new HeldQueue();
   /** @internal */
@@ -131,11 +128,11 @@ export class TcpConn {
    * const n = yield* conn.recv(buf);
    * console.log(buf.subarray(0, n).toString());
    */
-  recv(buf: Uint8Array): RecvOp {
+  recv(buf: Uint8Array): TcpRecvOp {
     // The op holds no state of its own wait, so a loop that reads into one buffer reuses one op.
     const last = this.lastRecv;
     if (last !== null && last.buf === buf) return last;
-    const op = new RecvOp(this, checkBuf("recv", buf));
+    const op = new TcpRecvOp(this, checkBuf("recv", buf));
     this.lastRecv = op;
     return op;
   }
@@ -150,7 +147,7 @@ export class TcpConn {
    */
   *recvExactly(buf: Uint8Array): Operation<void> {
     checkBuf("recvExactly", buf);
-    for (let got = 0; got < buf.length; ) got += yield* new RecvOp(this, buf.subarray(got));
+    for (let got = 0; got < buf.length; ) got += yield* new TcpRecvOp(this, buf.subarray(got));
   }
 
   /**
@@ -185,7 +182,7 @@ export class TcpConn {
         if (seen > 0) return trimCR(this.take(seen), false);
         this.pollRead(ONE); // throws the end (ClosedError)
       }
-      yield* new MoreOp(this, seen);
+      yield* new TcpMoreOp(this, seen);
     }
   }
 
@@ -207,12 +204,12 @@ export class TcpConn {
    * @example
    * yield* conn.send(Buffer.from("hello\n"));
    */
-  send(bytes: Uint8Array | string): SendOp {
-    if (typeof bytes === "string") return new SendOp(this, Buffer.from(bytes));
+  send(bytes: Uint8Array | string): TcpSendOp {
+    if (typeof bytes === "string") return new TcpSendOp(this, Buffer.from(bytes));
     if (!(bytes instanceof Uint8Array)) {
       throw new TypeError(`send: bytes must be a Uint8Array or a string, got ${typeof bytes}`);
     }
-    return new SendOp(this, Buffer.from(bytes));
+    return new TcpSendOp(this, Buffer.from(bytes));
   }
 
   /**
@@ -269,14 +266,15 @@ export class TcpConn {
 
   /** @internal Takes up to `buf.length` buffered bytes into `buf`; NOT_READY if none and the stream goes on. */
   pollRead(buf: Uint8Array): number | NotReady {
-    if (this.buffered > 0) return this.copyOut(buf);
+    if (this.buffered > 0) return this.takeInto(buf);
     if (this.closed) throw new ClosedError("recv: the connection was closed");
     if (this.error !== null) throw this.error;
     if (this.eof) throw new ClosedError("recv: the peer closed the connection");
     return NOT_READY;
   }
 
-  private copyOut(buf: Uint8Array): number {
+  /** @internal Moves buffered bytes into `buf` (as many as fit): their count. */
+  takeInto(buf: Uint8Array): number {
     let n = 0;
     const want = buf.length;
     const chunks = this.chunks;
@@ -302,7 +300,7 @@ export class TcpConn {
   /** Removes the first `n` buffered bytes and returns them. */
   private take(n: number): Buffer {
     const out = Buffer.allocUnsafe(n);
-    this.copyOut(out);
+    this.takeInto(out);
     return out;
   }
 
@@ -355,20 +353,15 @@ export class TcpConn {
     const readers = this.readers;
     for (let n = readers.first(); n !== null && this.buffered > 0; n = readers.first()) {
       readers.shift();
-      const op = n.value;
-      // A readLine waiting for more bytes consumes nothing: it wakes and scans.
-      (n.t as Tasklet).rt.wakeNode(n, op instanceof RecvOp ? this.copyOut(op.buf) : undefined);
+      // A recv takes what its buffer holds; a readLine waiting for more bytes takes nothing and scans.
+      n.t.rt.wakeNode(n, (n.value as TcpReader).served());
     }
   }
 
   /** The stream ended with `e`: recv waiters get it, readLine waiters wake to take the last line. */
   private endReaders(e: ClosedError): void {
     const readers = this.readers;
-    for (let n = readers.shift(); n !== null; n = readers.shift()) {
-      const rt = (n.t as Tasklet).rt;
-      if (n.value instanceof MoreOp) rt.wakeNode(n, undefined);
-      else rt.wakeNodeThrow(n, e);
-    }
+    for (let n = readers.shift(); n !== null; n = readers.shift()) (n.value as TcpReader).streamEnded(n, e);
   }
 
   private readonly onEnd = (): void => {
@@ -392,7 +385,7 @@ export class TcpConn {
   // ---- writes ------------------------------------------------------------
 
   /** @internal Hands `op`'s bytes over now if it may (FIFO, room in the buffer); true if all went. */
-  startSend(op: SendOp): boolean {
+  startSend(op: TcpWriter): boolean {
     if (this.writeEnded) throw sendError(new ClosedError("send: the connection was shut down or closed"), 0);
     if (this.error !== null) throw sendError(this.error, 0);
     if (this.socket.destroyed) throw sendError(new ClosedError("send: the connection was closed"), 0);
@@ -405,7 +398,7 @@ export class TcpConn {
    * 'drain', at most WRITE_HIGH bytes in its buffer; true once every byte
    * went. Bytes handed over are the connection's: `op.sent` counts them.
    */
-  private pump(op: SendOp): boolean {
+  private pump(op: TcpWriter): boolean {
     const s = this.socket;
     const data = op.data;
     while (op.sent < data.length) {
@@ -421,9 +414,9 @@ export class TcpConn {
   private readonly onDrain = (): void => {
     const writers = this.writers;
     for (let n = writers.first(); n !== null; n = writers.first()) {
-      if (!this.pump(n.value as SendOp)) return;
+      if (!this.pump(n.value as TcpWriter)) return;
       writers.shift();
-      (n.t as Tasklet).rt.wakeNode(n, undefined);
+      n.t.rt.wakeNode(n, undefined);
     }
   };
 
@@ -431,7 +424,7 @@ export class TcpConn {
   private failWriters(e: ClosedError): void {
     const writers = this.writers;
     for (let n = writers.shift(); n !== null; n = writers.shift()) {
-      (n.t as Tasklet).rt.wakeNodeThrow(n, sendError(e, (n.value as SendOp).sent));
+      n.t.rt.wakeNodeThrow(n, sendError(e, (n.value as TcpWriter).sent));
     }
   }
 

@@ -70,8 +70,8 @@ export class TcpServer {
    * @example
    * const conn = yield* server.accept();
    */
-  accept(): AcceptOp {
-    return new AcceptOp(this);
+  accept(): TcpAcceptOp {
+    return new TcpAcceptOp(this);
   }
 
   /**
@@ -98,7 +98,7 @@ export class TcpServer {
   private readonly onConnection = (socket: net.Socket): void => {
     const conn = new TcpConn(socket);
     const n = this.acceptors.shift();
-    if (n !== null) (n.t as Tasklet).rt.wakeNode(n, conn);
+    if (n !== null) n.t.rt.wakeNode(n, conn);
     else this.pending.push(conn);
   };
 
@@ -115,7 +115,7 @@ export class TcpServer {
 }
 
 /** accept(): a Waitable, so select can use it. */
-export class AcceptOp extends WaitOp<TcpConn> {
+export class TcpAcceptOp extends WaitOp<TcpConn> {
   constructor(readonly server: TcpServer) {
     super();
   }

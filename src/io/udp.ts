@@ -179,7 +179,7 @@ export class UdpSocket {
     const n = this.readers.shift();
     if (n !== null) {
       const op = n.value as RecvfromOp;
-      (n.t as Tasklet).rt.wakeNode(n, deliver(msg, rinfo.address, rinfo.port, op.buf));
+      n.t.rt.wakeNode(n, deliver(msg, rinfo.address, rinfo.port, op.buf));
       return;
     }
     this.queue.push({ data: msg, ip: rinfo.address, port: rinfo.port });

@@ -17,7 +17,7 @@
  */
 
 import { IOError } from "../core/errors.js";
-import { Op, PARK, type Park } from "../core/op.js";
+import { Op, SUSPEND, type Suspend } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { type Blocker, NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/wait.js";
 import { type WaitOp, waitOn } from "../core/wait-op.js";
@@ -86,7 +86,7 @@ export abstract class HostOp<R, T> extends Op<T> implements Blocker {
   private inBegin = false;
   private syncDone: { error: NodeJS.ErrnoException | null; result: R | undefined } | null = null;
 
-  start(t: Tasklet): T | Park {
+  start(t: Tasklet): T | Suspend {
     this.t = t;
     this.live = true;
     t.rt.holds++;
@@ -108,7 +108,7 @@ export abstract class HostOp<R, T> extends Op<T> implements Blocker {
       return this.finish(sync.error, sync.result);
     }
     t.rt.park(t, this);
-    return PARK;
+    return SUSPEND;
   }
 
   /** Ends the call (Node's callback); a subclass may also call it to end the wait early (a close). */

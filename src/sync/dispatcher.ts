@@ -27,7 +27,7 @@
 
 import { checkBoolean, checkOptionKeys } from "../core/check.js";
 import { KilledError, TaskletError, UncaughtError } from "../core/errors.js";
-import type { Operation, Park, Suspend } from "../core/op.js";
+import type { Operation, Suspend } from "../core/op.js";
 import { type Body, spawn, toIterator } from "../core/spawn.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type WaitNode } from "../core/wait.js";
@@ -50,9 +50,9 @@ export interface DispatchOptions {
 }
 
 /** One dispatched body: the queue entry and the caller's wait in one object. */
-class Job<T> extends WaitOp<T | undefined> {
+class DispatchJob<T> extends WaitOp<T | undefined> {
   state = NEW;
-  next: Job<unknown> | null = null;
+  next: DispatchJob<unknown> | null = null;
   waiter: WaitNode | null = null;
   result: unknown = undefined;
   constructor(
@@ -63,7 +63,7 @@ class Job<T> extends WaitOp<T | undefined> {
   ) {
     super();
   }
-  override start(t: Tasklet): T | undefined | Park {
+  override start(t: Tasklet): T | undefined | Suspend {
     if (this.state === NEW) {
       const r = this.d.runner;
       if ((this.waitEnd || this.waitStart) && r !== null) {
@@ -73,7 +73,7 @@ class Job<T> extends WaitOp<T | undefined> {
         // Only the runner can bring the body to its start or end: refuse a wait that would close a cycle.
         checkWaitFor(t, r, this);
       }
-      this.d.push(this as Job<unknown>);
+      this.d.push(this as DispatchJob<unknown>);
     }
     return super.start(t);
   }
@@ -111,14 +111,14 @@ class Job<T> extends WaitOp<T | undefined> {
     const w = this.waiter;
     if (w === null || (!end && this.waitEnd)) return;
     this.waiter = null;
-    const rt = (w.t as Tasklet).rt;
+    const rt = w.t.rt;
     if (this.state === FAILED) rt.wakeNodeThrow(w, this.result);
     else rt.wakeNode(w, this.waitEnd ? this.result : undefined);
   }
 }
 
 function* runner(d: Dispatcher): Generator<Suspend, void, unknown> {
-  let job: Job<unknown> | null = null;
+  let job: DispatchJob<unknown> | null = null;
   try {
     for (job = d.shift(); job !== null; job = d.shift()) {
       job.state = STARTED;
@@ -167,11 +167,11 @@ export class Dispatcher {
   /** The runner tasklet, or null when idle. */
   runner: Tasklet | null = null;
   /** The job the runner is running, or null. */
-  running: Job<unknown> | null = null;
+  running: DispatchJob<unknown> | null = null;
   /** Number of queued jobs (not started, not cancelled). */
   pending = 0;
-  private head: Job<unknown> | null = null;
-  private tail: Job<unknown> | null = null;
+  private head: DispatchJob<unknown> | null = null;
+  private tail: DispatchJob<unknown> | null = null;
 
   constructor(readonly name = "dispatcher") {}
 
@@ -193,7 +193,7 @@ export class Dispatcher {
       if (options?.waitStart !== undefined) checkBoolean(D, "options.waitStart", options.waitStart);
     }
     const it = toIterator(D, body);
-    return new Job(this, it, options?.waitStart === true, options?.waitEnd === true);
+    return new DispatchJob(this, it, options?.waitStart === true, options?.waitEnd === true);
   }
 
   /** Whether no body runs or waits to run. */
@@ -202,7 +202,7 @@ export class Dispatcher {
   }
 
   /** Queues `job`; starts a runner if none runs. */
-  push(job: Job<unknown>): void {
+  push(job: DispatchJob<unknown>): void {
     job.state = QUEUED;
     this.pending++;
     if (this.tail === null) this.head = job;
@@ -214,7 +214,7 @@ export class Dispatcher {
   }
 
   /** Takes the next queued job (skipping cancelled ones), or null. */
-  shift(): Job<unknown> | null {
+  shift(): DispatchJob<unknown> | null {
     for (let j = this.head; j !== null; j = this.head) {
       this.head = j.next;
       if (this.head === null) this.tail = null;

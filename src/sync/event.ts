@@ -56,7 +56,7 @@ export class Event {
     if (this.flag) return;
     this.flag = true;
     const q = this.waiters;
-    for (let w = q.shift(); w !== null; w = q.shift()) (w.t as Tasklet).rt.wakeNode(w, undefined);
+    for (let w = q.shift(); w !== null; w = q.shift()) w.t.rt.wakeNode(w, undefined);
   }
 
   /** Clears the event: later waits block again. */

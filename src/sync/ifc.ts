@@ -5,8 +5,8 @@
  * you want it.
  *
  * When the call runs: before the target's next operation starts (every
- * `yield*` of a runtime operation is a processing point, as the seed's
- * tf_ifc_process()), or when the target ends (the seed's tf_exit()). A
+ * `yield*` of a runtime operation is a processing point, as libtf's
+ * tf_ifc_process()), or when the target ends (libtf's tf_exit()). A
  * target blocked in a wait runs its calls when that wait ends, before its
  * next operation; the call does not wake it. Calls to one target run in
  * posting order. Posting never blocks and never switches tasklets; posting
@@ -15,15 +15,16 @@
  * The function is a plain function (it must not block); its value, or its
  * error, is kept by the `PostedCall` for `result()`. Nobody has to wait.
  *
- * Built on a small hook of the core: `Runtime.post` keeps the call in the
+ * Built on a small hook of the core: `post` (core/delivery.ts) keeps the call in the
  * target's record and sets `F_PENDING_CALL`, which the op protocol checks
  * with the pending kills and interrupts (op.ts), and `finish` at the end.
  */
 
 import { checkFunction, typeError } from "../core/check.js";
+import { post as postTo } from "../core/delivery.js";
 import { TaskletError } from "../core/errors.js";
 import { current, type Operation } from "../core/op.js";
-import type { Posted, Tasklet } from "../core/tasklet.js";
+import { type Posted, Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
 
@@ -75,7 +76,7 @@ export class PostedCall<T> extends WaitOp<T> implements Posted {
   private wakeAll(): void {
     const q = this.waiters;
     for (let w = q.shift(); w !== null; w = q.shift()) {
-      const rt = (w.t as Tasklet).rt;
+      const rt = w.t.rt;
       if (this.state === RETURNED) rt.wakeNode(w, this.outcome);
       else rt.wakeNodeThrow(w, this.outcome);
     }
@@ -130,11 +131,11 @@ export class PostedCall<T> extends WaitOp<T> implements Posted {
  */
 export function post<T>(target: Tasklet, fn: (target: Tasklet) => T): PostedCall<T> {
   checkFunction("post", "fn", fn);
-  if (typeof target !== "object" || target === null || typeof target.rt?.post !== "function") {
+  if (typeof target !== "object" || target === null || !(target instanceof Tasklet)) {
     throw typeError("post", "target", "a Tasklet", target);
   }
   const c = new PostedCall(target, fn);
-  if (!target.rt.post(target, c)) {
+  if (!postTo(target, c)) {
     c.fail(new TaskletError(`post: ${target.describe()} has ended; the call cannot run`));
   }
   return c;

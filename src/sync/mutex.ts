@@ -28,7 +28,7 @@
 
 import { checkBody, typeError } from "../core/check.js";
 import { TaskletError } from "../core/errors.js";
-import { current, currentOrThrow, type Operation, type Park } from "../core/op.js";
+import { current, currentOrThrow, type Operation, type Suspend } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
 import { checkWaitFor } from "../core/wait-for.js";
@@ -38,7 +38,7 @@ class LockOp extends WaitOp<void> {
   constructor(private readonly m: Mutex) {
     super();
   }
-  override start(t: Tasklet): void | Park {
+  override start(t: Tasklet): void | Suspend {
     const o = this.m.owner;
     // Contended: refuse a wait that would close a cycle of waits (before the tasklet parks).
     if (o !== null && o !== t) checkWaitFor(t, o, this);

@@ -17,7 +17,15 @@ import { checkInteger } from "../core/check.js";
 import type { Operation } from "../core/op.js";
 import { type Body, checkOptions, type SpawnOptions, toIterator } from "../core/spawn.js";
 import type { Tasklet } from "../core/tasklet.js";
-import { NOT_READY, type NotReady, type Selector, type Waitable, WaitNode, WaitQueue } from "../core/wait.js";
+import {
+  NOT_READY,
+  type NotReady,
+  type Selector,
+  type Waitable,
+  type WaitNode,
+  WaitQueue,
+  WatchNode,
+} from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
 
 /** One spawn into the pool: a wait for a free slot whose result is the new tasklet. */
@@ -87,20 +95,18 @@ export class TaskletPool implements Selector {
     const o = op.options;
     const t = parent.rt.spawn(op.gen, o?.name, o?.joinable ?? true, op.level, parent, parent.group);
     this.running++;
-    const watch = new WaitNode(null);
-    watch.sel = this;
-    watch.value = false; // the bare end: the pool does not observe errors
+    const watch = new WatchNode(this, false); // false: the bare end, the pool does not observe errors
     t.joiners ??= new WaitQueue();
     t.joiners.pushBack(watch);
     return t;
   }
 
   /** A pool tasklet ended (called by the runtime): its slot goes to the first waiter. */
-  win(_n: WaitNode, _value: unknown, _isError: boolean): void {
+  win(_n: WaitNode | WatchNode, _value: unknown, _isError: boolean): void {
     this.running--;
     const w = this.waiters.shift();
     if (w === null) return;
-    const parent = w.t as Tasklet;
+    const parent = w.t;
     parent.rt.wakeNode(w, this.begin(w.value as SpawnOp<unknown>, parent));
   }
 }

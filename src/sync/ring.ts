@@ -1,5 +1,5 @@
 /**
- * Ring: a growable FIFO of values in a circular array (a channel's buffer).
+ * ValueRing: a growable FIFO of values in a circular array (a channel's buffer).
  *
  * The array's length is a power of two, so an index wraps with a mask; it
  * doubles when full and never shrinks (a channel's buffer settles at its
@@ -10,7 +10,7 @@
  * slots[head], slots[(head + 1) & mask], … (length of them).
  */
 
-export class Ring<T> {
+export class ValueRing<T> {
   private slots: (T | undefined)[];
   private head = 0;
   length = 0;

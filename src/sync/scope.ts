@@ -27,11 +27,12 @@
 
 import { CANCELLED, cancellable, unwindIfKilledSince } from "../core/cancel.js";
 import { operationHint, typeError } from "../core/check.js";
+import { cancelInterrupt, interrupt } from "../core/delivery.js";
 import { TaskletError } from "../core/errors.js";
 import { currentOrThrow, type Operation } from "../core/op.js";
 import { type Body, type SpawnOptions, spawnAs } from "../core/spawn.js";
 import { FAILED, type Tasklet } from "../core/tasklet.js";
-import { NOT_READY, type NotReady, type Selector, WaitNode, WaitQueue } from "../core/wait.js";
+import { NOT_READY, type NotReady, type Selector, type WaitNode, WaitQueue, WatchNode } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
 
 /** Raised in the body of a failing scope; caught by that scope's frame only. */
@@ -40,14 +41,12 @@ class ScopeCancelled extends TaskletError {
 }
 
 /** The scope's watch on one child: on the child's joiners queue, asking for the outcome. */
-class ChildNode extends WaitNode {
+class ChildNode extends WatchNode {
   constructor(
     readonly child: Tasklet,
     scope: Scope,
   ) {
-    super(null);
-    this.sel = scope;
-    this.value = true;
+    super(scope, true);
   }
 }
 
@@ -116,7 +115,7 @@ export class Scope implements Selector {
   }
 
   /** A child ended (called by the runtime through the child's joiners). */
-  win(n: WaitNode, value: unknown, isError: boolean): void {
+  win(n: WaitNode | WatchNode, value: unknown, isError: boolean): void {
     const c = (n as ChildNode).child;
     this.children.delete(c);
     if (isError && c.state === FAILED) this.fail(value);
@@ -133,7 +132,7 @@ export class Scope implements Selector {
     this.failures.push(error);
     if (this.failures.length > 1) return;
     for (const c of this.children) c.kill();
-    if (this.inBody) this.owner.rt.interrupt(this.owner, this.token, this.inCleanup);
+    if (this.inBody) interrupt(this.owner, this.token, this.inCleanup);
   }
 
   /** The error the scope throws: the first failure, with later ones as `suppressed`. */
@@ -169,7 +168,6 @@ export function* scope<T>(body: (s: Scope) => Operation<T>): Operation<T> {
   if (typeof body !== "function") throw typeError("scope", "body", "a generator function", body, operationHint(body));
   const owner = currentOrThrow("scope()");
   const s = new Scope(owner);
-  const rt = owner.rt;
   const dyingAtStart = owner.isDying();
   let value: T | undefined;
   try {
@@ -178,7 +176,7 @@ export function* scope<T>(body: (s: Scope) => Operation<T>): Operation<T> {
       // closes it there, so no catch block of the body ever sees the token.
       const r = yield* cancellable(body(s), s.token, () => {
         s.inBody = false;
-        rt.cancelInterrupt(owner, s.token);
+        cancelInterrupt(owner, s.token);
       });
       if (r !== CANCELLED) value = r;
     } catch (e) {
@@ -186,11 +184,11 @@ export function* scope<T>(body: (s: Scope) => Operation<T>): Operation<T> {
       s.fail(e);
     }
     s.inBody = false;
-    rt.cancelInterrupt(owner, s.token);
+    cancelInterrupt(owner, s.token);
     yield* s.drain;
   } finally {
     s.inBody = false;
-    rt.cancelInterrupt(owner, s.token);
+    cancelInterrupt(owner, s.token);
     if (s.children.size > 0) {
       // Killed or interrupted (an outer timeout) while the children run: stop them and wait for their cleanup.
       for (const c of s.children) c.kill();

@@ -55,7 +55,7 @@
  * error.
  */
 
-import { current, Op, type Operation, PARK, type Park } from "../core/op.js";
+import { current, Op, type Operation, SUSPEND, type Suspend } from "../core/op.js";
 import { runtime } from "../core/runtime.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { type Blocker, NOT_READY, type NotReady, type Selector, type Waitable, WaitNode } from "../core/wait.js";
@@ -115,7 +115,7 @@ class AfterTimer extends Timer {
   }
   fire(): void {
     const n = this.n;
-    (n.t as Tasklet).rt.wakeNode(n, undefined);
+    n.t.rt.wakeNode(n, undefined);
   }
   describe(): string {
     return "after() case";
@@ -131,7 +131,7 @@ class AfterCase implements Waitable<void> {
     return t.rt.host.now() >= this.at ? undefined : NOT_READY;
   }
   enqueue(n: WaitNode): void {
-    const rt = (n.t as Tasklet).rt;
+    const rt = n.t.rt;
     const timer = new AfterTimer(n);
     n.value = timer;
     timersOf(rt).add(timer, Math.max(0, this.at - rt.host.now()));
@@ -139,7 +139,7 @@ class AfterCase implements Waitable<void> {
   dequeue(n: WaitNode): void {
     const timer = n.value as AfterTimer;
     n.value = undefined;
-    timersOf((n.t as Tasklet).rt).remove(timer);
+    timersOf(n.t.rt).remove(timer);
   }
   describe(): string {
     return `after(${this.ms})`;
@@ -199,7 +199,7 @@ class SelectOp<C extends readonly Waitable<unknown>[]> extends Op<Selected<C>> i
     super();
   }
 
-  start(t: Tasklet): Selected<C> | Park {
+  start(t: Tasklet): Selected<C> | Suspend {
     const cases = this.cases;
     const count = cases.length;
     const dflt = this.dflt;
@@ -238,7 +238,7 @@ class SelectOp<C extends readonly Waitable<unknown>[]> extends Op<Selected<C>> i
     }
     this.nodes = nodes;
     rt.park(t, this);
-    return PARK;
+    return SUSPEND;
   }
 
   /**
@@ -277,7 +277,7 @@ class SelectOp<C extends readonly Waitable<unknown>[]> extends Op<Selected<C>> i
 
   win(n: WaitNode, value: unknown, isError: boolean): void {
     this.dequeueAll(n);
-    const t = n.t as Tasklet;
+    const t = n.t;
     if (isError) t.rt.wakeThrow(t, value);
     else t.rt.wake(t, { index: n.tag, value });
   }

@@ -104,7 +104,7 @@ export class Semaphore {
       this.permits++;
       return;
     }
-    (n.t as Tasklet).rt.wakeNode(n, undefined);
+    n.t.rt.wakeNode(n, undefined);
   }
 
   /** Permits free now. */

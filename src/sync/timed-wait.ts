@@ -14,7 +14,7 @@
  * serves one wait at a time (as a `sleep(ms)` op does).
  */
 
-import { PARK, type Park } from "../core/op.js";
+import { SUSPEND, type Suspend } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { type Blocker, NOT_READY, type Selector, type Waitable, WaitNode } from "../core/wait.js";
 import { Timer, timersOf } from "../time/timers.js";
@@ -30,7 +30,7 @@ export class TimedWait<T> extends Timer<T> implements Blocker, Selector {
     super();
   }
 
-  start(t: Tasklet): T | Park {
+  start(t: Tasklet): T | Suspend {
     const v = this.w.poll(t);
     if (v !== NOT_READY) return v;
     if (this.ms === 0) throw this.onTimeout(0);
@@ -40,11 +40,11 @@ export class TimedWait<T> extends Timer<T> implements Blocker, Selector {
     this.node = n;
     timersOf(t.rt).add(this, this.ms);
     t.rt.park(t, this);
-    return PARK;
+    return SUSPEND;
   }
 
   win(n: WaitNode, value: unknown, isError: boolean): void {
-    const t = n.t as Tasklet;
+    const t = n.t;
     this.node = null;
     timersOf(t.rt).remove(this);
     if (isError) t.rt.wakeThrow(t, value);
@@ -55,7 +55,7 @@ export class TimedWait<T> extends Timer<T> implements Blocker, Selector {
     const n = this.node as WaitNode;
     this.node = null;
     this.w.dequeue(n);
-    (n.t as Tasklet).rt.wakeThrow(n.t as Tasklet, this.onTimeout(this.ms));
+    n.t.rt.wakeThrow(n.t, this.onTimeout(this.ms));
   }
 
   withdraw(t: Tasklet): void {

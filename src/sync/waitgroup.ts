@@ -59,7 +59,7 @@ export class WaitGroup {
     this.count = c;
     if (c === 0) {
       const q = this.waiters;
-      for (let w = q.shift(); w !== null; w = q.shift()) (w.t as Tasklet).rt.wakeNode(w, undefined);
+      for (let w = q.shift(); w !== null; w = q.shift()) w.t.rt.wakeNode(w, undefined);
     }
   }
 

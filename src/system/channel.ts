@@ -1,5 +1,5 @@
 /**
- * The seed's IChannel over the sync layer's Channel: a rendezvous channel
+ * The ntkd tasklet interface's IChannel over the sync layer's Channel: a rendezvous channel
  * (capacity 0), so that `send` "blocks the current tasklet until the message
  * has been read", while `sendAsync` queues past any capacity without
  * blocking or yielding. Receivers wait FIFO ("the priority is respected when

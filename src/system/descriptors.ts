@@ -1,5 +1,5 @@
 /**
- * The seed's `read(fd, b, maxlen)` and `write(fd, b, count)` over the io
+ * The ntkd tasklet interface's `read(fd, b, maxlen)` and `write(fd, b, count)` over the io
  * layer's `File`: one File per descriptor, made on first use, so that the
  * calls on one descriptor run in the order they were made (a File's chain)
  * and bytes of a read withdrawn by a kill are kept for the next read.

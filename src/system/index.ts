@@ -22,7 +22,6 @@ export type { Network } from "./network.js";
 export { BROADCAST_ADDRESS, realNetwork } from "./real-net.js";
 export { DATAGRAM_QUEUE_LIMIT } from "./sim-sockets.js";
 export {
-  mulberry32,
   SimDevice,
   SimHost,
   SimLink,

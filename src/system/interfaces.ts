@@ -1,18 +1,19 @@
 /**
- * Seed 001's tasklet-system: the interfaces that the modules of a daemon
+ * The ntkd tasklet system's interface (docs/design.md, "Where the ideas
+ * come from"): the interfaces that the modules of a daemon
  * program against, so that they do not depend on which tasklet
- * implementation runs them. Names are the seed's, in TypeScript's casing
+ * implementation runs them. Names are ntkd's, in TypeScript's casing
  * (`ms_wait` → `msWait`, `get_balance` → `getBalance`).
  *
  * Translation rules, applied everywhere:
- *   - a method the seed calls blocking ("bloccante per la tasklet corrente")
+ *   - a method ntkd calls blocking ("bloccante per la tasklet corrente")
  *     returns an `Operation<T>`: use it with `yield*`;
  *   - `void *` becomes a type parameter; `(uint8* b, size_t maxlen)` becomes
  *     `(b: Uint8Array, maxlen = b.length)`;
  *   - "the value returned is always positive; on error an Error is thrown":
  *     counts are >= 1, and zero bytes (a closed connection, end of file)
- *     throw `ClosedError` (the seed's `IOError.Closed`);
- *   - getting a server or datagram socket is "not blocking" in the seed, but
+ *     throw `ClosedError` (ntkd's `IOError.Closed`);
+ *   - getting a server or datagram socket is "not blocking" in ntkd, but
  *     must throw the bind error (EADDRINUSE, ENODEV) at the call. Node reports
  *     bind errors asynchronously, so these are operations too: they suspend
  *     only until the socket is bound.
@@ -20,7 +21,7 @@
 
 import type { Operation } from "../core/op.js";
 
-/** The body of a tasklet: an object whose `func` is the tasklet (seed: ITaskletSpawnable). */
+/** The body of a tasklet: an object whose `func` is the tasklet (ntkd: ITaskletSpawnable). */
 export interface ITaskletSpawnable<T = unknown> {
   func(): Operation<T>;
 }
@@ -79,7 +80,7 @@ export interface IClientDatagramSocket {
   close(): void;
 }
 
-/** A channel between tasklets (seed: IChannel). */
+/** A channel between tasklets (ntkd: IChannel). */
 export interface IChannel<T = unknown> {
   /** Blocks until the value was received. */
   send(v: T): Operation<void>;
@@ -93,7 +94,7 @@ export interface IChannel<T = unknown> {
   recvWithTimeout(timeoutMsec: number): Operation<T>;
 }
 
-/** Runs dispatched tasklets one at a time, in dispatch order (seed: DispatchableTasklet). */
+/** Runs dispatched tasklets one at a time, in dispatch order (ntkd: DispatchableTasklet). */
 export interface DispatchableTasklet {
   /**
    * Queues `sp` to run in its turn. `waitEnd`: return when it ended;
@@ -104,7 +105,7 @@ export interface DispatchableTasklet {
   isEmpty(): boolean;
 }
 
-/** The tasklet system a module is given at init (seed: ITasklet). */
+/** The tasklet system a module is given at init (ntkd: ITasklet). */
 export interface ITasklet {
   /** Lets the other tasklets run. */
   schedule(): Operation<void>;

@@ -1,9 +1,9 @@
 /**
  * The real network: the `Network` of a tasklet system over the io layer's
  * TCP (`listen`, `connect`) and UDP (`bindUdp` with SO_BINDTODEVICE), so that
- * the seed's sockets are real sockets of the host.
+ * the ntkd tasklet interface's sockets are real sockets of the host.
  *
- * Mapping of the seed's sockets:
+ * Mapping of ntkd's sockets:
  *   - a server datagram socket is bound to `port` on every address, on
  *     device `dev` only, with broadcast on: it gets the broadcasts of that
  *     device's link only;
@@ -12,7 +12,7 @@
  *     every datagram to 255.255.255.255:`port`: the limited broadcast, which
  *     SO_BINDTODEVICE sends out of `dev`;
  *   - `recvfrom` skips empty datagrams (their count would be 0, and the
- *     seed's counts are positive); a datagram longer than `maxlen` is
+ *     ntkd's counts are positive); a datagram longer than `maxlen` is
  *     truncated, as recvfrom(2) does;
  *   - addresses are reported without the `::ffff:` prefix of IPv4-mapped
  *     IPv6 addresses.

@@ -1,6 +1,6 @@
 /**
  * The sockets of the simulated network (simnet.ts): byte pipes for streams,
- * datagram queues for UDP, and the seed's socket interfaces over them.
+ * datagram queues for UDP, and the ntkd tasklet interface's sockets over them.
  *
  * Everything here blocks with the runtime's own wait protocol (WaitOp over a
  * WaitQueue, core/wait.ts), never with a host callback, so under a runtime
@@ -42,11 +42,14 @@ export class Now<T> extends Op<T> {
   start(_t: Tasklet): T {
     return this.f();
   }
+  describe(): string {
+    return "an operation that completes at once";
+  }
 }
 
 /** Wakes every node of `q` with `error`. */
 function failAll(q: WaitQueue, error: () => Error): void {
-  for (let n = q.shift(); n !== null; n = q.shift()) (n.t as Tasklet).rt.wakeNodeThrow(n, error());
+  for (let n = q.shift(); n !== null; n = q.shift()) n.t.rt.wakeNodeThrow(n, error());
 }
 
 /** Bytes flowing one way, writer to reader. */
@@ -69,7 +72,7 @@ export class Pipe {
       const n = this.readers.shift();
       if (n === null) break;
       const op = n.value as PipeRecv;
-      (n.t as Tasklet).rt.wakeNode(n, this.take(op.b, op.maxlen));
+      n.t.rt.wakeNode(n, this.take(op.b, op.maxlen));
     }
   }
 
@@ -166,7 +169,7 @@ export class SimStream implements IConnectedStreamSocket {
   }
 }
 
-class AcceptOp extends WaitOp<IConnectedStreamSocket> {
+class SimAcceptOp extends WaitOp<IConnectedStreamSocket> {
   constructor(private readonly l: SimListener) {
     super();
   }
@@ -188,7 +191,7 @@ export class SimListener implements IServerStreamSocket {
   readonly backlog: SimStream[] = [];
   readonly acceptors = new WaitQueue();
   closed = false;
-  private readonly op = new AcceptOp(this);
+  private readonly op = new SimAcceptOp(this);
 
   constructor(
     readonly port: number,
@@ -200,7 +203,7 @@ export class SimListener implements IServerStreamSocket {
   offer(s: SimStream): void {
     const n = this.acceptors.shift();
     if (n === null) this.backlog.push(s);
-    else (n.t as Tasklet).rt.wakeNode(n, s);
+    else n.t.rt.wakeNode(n, s);
   }
 
   accept(): Operation<IConnectedStreamSocket> {
@@ -217,7 +220,7 @@ export class SimListener implements IServerStreamSocket {
 }
 
 /** A datagram in flight: its bytes and where it came from. */
-export interface Datagram {
+export interface SimDatagram {
   data: Uint8Array;
   srcIp: string;
   srcPort: number;
@@ -249,7 +252,7 @@ class RecvFromOp extends WaitOp<RecvFromResult> {
 }
 
 /** Copies a datagram into `b`, truncated to `maxlen` as UDP does. */
-function copyOut(d: Datagram, b: Uint8Array, maxlen: number): RecvFromResult {
+function copyOut(d: SimDatagram, b: Uint8Array, maxlen: number): RecvFromResult {
   const n = Math.min(maxlen, d.data.length);
   b.set(d.data.subarray(0, n));
   return { n, rmtIp: d.srcIp, rmtPort: d.srcPort };
@@ -257,7 +260,7 @@ function copyOut(d: Datagram, b: Uint8Array, maxlen: number): RecvFromResult {
 
 /** A simulated UDP socket bound to a device and a port. */
 export class SimDatagramServer implements IServerDatagramSocket {
-  readonly queue: Datagram[] = [];
+  readonly queue: SimDatagram[] = [];
   readonly readers = new WaitQueue();
   closed = false;
   /** Datagrams dropped because the queue was full. */
@@ -270,12 +273,12 @@ export class SimDatagramServer implements IServerDatagramSocket {
   ) {}
 
   /** A datagram arrived for this socket. */
-  deliver(d: Datagram): void {
+  deliver(d: SimDatagram): void {
     if (this.closed) return;
     const n = this.readers.shift();
     if (n !== null) {
       const op = n.value as RecvFromOp;
-      (n.t as Tasklet).rt.wakeNode(n, copyOut(d, op.b, op.maxlen));
+      n.t.rt.wakeNode(n, copyOut(d, op.b, op.maxlen));
     } else if (this.queue.length < DATAGRAM_QUEUE_LIMIT) {
       this.queue.push(d);
     } else {

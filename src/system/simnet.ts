@@ -28,12 +28,14 @@
  * Invariants: a (device, port) pair has at most one UDP socket; a port of a
  * host has at most one listener; `SimNetwork.prng` is drawn from once per
  * datagram that reached the wire (link and devices up, no forced drop), so
- * the draws, too, depend only on the order of sends.
+ * the draws, too, depend only on the order of sends. The generator is the
+ * package's one (core/prng.ts).
  */
 
 import { checkInteger, checkOptionKeys } from "../core/check.js";
 import { IOError } from "../core/errors.js";
 import type { Operation } from "../core/op.js";
+import { Xoshiro128 } from "../core/prng.js";
 import type {
   IClientDatagramSocket,
   IConnectedStreamSocket,
@@ -41,22 +43,7 @@ import type {
   IServerStreamSocket,
 } from "./interfaces.js";
 import type { Network } from "./network.js";
-import { type Datagram, Now, SimDatagramClient, SimDatagramServer, SimListener, SimStream } from "./sim-sockets.js";
-
-/**
- * Mulberry32, Tommy Ettinger's 32-bit generator (public domain): small and
- * fast, good enough to draw packet losses from a seed.
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { Now, type SimDatagram, SimDatagramClient, SimDatagramServer, SimListener, SimStream } from "./sim-sockets.js";
 
 /** Counters of a network, for tests. */
 export interface SimStats {
@@ -92,7 +79,7 @@ export class SimDevice {
 
 /** Options of `new SimNetwork`. */
 export interface SimNetworkOptions {
-  /** Seed of the draws of `dropProbability` (default 1). */
+  /** Seed of the draws of `dropProbability` (default 1; an integer, taken modulo 2^32), drawn with xoshiro128** (core/prng.ts). */
   seed?: number;
   /** Probability that a datagram is lost, drawn from the seed (default 0). */
   dropProbability?: number;
@@ -116,12 +103,12 @@ export class SimNetwork {
   /** Datagrams on any link still to be dropped. */
   private dropAny = 0;
   private dropP = 0;
-  private readonly prng: () => number;
+  private readonly prng: Xoshiro128;
 
   constructor(options: SimNetworkOptions = {}) {
     checkOptionKeys("SimNetwork", options, ["seed", "dropProbability"]);
     const seed = checkInteger("SimNetwork", "options.seed", options.seed ?? 1, Number.MIN_SAFE_INTEGER);
-    this.prng = mulberry32(seed);
+    this.prng = new Xoshiro128(seed);
     if (options.dropProbability !== undefined) this.dropProbability = options.dropProbability;
   }
 
@@ -192,7 +179,7 @@ export class SimNetwork {
   }
 
   /** Sends a datagram from device `from` to `port` on its link. */
-  broadcast(from: SimDevice, port: number, d: Datagram): void {
+  broadcast(from: SimDevice, port: number, d: SimDatagram): void {
     this.stats.sent++;
     const link = from.link;
     if (!link.up || !from.up) {
@@ -206,7 +193,7 @@ export class SimNetwork {
       this.stats.dropped++;
       return;
     }
-    if (this.dropP > 0 && this.prng() < this.dropP) {
+    if (this.dropP > 0 && this.prng.random() < this.dropP) {
       this.stats.dropped++;
       return;
     }

@@ -10,7 +10,7 @@
  * operations run on the runtime of the tasklet that performs them, so the
  * same system serves a real runtime and a virtual-time one.
  *
- * The seed's sentences and where each is made true:
+ * The ntkd tasklet interface's sentences and where each is made true:
  *   - "the value returned will always be positive": `read`, `recv` and
  *     `recvfrom` return >= 1 or throw; zero bytes throw `ClosedError`
  *     (descriptors.ts, the networks); `write`, `send`, `sendto` refuse an
@@ -64,7 +64,7 @@ export interface TaskletSystemOptions {
   network?: Network;
 }
 
-/** The seed's `real_func`: runs `sp.func()` as the body of the new tasklet. */
+/** ntkd's `real_func`: runs `sp.func()` as the body of the new tasklet. */
 function* realFunc<T>(sp: ITaskletSpawnable<T>): Operation<T> {
   return yield* sp.func();
 }
@@ -86,7 +86,7 @@ function checkAddr(what: string, arg: string, v: unknown): string | null {
 
 /**
  * Checks `(b, len)`: `b` a Uint8Array, `len` an integer in [1, b.length]
- * (default b.length). A zero length is refused: the seed's counts are always
+ * (default b.length). A zero length is refused: ntkd's counts are always
  * positive, and a zero-byte read could not be told from a closed stream.
  */
 export function checkBuffer(what: string, arg: string, b: unknown, len: unknown): number {
@@ -242,7 +242,7 @@ function checkFd(what: string, fd: unknown): void {
 }
 
 /**
- * Seed 001's ITasklet over this runtime. Its operations run on the runtime
+ * The ntkd tasklet interface's ITasklet over this runtime. Its operations run on the runtime
  * of the tasklet that performs them (a real one, or the testing layer's).
  *
  * @example

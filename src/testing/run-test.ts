@@ -32,7 +32,7 @@ import { DeadlockError, KilledError, TaskletError, type UncaughtError } from "..
 import { current, type Suspend } from "../core/op.js";
 import type { Runtime } from "../core/runtime.js";
 import { type Body, toIterator } from "../core/spawn.js";
-import { BLOCKED, FAILED, JoinOp, KILLED, type Tasklet } from "../core/tasklet.js";
+import { BLOCKED, FAILED, KILLED, type Tasklet, TaskletJoinOp } from "../core/tasklet.js";
 import { checkTestRuntimeOptions, createTestRuntime, RUNTIME_OPTION_KEYS, type TestRuntimeOptions } from "./runtime.js";
 import { VirtualHost } from "./virtual-host.js";
 
@@ -178,6 +178,6 @@ function* reapAll(rt: Runtime): Generator<Suspend, void, unknown> {
     const others = rt.live().filter((t) => t !== current);
     if (others.length === 0) return;
     for (const t of others) t.kill();
-    for (const t of others) yield* new JoinOp(t, false);
+    for (const t of others) yield* new TaskletJoinOp(t, false);
   }
 }

@@ -16,13 +16,13 @@
 
 import { checkInteger, checkOptionKeys, rangeError } from "../core/check.js";
 import { ChannelClosedError, ChannelError, ChannelTimeoutError, TimeoutError } from "../core/errors.js";
-import { Op, type Operation, type Park } from "../core/op.js";
+import { Op, type Operation, type Suspend } from "../core/op.js";
 import { valuesOf } from "../core/run.js";
 import { spawn } from "../core/spawn.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/wait.js";
 import type { RecvResult } from "../sync/channel.js";
-import { Ring as Fifo } from "../sync/ring.js";
+import { ValueRing as Fifo } from "../sync/ring.js";
 import { timeout } from "../time/timeout.js";
 import { checkMs } from "../time/timers.js";
 import {
@@ -33,8 +33,8 @@ import {
   I32,
   numberTag,
   RECVD,
-  Ring,
   SENT,
+  SharedRing,
   WAITING_RECEIVERS,
   WAITING_SENDERS,
 } from "./ring.js";
@@ -48,7 +48,7 @@ export interface ThreadChannelOptions {
 }
 
 /** The ring `fromShared` hands to the constructor it calls (read and cleared at once). */
-let adopting: Ring | null = null;
+let adopting: SharedRing | null = null;
 
 const registry = new Map<string, WeakRef<ThreadChannel<unknown>>>();
 const collected = new FinalizationRegistry<string>((key) => {
@@ -79,9 +79,9 @@ const collected = new FinalizationRegistry<string>((key) => {
  */
 export class ThreadChannel<T = unknown> {
   /** @internal The shared state. */
-  readonly ring: Ring;
-  private readonly recvOp: RecvOp<T>;
-  private readonly recvOrDoneOp: RecvOrDoneOp<T>;
+  readonly ring: SharedRing;
+  private readonly recvOp: ThreadRecvOp<T>;
+  private readonly recvOrDoneOp: ThreadRecvOrDoneOp<T>;
   /** @internal This thread's waiters (waiters.ts). */
   readonly w: Waiters;
   /** Values `sendAsync` could not write at once, in order; a tasklet of this thread sends them. */
@@ -101,10 +101,10 @@ export class ThreadChannel<T = unknown> {
       if (checkInteger("ThreadChannel", "options.bufferBytes", bytes, 64, 2 ** 30) % 8 !== 0) {
         throw rangeError("ThreadChannel", "options.bufferBytes", "a multiple of 8 in 64..2^30", bytes);
       }
-      this.ring = Ring.create(capacity, bytes);
+      this.ring = SharedRing.create(capacity, bytes);
     }
-    this.recvOp = new RecvOp(this);
-    this.recvOrDoneOp = new RecvOrDoneOp(this);
+    this.recvOp = new ThreadRecvOp(this);
+    this.recvOrDoneOp = new ThreadRecvOrDoneOp(this);
     this.w = new Waiters(this.ring, `thread channel ${this.ring.key} (capacity ${this.ring.h[CAPACITY]})`);
     const key = this.ring.key;
     registry.set(key, new WeakRef(this as ThreadChannel<unknown>));
@@ -113,7 +113,7 @@ export class ThreadChannel<T = unknown> {
 
   /** @internal This thread's object for a ring that came from another thread. */
   static fromShared<T>(sab: SharedArrayBuffer): ThreadChannel<T> {
-    const ring = new Ring(sab);
+    const ring = new SharedRing(sab);
     const known = registry.get(ring.key)?.deref();
     if (known !== undefined) return known as ThreadChannel<T>;
     adopting = ring;
@@ -144,7 +144,7 @@ export class ThreadChannel<T = unknown> {
    */
   send(v: T): Operation<void> & Waitable<void> {
     if (this.closeAfterPending) throw new ChannelError(`send on closed ${this.describe()}`);
-    return new SendOp(this, v);
+    return new ThreadSendOp(this, v);
   }
 
   /** Receives the next value; throws `ChannelClosedError` once closed and drained. Also a select case. */
@@ -274,7 +274,7 @@ export class ThreadChannel<T = unknown> {
 function* sendPending<T>(ch: ThreadChannel<T>, q: Fifo<T>): Operation<void> {
   try {
     // Not ch.send(): after a close on this thread, send() refuses; these values were sent before it.
-    while (q.length > 0) yield* new SendOp(ch, q.shift());
+    while (q.length > 0) yield* new ThreadSendOp(ch, q.shift());
   } catch (e) {
     if (!(e instanceof ChannelError)) throw e;
     throw new ChannelError(
@@ -286,11 +286,11 @@ function* sendPending<T>(ch: ThreadChannel<T>, q: Fifo<T>): Operation<void> {
   }
 }
 
-class RecvOp<T> extends Op<T> implements Waitable<T> {
+class ThreadRecvOp<T> extends Op<T> implements Waitable<T> {
   constructor(private readonly ch: ThreadChannel<T>) {
     super();
   }
-  start(t: Tasklet): T | Park {
+  start(t: Tasklet): T | Suspend {
     const v = this.poll();
     if (v !== NOT_READY) return v;
     return this.ch.w.parkReceiver(t);
@@ -316,12 +316,12 @@ class RecvOp<T> extends Op<T> implements Waitable<T> {
   }
 }
 
-/** recvOrDone: as RecvOp, with `done` for a closed and drained channel (its node is marked OR_DONE). */
-class RecvOrDoneOp<T> extends Op<RecvResult<T>> implements Waitable<RecvResult<T>> {
+/** recvOrDone: as ThreadRecvOp, with `done` for a closed and drained channel (its node is marked OR_DONE). */
+class ThreadRecvOrDoneOp<T> extends Op<RecvResult<T>> implements Waitable<RecvResult<T>> {
   constructor(private readonly ch: ThreadChannel<T>) {
     super();
   }
-  start(t: Tasklet): RecvResult<T> | Park {
+  start(t: Tasklet): RecvResult<T> | Suspend {
     const v = this.poll();
     if (v !== NOT_READY) return v;
     return this.ch.w.parkReceiver(t, OR_DONE);
@@ -345,14 +345,14 @@ class RecvOrDoneOp<T> extends Op<RecvResult<T>> implements Waitable<RecvResult<T
   }
 }
 
-class SendOp<T> extends Op<void> implements Waitable<void> {
+class ThreadSendOp<T> extends Op<void> implements Waitable<void> {
   constructor(
     private readonly ch: ThreadChannel<T>,
     private readonly v: T,
   ) {
     super();
   }
-  start(t: Tasklet): undefined | Park {
+  start(t: Tasklet): undefined | Suspend {
     const w = this.ch.w;
     const v = this.v;
     if (typeof v === "number") {

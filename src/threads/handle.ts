@@ -10,7 +10,7 @@
  */
 
 import { KilledError, TaskletError } from "../core/errors.js";
-import { Op, type Operation, PARK, type Park } from "../core/op.js";
+import { Op, type Operation, SUSPEND, type Suspend } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { type Blocker, NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
 import { crossWaitEnds, crossWaitStarts } from "./keepalive.js";
@@ -124,7 +124,7 @@ export class PoolTasklet<T = unknown> {
   addJoiner(n: WaitNode): void {
     this.joiners ??= new WaitQueue();
     this.joiners.pushBack(n);
-    crossWaitStarts(n.t as Tasklet);
+    crossWaitStarts(n.t);
   }
 
   /** @internal Whether the failure is still to be reported (nobody joined it); clears it. */
@@ -145,7 +145,7 @@ export class PoolTasklet<T = unknown> {
     if (q !== null) {
       this.joiners = null;
       for (let n = q.shift(); n !== null; n = q.shift()) {
-        const t = n.t as Tasklet;
+        const t = n.t;
         crossWaitEnds(t);
         if (outcome === "ok") t.rt.wakeNode(n, value);
         else if (outcome === "error") t.rt.wakeNodeThrow(n, value);
@@ -164,11 +164,11 @@ class PoolJoinOp<T> extends Op<T> implements Blocker, Waitable<T> {
   constructor(private readonly h: PoolTasklet<T>) {
     super();
   }
-  start(t: Tasklet): T | Park {
+  start(t: Tasklet): T | Suspend {
     if (this.h.state === DONE) return this.h.outcomeNow();
     this.h.addJoiner(t.node());
     t.rt.park(t, this);
-    return PARK;
+    return SUSPEND;
   }
   withdraw(t: Tasklet): void {
     this.dequeue(t.node());
@@ -182,7 +182,7 @@ class PoolJoinOp<T> extends Op<T> implements Blocker, Waitable<T> {
   dequeue(n: WaitNode): void {
     if (n.queue === null) return;
     n.unlink();
-    crossWaitEnds(n.t as Tasklet);
+    crossWaitEnds(n.t);
   }
   describe(): string {
     return `join of ${this.h.describe()}`;

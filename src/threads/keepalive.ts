@@ -1,8 +1,9 @@
 /**
  * Keeps this thread's event loop alive while a tasklet waits for another
- * thread. `Atomics.waitAsync` does not (PERF-NOTES), and a message port may
- * be unref'd, so a thread whose only pending work is a cross-thread wait
- * would otherwise exit under it. One ref'd interval per thread, held while
+ * thread. A pending `Atomics.waitAsync` does not (on Node 20 a worker whose
+ * only pending work is one exits at once, its wait never woken), and a
+ * message port may be unref'd, so a thread whose only pending work is a
+ * cross-thread wait would otherwise exit under it. One ref'd interval per thread, held while
  * the count of such waits is above zero; it never fires in practice.
  */
 

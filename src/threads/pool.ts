@@ -1,5 +1,6 @@
 /**
- * WorkerPool: tasklets on a pool of worker threads (M:N), seeds 002 and 003.
+ * WorkerPool: tasklets on a pool of worker threads (M:N), after libtf's
+ * M:N scheduler and the Qpid event channel's thread pool (docs/threads.md).
  *
  * Each worker thread runs worker.ts, which runs its own tasklet runtime. A
  * job (a tasklet to spawn by module and export name, or an offloaded plain

@@ -65,7 +65,7 @@ const CLONE = 4;
 /** Returned by `take` when the ring is empty. */
 export const EMPTY: unique symbol = Symbol("empty");
 
-export class Ring {
+export class SharedRing {
   readonly sab: SharedArrayBuffer;
   readonly h: Int32Array;
   private readonly data: Uint8Array;
@@ -85,9 +85,9 @@ export class Ring {
     this.f64 = new Float64Array(sab, HEADER_BYTES, this.size / 8);
   }
 
-  static create(capacity: number, bufferBytes: number): Ring {
+  static create(capacity: number, bufferBytes: number): SharedRing {
     const sab = new SharedArrayBuffer(HEADER_BYTES + bufferBytes);
-    const r = new Ring(sab);
+    const r = new SharedRing(sab);
     r.h[CAPACITY] = capacity;
     const id = new Int32Array(2);
     crypto.getRandomValues(id);

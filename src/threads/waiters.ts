@@ -32,11 +32,11 @@
 
 import { typeError } from "../core/check.js";
 import { ChannelClosedError, ChannelError } from "../core/errors.js";
-import { PARK, type Park } from "../core/op.js";
+import { SUSPEND, type Suspend } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { type Blocker, type WaitNode, WaitQueue } from "../core/wait.js";
 import { crossWaitEnds, crossWaitStarts } from "./keepalive.js";
-import { CAPACITY, CLOSED, COUNT, EMPTY, RECVD, Ring, SENT, WAITING_RECEIVERS, WAITING_SENDERS } from "./ring.js";
+import { CAPACITY, CLOSED, COUNT, EMPTY, RECVD, SENT, SharedRing, WAITING_RECEIVERS, WAITING_SENDERS } from "./ring.js";
 
 /** A value ready for the ring. */
 export interface Encoded {
@@ -69,7 +69,7 @@ export class Waiters {
   readonly sendBlocker: Blocker;
 
   constructor(
-    readonly ring: Ring,
+    readonly ring: SharedRing,
     /** How reports name the channel. */
     readonly label: string,
   ) {
@@ -130,7 +130,7 @@ export class Waiters {
   }
 
   /** Parks `t` to receive. On a rendezvous its arrival is room: senders here are served at once. */
-  parkReceiver(t: Tasklet, flavour: typeof OR_DONE | undefined = undefined): Park {
+  parkReceiver(t: Tasklet, flavour: typeof OR_DONE | undefined = undefined): Suspend {
     const n = t.node();
     n.value = flavour;
     this.recvq.pushBack(n);
@@ -139,7 +139,7 @@ export class Waiters {
     t.rt.park(t, this.recvBlocker);
     if (this.sendq.length > 0) this.serveSenders();
     this.armRecv();
-    return PARK;
+    return SUSPEND;
   }
 
   /** A receiver of this thread registered: on a rendezvous that is room, so senders are woken. */
@@ -176,7 +176,7 @@ export class Waiters {
     n.value = flavour;
     this.recvq.pushBack(n);
     this.receiverArrived();
-    parked(n.t as Tasklet);
+    parked(n.t);
     this.armSoon();
   }
 
@@ -185,7 +185,7 @@ export class Waiters {
     n.value = e;
     this.sendq.pushBack(n);
     Atomics.add(this.ring.h, WAITING_SENDERS, 1);
-    parked(n.t as Tasklet);
+    parked(n.t);
     this.armSoon();
   }
 
@@ -196,7 +196,7 @@ export class Waiters {
     else if (q === this.sendq) Atomics.sub(this.ring.h, WAITING_SENDERS, 1);
     else return;
     n.unlink();
-    unparked(n.t as Tasklet);
+    unparked(n.t);
   }
 
   /** Arms the watches on a later microtask: a select has enqueued every case and parked by then. */
@@ -211,7 +211,7 @@ export class Waiters {
   }
 
   /** Parks `t` until there is room for `e`. */
-  parkSender(t: Tasklet, e: Encoded): Park {
+  parkSender(t: Tasklet, e: Encoded): Suspend {
     const n = t.node();
     n.value = e;
     this.sendq.pushBack(n);
@@ -219,7 +219,7 @@ export class Waiters {
     parked(t);
     t.rt.park(t, this.sendBlocker);
     this.armSend();
-    return PARK;
+    return SUSPEND;
   }
 
   private armRecv(): void {
@@ -294,14 +294,14 @@ export class Waiters {
     for (const v of got) {
       const n = q.shift() as WaitNode;
       Atomics.sub(h, WAITING_RECEIVERS, 1);
-      const t = n.t as Tasklet;
+      const t = n.t;
       unparked(t);
       t.rt.wakeNode(n, n.value === OR_DONE ? { done: false, value: v } : v);
     }
     if (closed) {
       for (let n = q.shift(); n !== null; n = q.shift()) {
         Atomics.sub(h, WAITING_RECEIVERS, 1);
-        const t = n.t as Tasklet;
+        const t = n.t;
         unparked(t);
         if (n.value === OR_DONE) t.rt.wakeNode(n, CLOSED_DONE);
         else t.rt.wakeNodeThrow(n, new ChannelClosedError(`recv on closed and drained ${this.label}`));
@@ -336,14 +336,14 @@ export class Waiters {
     for (const n of written) {
       Atomics.sub(h, WAITING_SENDERS, 1);
       n.value = undefined;
-      const t = n.t as Tasklet;
+      const t = n.t;
       unparked(t);
       t.rt.wakeNode(n, undefined);
     }
     if (isClosed) {
       for (let n = q.shift(); n !== null; n = q.shift()) {
         Atomics.sub(h, WAITING_SENDERS, 1);
-        const t = n.t as Tasklet;
+        const t = n.t;
         unparked(t);
         t.rt.wakeNodeThrow(n, new ChannelError(`send on closed ${this.label}`));
       }
@@ -370,9 +370,9 @@ const unparked = crossWaitEnds;
  * its cause; a value larger than the ring a RangeError.
  */
 export function encode(w: Waiters, v: unknown, what = "ThreadChannel.send"): Encoded {
-  let e: ReturnType<typeof Ring.encode>;
+  let e: ReturnType<typeof SharedRing.encode>;
   try {
-    e = Ring.encode(v);
+    e = SharedRing.encode(v);
   } catch (cause) {
     const why = cause instanceof Error ? cause.message : String(cause);
     const err = typeError(what, "v", CLONEABLE, v, `it cannot cross threads (${why})`);

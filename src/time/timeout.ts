@@ -28,6 +28,7 @@
 
 import { CANCELLED, cancellable } from "../core/cancel.js";
 import { checkOperation } from "../core/check.js";
+import { cancelInterrupt, interrupt } from "../core/delivery.js";
 import { TaskletError, TimeoutError } from "../core/errors.js";
 import { currentOrThrow, type Operation } from "../core/op.js";
 import { F_TIMED, type Tasklet } from "../core/tasklet.js";
@@ -52,7 +53,7 @@ class InterruptTimer extends Timer {
     this.inCleanup = t.isDying();
   }
   fire(): void {
-    this.t.rt.interrupt(this.t, this.token, this.inCleanup);
+    interrupt(this.t, this.token, this.inCleanup);
   }
   describe(): string {
     return `timeout of ${this.t.describe()}`;
@@ -84,7 +85,7 @@ export function* timeout<T>(ms: number, op: Operation<T>): Operation<T> {
   const r = yield* cancellable(op, token, () => {
     t.flags = (t.flags & ~F_TIMED) | timed;
     timers.remove(timer);
-    t.rt.cancelInterrupt(t, token);
+    cancelInterrupt(t, token);
   });
   if (r === CANCELLED) throw timedOut(ms, op);
   return r;

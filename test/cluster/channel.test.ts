@@ -8,7 +8,8 @@ import { connect } from "@nats-io/transport-node";
 import { ChannelGapError, ChannelPeerLostError, type Cluster, joinCluster } from "../../src/cluster/index.js";
 import type { NatsCluster } from "../../src/cluster/nats-cluster.js";
 import { encode } from "../../src/cluster/wire.js";
-import { after, ChannelClosedError, ChannelError, type Operation, run, select, sleep, spawn } from "../../src/index.js";
+import { after, ChannelClosedError, ChannelError, run, select, sleep, spawn } from "../../src/index.js";
+import { errorOf } from "../helpers.js";
 import { type NatsServer, natsMissing, startNats } from "./harness.js";
 
 const PEER = fileURLToPath(new URL("./fixtures/peer.js", import.meta.url));
@@ -34,15 +35,6 @@ afterAll(async () => {
   await b?.close(0);
   await server?.stop();
 });
-
-function* errorOf(op: Operation<unknown>): Operation<unknown> {
-  try {
-    yield* op;
-  } catch (e) {
-    return e;
-  }
-  assert.fail("the operation should throw");
-}
 
 function peer(role: "send" | "recv", name: string, count: number, capacity: number) {
   const proc: ChildProcess = spawnProcess(
@@ -137,7 +129,7 @@ test("close: values sent before it are received, then recv throws ChannelClosedE
     tx.close();
     assert.equal(yield* rx.recv(), "x");
     assert.equal(yield* rx.recv(), "y");
-    assert.ok((yield* errorOf(rx.recv())) instanceof ChannelClosedError);
+    yield* errorOf(rx.recv(), ChannelClosedError);
     assert.deepEqual(yield* rx.recvOrDone(), { done: true, value: undefined });
     const e = yield* errorOf(tx.send("z"));
     assert.ok(e instanceof ChannelError && !(e instanceof ChannelClosedError), String(e));

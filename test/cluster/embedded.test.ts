@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { joinCluster } from "../../src/cluster/index.js";
 import { after, KilledError, run, select, sleep, type UncaughtError } from "../../src/index.js";
+import { errorOf } from "../helpers.js";
 
 const JOBS = new URL("./fixtures/jobs.js", import.meta.url);
 
@@ -75,12 +76,7 @@ test("embedded kill: a queued job never starts, a running job's cleanup runs; bo
       while (!existsSync(running)) yield* sleep(5);
       a.kill();
       for (const j of [a, b]) {
-        try {
-          yield* j.join();
-          assert.fail("join should throw");
-        } catch (e) {
-          assert.ok(e instanceof KilledError, String(e));
-        }
+        yield* errorOf(j.join(), KilledError);
       }
     });
     assert.equal(readFileSync(running, "utf8"), "cleaned up on local");

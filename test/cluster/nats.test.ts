@@ -9,6 +9,7 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Cluster, type ClusterJob, joinCluster, NodeLostError } from "../../src/cluster/index.js";
 import { call, KilledError, type Operation, run, sleep } from "../../src/index.js";
+import { errorOf } from "../helpers.js";
 import { killAll, type NatsServer, type NodeProcess, natsMissing, startNats, startNode } from "./harness.js";
 
 const JOBS = new URL("./fixtures/jobs.js", import.meta.url);
@@ -38,16 +39,6 @@ after(async () => {
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** The error `op` throws (fails if it returns). */
-function* errorOf(op: Operation<unknown>): Operation<unknown> {
-  try {
-    yield* op;
-  } catch (e) {
-    return e;
-  }
-  assert.fail("the operation should throw");
-}
 
 /** Waits until the job says it runs on a node, and returns that node's process. */
 function* whereItRuns(job: ClusterJob<unknown>): Operation<NodeProcess> {
@@ -104,7 +95,7 @@ test("kill of a running job runs its cleanup on its node, then join throws Kille
     const job = client.spawn(JOBS, "cleanupOnKill", path);
     while (!existsSync(path)) yield* sleep(5);
     job.kill();
-    assert.ok((yield* errorOf(job.join())) instanceof KilledError);
+    yield* errorOf(job.join(), KilledError);
     return job.node;
   });
   assert.equal(readFileSync(path, "utf8"), `cleaned up on ${node}`);
@@ -120,7 +111,7 @@ test("kill of a queued job cancels it: join throws KilledError and it never star
     yield* sleep(50);
     assert.equal(job.state, "queued");
     job.kill();
-    assert.ok((yield* errorOf(job.join())) instanceof KilledError);
+    yield* errorOf(job.join(), KilledError);
     for (const b of busy) yield* b.join();
     yield* sleep(300);
   });

@@ -3,7 +3,7 @@
 // Cutting the link of the node running a job moves the job to another node within the ack wait.
 // Skips, saying why, without root (ip netns) or without nats-server.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { bridgedLan, ip, ipOrThrow } from "../helpers.js";
 import { natsMissing } from "./harness.js";
 
 const CLI = fileURLToPath(new URL("../../src/inspect/cli.js", import.meta.url));
@@ -19,16 +20,6 @@ const CORE = JSON.stringify(new URL("../../src/index.js", import.meta.url).href)
 const JOBS = JSON.stringify(new URL("./fixtures/jobs.js", import.meta.url).href);
 const ACK_WAIT_MS = 1500;
 const SERVER = "10.232.0.254";
-
-function ip(...args: string[]): { ok: boolean; err: string } {
-  const r = spawnSync("ip", args, { encoding: "utf8", timeout: 10_000 });
-  return { ok: r.status === 0, err: `${r.stderr ?? ""}${r.error?.message ?? ""}`.trim() };
-}
-
-function must(...args: string[]): void {
-  const r = ip(...args);
-  if (!r.ok) throw new Error(`ip ${args.join(" ")}: ${r.err}`);
-}
 
 function skipReason(): string | null {
   if (process.platform !== "linux") return "network namespaces are Linux only";
@@ -81,31 +72,13 @@ test("three nodes in three network namespaces: cutting the link of the node runn
   timeout: 90_000,
 }, async () => {
   const tag = randomBytes(2).toString("hex");
-  const br = `tcl-br-${tag}`;
-  const spaces = [br];
+  const spaces: string[] = [];
   const children: ChildProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), "tasklet-netns-"));
   try {
-    must("netns", "add", br);
-    must("-n", br, "link", "add", "br0", "type", "bridge");
-    must("-n", br, "addr", "add", `${SERVER}/24`, "dev", "br0");
-    must("-n", br, "link", "set", "br0", "up");
-    must("-n", br, "link", "set", "lo", "up");
-    const hosts = ["n1", "n2", "n3"].map((name, i) => {
-      const ns = `tcl-${name}-${tag}`;
-      const dev = `tcl${name}${tag}`;
-      spaces.push(ns);
-      must("netns", "add", ns);
-      must("link", "add", dev, "type", "veth", "peer", "name", `p${dev}`);
-      must("link", "set", dev, "netns", ns);
-      must("link", "set", `p${dev}`, "netns", br);
-      must("-n", br, "link", "set", `p${dev}`, "master", "br0");
-      must("-n", br, "link", "set", `p${dev}`, "up");
-      must("-n", ns, "addr", "add", `10.232.0.${i + 1}/24`, "dev", dev);
-      must("-n", ns, "link", "set", dev, "up");
-      must("-n", ns, "link", "set", "lo", "up");
-      return { name, ns, dev };
-    });
+    const { br, hosts } = bridgedLan("tcl", tag, ["n1", "n2", "n3"], "10.232.0", spaces);
+    ipOrThrow("-n", br, "addr", "add", `${SERVER}/24`, "dev", "br0");
+    ipOrThrow("-n", br, "link", "set", "lo", "up");
     const server = spawn("ip", ["netns", "exec", br, "nats-server", "-a", SERVER, "-p", "4222", "-js", "-sd", dir], {
       stdio: "ignore",
     });
@@ -170,7 +143,7 @@ process.exit(0);`;
     const started = await out.next("started");
     const victim = hosts.find((h) => h.name === started["node"]);
     assert.ok(victim !== undefined, out.text());
-    must("-n", br, "link", "set", `p${victim.dev}`, "down"); // the cut
+    ipOrThrow("-n", br, "link", "set", `p${victim.dev}`, "down"); // the cut
     const moved = await out.next("moved");
     assert.notEqual(moved["node"], victim.name);
     assert.ok((moved["ms"] as number) < ACK_WAIT_MS + 2000, `moved after ${moved["ms"]} ms (ack wait ${ACK_WAIT_MS})`);

@@ -19,7 +19,7 @@ import {
   timeout,
 } from "../../src/index.js";
 import { runTest } from "../../src/testing/index.js";
-import { yields } from "../sync/helpers.js";
+import { yields } from "../helpers.js";
 
 /** Joins `t`, logging the class of the error it ends with. */
 function* joinLogging(t: Tasklet, log: string[]): Operation<void> {

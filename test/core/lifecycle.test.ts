@@ -14,6 +14,7 @@ import {
   TaskletLocal,
 } from "../../src/index.js";
 import { runTest } from "../../src/testing/index.js";
+import { errorOf } from "../helpers.js";
 
 function* value<T>(v: T): Operation<T> {
   yield* schedule();
@@ -40,12 +41,7 @@ test("join rethrows the tasklet's error", async () => {
       yield* schedule();
       throw new Error("boom");
     });
-    try {
-      yield* t.join();
-      assert.fail("join should throw");
-    } catch (e) {
-      assert.equal((e as Error).message, "boom");
-    }
+    assert.equal((yield* errorOf(t.join(), Error)).message, "boom");
   });
 });
 
@@ -111,12 +107,7 @@ test("kill at every kind of suspension: cleanup runs, join throws KilledError", 
     yield* schedule(); // all are now suspended (schedule: ready, others: blocked)
     for (const t of ts) t.kill();
     for (const t of ts) {
-      try {
-        yield* t.join();
-        assert.fail("join of a killed tasklet must throw");
-      } catch (e) {
-        assert.ok(e instanceof KilledError, String(e));
-      }
+      yield* errorOf(t.join(), KilledError);
     }
     never.kill();
   });
@@ -139,20 +130,10 @@ test("call() passes a signal that a kill aborts", async () => {
     );
     yield* schedule();
     t.kill();
-    yield* assertKilled(t.join());
+    yield* errorOf(t.join(), KilledError);
   });
   assert.ok(reason instanceof KilledError);
 });
-
-function* assertKilled(op: Operation<unknown>): Operation<void> {
-  try {
-    yield* op;
-  } catch (e) {
-    assert.ok(e instanceof KilledError, String(e));
-    return;
-  }
-  assert.fail("expected KilledError");
-}
 
 test("a cleanup that blocks runs to its end before join returns", async () => {
   const log: string[] = [];
@@ -170,7 +151,7 @@ test("a cleanup that blocks runs to its end before join returns", async () => {
     yield* sleep(1);
     t.kill();
     assert.equal(t.isRunning(), true, "still cleaning up");
-    yield* assertKilled(t.join());
+    yield* errorOf(t.join(), KilledError);
     log.push("joined");
   });
   assert.deepEqual(log, ["cleanup start", "cleanup end", "joined"]);
@@ -189,7 +170,7 @@ test("a tasklet killed while running dies at its next suspension point", async (
         log.push("finally");
       }
     });
-    yield* assertKilled(t.join());
+    yield* errorOf(t.join(), KilledError);
   });
   assert.deepEqual(log, ["still running after kill()", "finally"]);
 });
@@ -204,7 +185,7 @@ test("killing a tasklet that ended, or twice, does nothing", async () => {
     yield* schedule();
     u.kill();
     u.kill();
-    yield* assertKilled(u.join());
+    yield* errorOf(u.join(), KilledError);
   });
 });
 
@@ -215,7 +196,7 @@ test("a tasklet killed before it starts runs none of its code", async () => {
       ran = true;
     });
     t.kill();
-    yield* assertKilled(t.join());
+    yield* errorOf(t.join(), KilledError);
   });
   assert.equal(ran, false);
 });

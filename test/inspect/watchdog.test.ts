@@ -116,7 +116,11 @@ await main(function* () {
 
 test("well-behaved tasklets and an idle thread are never reported", async () => {
   const fx = fixtureDir({ "polite.mjs": POLITE });
-  const child = new Child([join(fx.dir, "polite.mjs")], { env: { TASKLET_WATCHDOG_MS: "100" } });
+  // Each tasklet holds the thread 2 ms at a time, 2 s in all: a watchdog that summed holds,
+  // or counted the idle thread, would report at 1000 ms. The bound is that high because on
+  // a loaded 2-core machine the OS can stop the main thread for 500 ms while the watchdog's
+  // thread runs (seen at load 15): the watchdog cannot tell that from a hog.
+  const child = new Child([join(fx.dir, "polite.mjs")], { env: { TASKLET_WATCHDOG_MS: "1000" } });
   try {
     assert.equal(await child.exit(), 0, child.stderr);
     assert.match(child.stdout, /done/);

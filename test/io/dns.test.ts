@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { IOError, type Operation, run, TimeoutError, timeout } from "../../src/index.js";
 import { createResolver, parseResolvConf, type Resolver } from "../../src/io/dns.js";
+import { errorOf, GIVE_UP_MS, pollUntil } from "../helpers.js";
 import { DnsResponder } from "./dns-responder.js";
-import { assertThrows, eventually, GIVE_UP_MS } from "./helpers.js";
 
 /** Replaces `path` as editors and DHCP clients do: write a temporary file, rename it over. */
 function replaceAtomically(path: string, text: string): void {
@@ -20,7 +20,7 @@ function replaceAtomically(path: string, text: string): void {
 function* rewrite(r: Resolver, text: string): Operation<void> {
   const seen = r.generation;
   replaceAtomically(r.path, text);
-  assert.ok(yield* eventually(() => r.generation > seen), "the directory watch saw the rename");
+  yield* pollUntil("the directory watch saw the rename", () => r.generation > seen);
 }
 
 async function withConf(body: (path: string) => Promise<void>): Promise<void> {
@@ -110,7 +110,7 @@ test("TXT and PTR lookups; an unknown name is IOError ENOTFOUND", async () => {
         await run(function* () {
           assert.deepEqual(yield* r.resolveTxt("info.test"), [["v=hello"]]);
           assert.deepEqual(yield* r.reverse("1.2.3.4"), ["host.example"]);
-          const e = yield* assertThrows(r.resolve4("missing.test"), IOError);
+          const e = yield* errorOf(r.resolve4("missing.test"), IOError);
           assert.equal(e.code, "ENOTFOUND");
         });
       } finally {
@@ -135,7 +135,7 @@ test("a lookup under timeout() is withdrawn: TimeoutError, and its late answer i
       const r = createResolver({ resolvConf: path });
       try {
         await run(function* () {
-          yield* assertThrows(timeout(50, r.resolve4("slow.test")), TimeoutError);
+          yield* errorOf(timeout(50, r.resolve4("slow.test")), TimeoutError);
           assert.deepEqual(srv.queries, ["slow.test"], "the query was sent");
           srv.answering = true;
           assert.deepEqual(yield* timeout(GIVE_UP_MS, r.resolve4("slow.test")), ["10.9.9.9"]);

@@ -14,7 +14,8 @@ import { inspect } from "node:util";
 import { IOError, run } from "../../src/index.js";
 import { exec, OutputLimitError } from "../../src/io/exec.js";
 import { spawnProcess } from "../../src/io/process.js";
-import { assertThrows, withTempDir } from "./helpers.js";
+import { errorOf } from "../helpers.js";
+import { withTempDir } from "./helpers.js";
 import { withTrace } from "./trace-env.js";
 
 const SECRET = "--password=hunter2-secret";
@@ -28,9 +29,9 @@ function shown(e: unknown): string {
 async function execErrors(): Promise<{ missing: IOError; cwd: IOError; over: OutputLimitError }> {
   return await withTempDir("argv", async (dir) =>
     run(function* () {
-      const missing = yield* assertThrows(exec(["/nonexistent/program", SECRET]), IOError);
-      const cwd = yield* assertThrows(exec(["true", SECRET], { cwd: join(dir, "gone") }), IOError);
-      const over = yield* assertThrows(exec(["sh", "-c", "yes", SECRET], { maxOutput: 10 }), OutputLimitError);
+      const missing = yield* errorOf(exec(["/nonexistent/program", SECRET]), IOError);
+      const cwd = yield* errorOf(exec(["true", SECRET], { cwd: join(dir, "gone") }), IOError);
+      const over = yield* errorOf(exec(["sh", "-c", "yes", SECRET], { maxOutput: 10 }), OutputLimitError);
       return { missing, cwd, over };
     }),
   );
@@ -59,17 +60,17 @@ test("exec in a cwd that does not exist says so: the function, the option, what 
     const file = join(dir, "file");
     fs.writeFileSync(file, "");
     await run(function* () {
-      const e = yield* assertThrows(exec(["true"], { cwd: gone }), IOError);
+      const e = yield* errorOf(exec(["true"], { cwd: gone }), IOError);
       assert.equal(e.code, "ENOENT");
       assert.equal(
         e.message,
         `exec true: options.cwd must be an existing directory, got ${JSON.stringify(gone)}, which does not exist`,
       );
-      const f = yield* assertThrows(exec("true", { cwd: file }), IOError);
+      const f = yield* errorOf(exec("true", { cwd: file }), IOError);
       assert.match(f.message, /options\.cwd must be an existing directory, got ".*\/file", which is not a directory$/);
       // spawnProcess says it when its wait() ends.
       const p = spawnProcess(["true"], { cwd: gone });
-      const w = yield* assertThrows(p.wait(), IOError);
+      const w = yield* errorOf(p.wait(), IOError);
       assert.match(w.message, /^spawnProcess true: options\.cwd must be an existing directory/);
     });
   });

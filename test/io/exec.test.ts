@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { IOError, type Operation, run, sleep, spawn, TimeoutError, timeout } from "../../src/index.js";
 import { exec, OutputLimitError } from "../../src/io/exec.js";
-import { assertThrows, eventually, isAlive, killQuietly } from "./helpers.js";
+import { errorOf, pollUntil } from "../helpers.js";
+import { isAlive, killQuietly } from "./helpers.js";
 
 test("exec captures stdout, stderr and the exit code", async () => {
   const r = await run(exec(["sh", "-c", "echo out; echo err >&2; exit 3"]));
@@ -39,7 +40,7 @@ test("exec passes input on stdin, and honours cwd and env", async () => {
 
 test("a command that cannot start throws IOError with the system's code; bad arguments throw at the call", async () => {
   await run(function* () {
-    const e = yield* assertThrows(exec(["/nonexistent/program"]), IOError);
+    const e = yield* errorOf(exec(["/nonexistent/program"]), IOError);
     assert.equal(e.code, "ENOENT");
   });
   assert.throws(() => exec([]), /exec: command must be a command line or a non-empty array of strings/);
@@ -49,7 +50,7 @@ test("a command that cannot start throws IOError with the system's code; bad arg
 
 test("output over maxOutput kills the process and throws OutputLimitError with the first bytes", async () => {
   await run(function* () {
-    const e = yield* assertThrows(exec(["sh", "-c", "echo start; exec yes"], { maxOutput: 1000 }), OutputLimitError);
+    const e = yield* errorOf(exec(["sh", "-c", "echo start; exec yes"], { maxOutput: 1000 }), OutputLimitError);
     assert.equal(e.code, "ERR_OUTPUT_LIMIT");
     assert.equal(e.stdout.length, 1000);
     assert.ok(e.stdout.startsWith("start\ny\ny\n"));
@@ -81,12 +82,15 @@ test("killing the tasklet kills the whole process group, grandchildren included"
   try {
     await run(function* () {
       const t = spawn(exec(["sh", "-c", `sleep 30 & echo $$ $! > ${pidFile}; wait`]));
-      assert.ok(yield* eventually(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, "utf8").endsWith("\n")));
+      yield* pollUntil(
+        "the shell wrote its pid",
+        () => fs.existsSync(pidFile) && fs.readFileSync(pidFile, "utf8").endsWith("\n"),
+      );
       pids = fs.readFileSync(pidFile, "utf8").trim().split(" ").map(Number);
       assert.equal(pids.length, 2);
       assert.ok(pids.every(isAlive));
       t.kill();
-      assert.ok(yield* eventually(() => !pids.some(isAlive)), "the shell and its sleep were killed");
+      yield* pollUntil("the shell and its sleep were killed", () => !pids.some(isAlive));
       assert.equal(t.isRunning(), false);
     });
   } finally {
@@ -101,10 +105,10 @@ test("timeout() around exec throws TimeoutError and kills the process", async ()
   let pid: number | undefined;
   try {
     await run(function* () {
-      yield* assertThrows(timeout(300, exec(["sh", "-c", `echo $$ > ${pidFile}; exec sleep 30`])), TimeoutError);
+      yield* errorOf(timeout(300, exec(["sh", "-c", `echo $$ > ${pidFile}; exec sleep 30`])), TimeoutError);
       pid = Number(fs.readFileSync(pidFile, "utf8"));
       const p = pid;
-      assert.ok(yield* eventually(() => !isAlive(p)));
+      yield* pollUntil("the child is dead", () => !isAlive(p));
     });
   } finally {
     killQuietly(pid);

@@ -61,15 +61,11 @@ const inOpen = () => fs.readdirSync("/proc/self/task").filter((t) => {
 const inPoll = () => fs.readdirSync("/proc/self/task").filter((t) => {
   try { return fs.readFileSync("/proc/self/task/" + t + "/wchan", "utf8").startsWith("poll_schedule_timeout"); } catch { return false; }
 }).length;
-// The condition is read once per look: a lane thread leaves poll(2) for a moment every 100 ms,
-// so reading it twice (once to stop, once to check) could see it true, then false.
-function* until(what, cond) {
-  for (let i = 0; i < 1000; i++) {
-    if (cond()) return;
-    yield* sleep(10);
-  }
-  throw new Error("gave up waiting until " + what + " (" + inOpen() + " threads in open)");
-}
+// Polls until cond holds (../helpers.ts's pollUntil, which reads it once per look: a lane thread
+// leaves poll(2) for a moment every 100 ms, so reading it twice could see it true, then false).
+const { pollUntil } = await import(SRC + "../test/helpers.js");
+const until = (what, cond) =>
+  pollUntil(() => what + " (" + inOpen() + " threads in open)", cond, { everyMs: 10, limitMs: 10000 });
 // Opens FIFOs from..to-1 read-write (no wait) and spawns a read of each (which waits for data).
 function* readers(from, to) {
   const files = [];

@@ -16,7 +16,8 @@ import {
 } from "../../src/index.js";
 import { type File, open } from "../../src/io/file.js";
 import { readFile, writeFile } from "../../src/io/whole-file.js";
-import { assertThrows, eventually, GIVE_UP_MS, withTempDir } from "./helpers.js";
+import { errorOf, GIVE_UP_MS, pollUntil } from "../helpers.js";
+import { withTempDir } from "./helpers.js";
 
 /** A FIFO opened read-write (so open does not block): reads block on the pool until someone writes. */
 function fifo(dir: string): string {
@@ -72,7 +73,7 @@ test("read returns a positive count and throws ClosedError at end of file", asyn
       assert.deepEqual(got, ["abcd", "ef"]);
       // pread past the end is end of file too.
       const g = yield* open(join(dir, "b"));
-      yield* assertThrows(g.pread(buf, 100), ClosedError);
+      yield* errorOf(g.pread(buf, 100), ClosedError);
       yield* g.close();
     });
   });
@@ -144,7 +145,7 @@ test("a read under timeout() throws TimeoutError, and the bytes that arrive late
       const f = yield* open(path, "r+");
       try {
         const buf = Buffer.alloc(8);
-        yield* assertThrows(timeout(20, f.read(buf)), TimeoutError);
+        yield* errorOf(timeout(20, f.read(buf)), TimeoutError);
         fs.writeFileSync(path, "late");
         const n = yield* timeout(GIVE_UP_MS, f.read(buf));
         assert.equal(buf.subarray(0, n).toString(), "late");
@@ -160,7 +161,7 @@ test("an open withdrawn while it blocks closes the descriptor it gets later", as
     const path = fifo(dir);
     await run(function* () {
       // Opening a FIFO for reading blocks (on the pool) until a writer opens it.
-      yield* assertThrows(timeout(30, open(path, "r")), TimeoutError);
+      yield* errorOf(timeout(30, open(path, "r")), TimeoutError);
       const w = fs.openSync(path, "w"); // now the withdrawn open completes, in the background
       try {
         // Once the late open's descriptor is closed, the FIFO has no reader: a write fails with EPIPE.
@@ -172,7 +173,7 @@ test("an open withdrawn while it blocks closes the descriptor it gets later", as
             return (e as NodeJS.ErrnoException).code === "EPIPE";
           }
         };
-        assert.ok(yield* eventually(readerClosed), "the descriptor of the withdrawn open was closed");
+        yield* pollUntil("the descriptor of the withdrawn open was closed", readerClosed);
       } finally {
         fs.closeSync(w);
       }
@@ -205,15 +206,15 @@ test("a tasklet waiting on a read is not a deadlock: the pending host call holds
 test("errors are IOErrors with the system's code; a closed File refuses calls", async () => {
   await withTempDir("file", async (dir) => {
     await run(function* () {
-      const e = yield* assertThrows(open(join(dir, "missing")), IOError);
+      const e = yield* errorOf(open(join(dir, "missing")), IOError);
       assert.equal(e.code, "ENOENT");
       const f: File = yield* open(join(dir, "c"), "w");
       yield* f.close();
       yield* f.close(); // a second close is harmless
-      const closed = yield* assertThrows(f.write(Buffer.from("x")), IOError);
+      const closed = yield* errorOf(f.write(Buffer.from("x")), IOError);
       assert.equal(closed.code, "EBADF");
       const g = yield* open(join(dir, "c"), "r");
-      const ro = yield* assertThrows(g.write(Buffer.from("x")), IOError);
+      const ro = yield* errorOf(g.write(Buffer.from("x")), IOError);
       assert.equal(ro.code, "EBADF");
       yield* g.close();
       assert.throws(() => g.read(Buffer.alloc(0)), /read: length must be > 0/);

@@ -25,8 +25,8 @@ import { exec } from "../../src/io/exec.js";
 import { open } from "../../src/io/file.js";
 import { spawnProcess } from "../../src/io/process.js";
 import { waitSignal } from "../../src/io/signal.js";
+import { errorOf } from "../helpers.js";
 import { DnsResponder } from "./dns-responder.js";
-import { assertThrows } from "./helpers.js";
 
 test("completed, failed and withdrawn io operations leave no hold behind; a later deadlock is still reported", async () => {
   const dir = fs.mkdtempSync(join(tmpdir(), "tasklet-holds-"));
@@ -42,18 +42,18 @@ test("completed, failed and withdrawn io operations leave no hold behind; a late
       const before = rt.holds;
       // Completed and failed.
       yield* exec(["true"]);
-      yield* assertThrows(exec(["/nonexistent"]), Error);
+      yield* errorOf(exec(["/nonexistent"]), Error);
       const f = yield* open(fifo, "r+");
       // Withdrawn: a read on the pool, a process wait, a signal wait, a DNS lookup.
-      yield* assertThrows(timeout(20, f.read(Buffer.alloc(4))), TimeoutError);
+      yield* errorOf(timeout(20, f.read(Buffer.alloc(4))), TimeoutError);
       const p = spawnProcess(["sleep", "30"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
-      yield* assertThrows(timeout(20, p.wait()), TimeoutError);
+      yield* errorOf(timeout(20, p.wait()), TimeoutError);
       p.kill();
       yield* p.wait();
       const w = spawn(waitSignal("SIGURG"));
       yield* schedule();
       w.kill();
-      yield* assertThrows(timeout(20, resolver.resolve4("h.test")), TimeoutError);
+      yield* errorOf(timeout(20, resolver.resolve4("h.test")), TimeoutError);
       fs.writeFileSync(fifo, "x"); // lets the withdrawn read finish in the background
       yield* f.read(Buffer.alloc(4));
       yield* f.close();

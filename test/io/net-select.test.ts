@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { runtime } from "../../src/core/runtime.js";
 import { run, select } from "../../src/index.js";
 import { bindUdp, connect, listen } from "../../src/io/index.js";
-import { closeAfterEach } from "./helpers.js";
+import { closeAfterEach } from "../helpers.js";
 
 const HOST = "127.0.0.1";
 

@@ -12,17 +12,13 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createInterface } from "node:readline";
 import { type TestContext, test } from "node:test";
+import { ip } from "../helpers.js";
 
 const IO = JSON.stringify(new URL("../../src/io/index.js", import.meta.url).href);
 const CORE = JSON.stringify(new URL("../../src/index.js", import.meta.url).href);
 const PORT = 4444;
 /** Upper bound for any one step, so that a failing test ends instead of hanging. */
 const STEP_LIMIT_MS = 20_000;
-
-function ip(...args: string[]): { ok: boolean; err: string } {
-  const r = spawnSync("ip", args, { encoding: "utf8", timeout: 10_000 });
-  return { ok: r.status === 0, err: `${r.stderr ?? ""}${r.error?.message ?? ""}`.trim() };
-}
 
 /** Creates the two namespaces and links; returns their names, or null (after t.skip) if refused. */
 function setUp(t: TestContext): { a: string; b: string } | null {

@@ -3,7 +3,8 @@ import { test } from "node:test";
 import { ClosedError, IOError, type Operation, run, schedule, spawn, TimeoutError, timeout } from "../../src/index.js";
 import type { ProcessOutput } from "../../src/io/pipe.js";
 import { type Subprocess, spawnProcess, withProcess } from "../../src/io/process.js";
-import { assertThrows, eventually, GIVE_UP_MS, isAlive, killQuietly } from "./helpers.js";
+import { errorOf, GIVE_UP_MS, pollUntil } from "../helpers.js";
+import { isAlive, killQuietly } from "./helpers.js";
 
 /** Reads a pipe to its end. */
 function* readAll(out: ProcessOutput): Operation<string> {
@@ -48,7 +49,7 @@ test("a withdrawn recv takes nothing: the bytes come to the next recv", async ()
       const stdin = p.stdin as NonNullable<typeof p.stdin>;
       const stdout = p.stdout as ProcessOutput;
       const buf = Buffer.alloc(64);
-      yield* assertThrows(timeout(30, stdout.recv(buf)), TimeoutError);
+      yield* errorOf(timeout(30, stdout.recv(buf)), TimeoutError);
       const t = spawn(stdout.recv(buf));
       yield* schedule(); // t runs and waits in recv
       assert.equal(t.stateName, "blocked");
@@ -69,7 +70,7 @@ test("send blocks while the child does not read, and a kill of the group ends it
       const stdin = p.stdin as NonNullable<typeof p.stdin>;
       const chunk = Buffer.alloc(64 * 1024);
       let sent = 0;
-      yield* assertThrows(
+      yield* errorOf(
         timeout(
           300,
           (function* (): Operation<void> {
@@ -83,7 +84,7 @@ test("send blocks while the child does not read, and a kill of the group ends it
       const blocked = spawn(stdin.send(chunk));
       assert.ok(p.kill());
       // Joined at once: a failure nobody joins before the runtime goes idle is reported as uncaught.
-      const e = yield* assertThrows(timeout(GIVE_UP_MS, blocked.join()), IOError);
+      const e = yield* errorOf(timeout(GIVE_UP_MS, blocked.join()), IOError);
       assert.equal(e.code, "EPIPE");
       assert.equal(yield* p.wait(), 128 + 9);
     } finally {
@@ -103,8 +104,8 @@ test("wait() returns at the exit even while a grandchild holds the pipes; kill()
       const grandchild = Number(buf.subarray(0, n).toString().trim());
       assert.ok(isAlive(grandchild));
       assert.ok(p.kill(), "the group still has the grandchild");
-      assert.ok(yield* eventually(() => !isAlive(grandchild)));
-      yield* assertThrows(timeout(GIVE_UP_MS, stdout.recv(buf)), ClosedError);
+      yield* pollUntil("the grandchild is dead", () => !isAlive(grandchild));
+      yield* errorOf(timeout(GIVE_UP_MS, stdout.recv(buf)), ClosedError);
     } finally {
       p.kill();
     }
@@ -115,7 +116,7 @@ test("a process that cannot start makes wait() throw IOError; exited is a Waitab
   await run(function* () {
     const p = spawnProcess(["/nonexistent/program"]);
     assert.equal(p.pid, undefined);
-    const e = yield* assertThrows(p.wait(), IOError);
+    const e = yield* errorOf(p.wait(), IOError);
     assert.equal(e.code, "ENOENT");
     assert.equal(p.kill(), false);
     const q = spawnProcess(["true"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
@@ -141,10 +142,10 @@ test("withProcess kills the whole group when its tasklet is killed in the middle
           yield* (p.stdout as ProcessOutput).recv(buf); // waits: nothing more comes
         }),
       );
-      assert.ok(yield* eventually(() => pids.length === 2));
+      yield* pollUntil("both pids were read", () => pids.length === 2);
       assert.ok(pids.every(isAlive));
       t.kill();
-      assert.ok(yield* eventually(() => !pids.some(isAlive)), "the shell and its sleep were killed");
+      yield* pollUntil("the shell and its sleep were killed", () => !pids.some(isAlive));
     });
   } finally {
     for (const pid of pids) killQuietly(pid);

@@ -5,7 +5,7 @@ import { ClosedError, type Operation, run, schedule, spawn, TimeoutError, timeou
 import { exec } from "../../src/io/exec.js";
 import { spawnProcess } from "../../src/io/process.js";
 import { waitSignal, watchSignals } from "../../src/io/signal.js";
-import { assertThrows, eventually, GIVE_UP_MS } from "./helpers.js";
+import { errorOf, GIVE_UP_MS, pollUntil } from "../helpers.js";
 
 const ioUrl = (file: string): string => JSON.stringify(new URL(`../../src/io/${file}`, import.meta.url).href);
 const mainUrl = JSON.stringify(new URL("../../src/index.js", import.meta.url).href);
@@ -39,7 +39,7 @@ test("each signal wakes only its own waiters, every one of them", async () => {
 
 test("a signal wait under timeout() throws TimeoutError and leaves no handler", async () => {
   await run(function* () {
-    yield* assertThrows(timeout(20, waitSignal("SIGURG")), TimeoutError);
+    yield* errorOf(timeout(20, waitSignal("SIGURG")), TimeoutError);
     assert.equal(process.listenerCount("SIGURG"), 0);
   });
 });
@@ -58,15 +58,15 @@ test("a SignalSet keeps signals pending between recvs, once per signal, until cl
       process.kill(process.pid, "SIGURG");
       process.kill(process.pid, "SIGWINCH");
       process.kill(process.pid, "SIGURG");
-      assert.ok(yield* eventually(() => arrived === 3));
+      yield* pollUntil("three signals arrived", () => arrived === 3);
       const got: string[] = [];
       for (let i = 0; i < 2; i++) got.push(yield* timeout(GIVE_UP_MS, sigs.recv()));
       assert.deepEqual(got.sort(), ["SIGURG", "SIGWINCH"]);
-      yield* assertThrows(timeout(50, sigs.recv()), TimeoutError);
+      yield* errorOf(timeout(50, sigs.recv()), TimeoutError);
       const waiter = spawn(sigs.recv());
       yield* schedule();
       sigs.close();
-      yield* assertThrows(waiter.join(), ClosedError);
+      yield* errorOf(waiter.join(), ClosedError);
     } finally {
       sigs.close();
       process.off("SIGURG", count);

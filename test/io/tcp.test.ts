@@ -16,29 +16,14 @@ import {
 } from "../../src/index.js";
 import { connect, listen } from "../../src/io/index.js";
 import type { TcpConn } from "../../src/io/tcp-conn.js";
-import { closeAfterEach } from "./helpers.js";
+import { closeAfterEach, errorOf, pollUntil } from "../helpers.js";
 
 const HOST = "127.0.0.1";
 
 const track = closeAfterEach();
 
-/** Waits (polling each ms, at most `limit` times) until `cond` holds; fails naming `what`. */
-function* until(what: string, cond: () => boolean, limit = 10_000): Operation<void> {
-  for (let i = 0; !cond(); i++) {
-    if (i >= limit) assert.fail(`gave up waiting until ${what}`);
-    yield* sleep(1);
-  }
-}
-
-/** Runs `op`, which must throw: returns the error. */
-function* failure(op: Operation<unknown>): Operation<unknown> {
-  try {
-    yield* op;
-  } catch (e) {
-    return e;
-  }
-  return assert.fail("expected the operation to throw");
-}
+/** How `pollUntil` looks here: each ms, for at most 10 s. */
+const POLL = { everyMs: 1, limitMs: 10_000 };
 
 function* echo(conn: TcpConn): Operation<void> {
   const buf = Buffer.alloc(4096);
@@ -97,10 +82,10 @@ test("recv: bytes sent before a FIN are delivered first, then ClosedError; half-
     yield* conn.send("abc");
     yield* conn.send("def");
     conn.shutdown();
-    assert.ok((yield* failure(conn.send("late"))) instanceof ClosedError, "no send after shutdown");
+    yield* errorOf(conn.send("late"), ClosedError); // no send after shutdown
     yield* srv.join();
     assert.equal(yield* conn.readLine(), "got abcdef");
-    assert.ok((yield* failure(conn.readLine())) instanceof ClosedError);
+    yield* errorOf(conn.readLine(), ClosedError);
     conn.close();
     server.close();
   });
@@ -124,7 +109,7 @@ test("send blocks while the peer does not read; nothing is lost and the reader's
       client.shutdown();
     });
     // The reader does not read: the sender must end up blocked in send.
-    yield* until("the sender blocks", () => sender.stateName === "blocked" && runtime().holds > 0);
+    yield* pollUntil("the sender blocks", () => sender.stateName === "blocked" && runtime().holds > 0, POLL);
     const before = sent;
     yield* sleep(20);
     assert.equal(sent, before, "no send completed while the peer read nothing");
@@ -156,7 +141,7 @@ test("connect to a port nobody listens on throws IOError ECONNREFUSED", async ()
     const port = server.address.port;
     server.close();
     yield* sleep(1);
-    const e = yield* failure(connect({ host: HOST, port }));
+    const e = yield* errorOf(connect({ host: HOST, port }));
     assert.ok(e instanceof IOError, String(e));
     assert.equal(e.code, "ECONNREFUSED");
   });
@@ -176,10 +161,10 @@ test("a reset peer: bytes received before the reset are delivered, then ClosedEr
       assert.equal(yield* conn.recv(buf), 1);
       assert.equal(buf.toString("utf8", 0, 1), "x");
       yield* conn.send("go");
-      const e = yield* failure(conn.recv(buf));
+      const e = yield* errorOf(conn.recv(buf));
       assert.ok(e instanceof ClosedError, `a lost peer is a ClosedError: ${e}`);
       assert.equal(e.code, "ECONNRESET");
-      const s = yield* failure(conn.send("more"));
+      const s = yield* errorOf(conn.send("more"));
       assert.ok(s instanceof ClosedError, String(s));
       assert.equal(s.code, "ECONNRESET");
       conn.close();
@@ -199,7 +184,7 @@ test("kill withdraws a tasklet blocked in accept, recv, send or connect; the soc
     yield* schedule();
     assert.equal(acceptor.stateName, "blocked");
     acceptor.kill();
-    assert.ok((yield* failure(acceptor.join())) instanceof KilledError);
+    yield* errorOf(acceptor.join(), KilledError);
     assert.equal(runtime().holds, holds);
     // a later accept still gets the next connection
     const client = track(yield* connect({ host: HOST, port }));
@@ -209,7 +194,7 @@ test("kill withdraws a tasklet blocked in accept, recv, send or connect; the soc
     yield* schedule();
     assert.equal(reader.stateName, "blocked");
     reader.kill();
-    yield* failure(reader.join());
+    yield* errorOf(reader.join());
     yield* client.send("kept");
     const buf = Buffer.alloc(4);
     yield* conn.recvExactly(buf);
@@ -219,15 +204,15 @@ test("kill withdraws a tasklet blocked in accept, recv, send or connect; the soc
     const sender = spawn(function* () {
       for (;;) yield* client.send(big);
     });
-    yield* until("the sender blocks", () => sender.stateName === "blocked");
+    yield* pollUntil("the sender blocks", () => sender.stateName === "blocked", POLL);
     sender.kill();
-    yield* failure(sender.join());
+    yield* errorOf(sender.join());
     // connect (killed while the handshake is under way)
     const connector = spawn(connect({ host: HOST, port }));
     yield* schedule();
     assert.equal(connector.stateName, "blocked");
     connector.kill();
-    assert.ok((yield* failure(connector.join())) instanceof KilledError);
+    yield* errorOf(connector.join(), KilledError);
     assert.equal(runtime().holds, holds, "every withdrawn wait gave its hold back");
     client.close();
     conn.close();
@@ -241,13 +226,13 @@ test("a recv that times out takes nothing: bytes arriving later are there for th
     const client = track(yield* connect({ host: HOST, port: server.address.port }));
     const conn = track(yield* server.accept());
     const buf = Buffer.alloc(16);
-    assert.ok((yield* failure(timeout(10, conn.recv(buf)))) instanceof TimeoutError);
+    yield* errorOf(timeout(10, conn.recv(buf)), TimeoutError);
     yield* client.send("late data");
     const n = yield* conn.recv(buf);
     assert.equal(buf.toString("utf8", 0, n), "late data");
     // and data already there when the timeout's recv starts is returned at once
     yield* client.send("now");
-    yield* until("the bytes arrived", () => conn.available === 3);
+    yield* pollUntil("the bytes arrived", () => conn.available === 3, POLL);
     assert.equal(yield* timeout(0, conn.recv(buf)), 3);
     client.close();
     conn.close();
@@ -336,7 +321,7 @@ test("bad arguments fail at the call with a clear error", async () => {
 test("listen on a port in use throws IOError EADDRINUSE", async () => {
   await run(function* () {
     const server = track(yield* listen({ port: 0, host: HOST }));
-    const e = yield* failure(listen({ port: server.address.port, host: HOST }));
+    const e = yield* errorOf(listen({ port: server.address.port, host: HOST }));
     assert.ok(e instanceof IOError, String(e));
     assert.equal(e.code, "EADDRINUSE");
     server.close();
@@ -355,7 +340,7 @@ test("readLine reads a line longer than the read buffer's high-water mark; a lin
     assert.equal((yield* conn.readLine(1_000_000)).length, long.length);
     assert.equal(yield* conn.readLine(), "short");
     spawn(client.send(`${"y".repeat(2000)}\n`));
-    const e = yield* failure(conn.readLine(1000));
+    const e = yield* errorOf(conn.readLine(1000));
     assert.ok(e instanceof RangeError, String(e));
   });
 });
@@ -378,12 +363,12 @@ test("abort drops a peer that does not read at once; close would wait for it to 
     const sender = spawn(function* () {
       for (;;) yield* conn.send(Buffer.alloc(256 * 1024));
     });
-    yield* until("the sender blocks", () => sender.stateName === "blocked");
+    yield* pollUntil("the sender blocks", () => sender.stateName === "blocked", POLL);
     conn.abort();
-    assert.ok((yield* failure(sender.join())) instanceof ClosedError, "the blocked sender got ClosedError");
+    yield* errorOf(sender.join(), ClosedError); // the blocked sender got ClosedError
     assert.ok(conn.socket.destroyed, "the socket is gone at once");
     const buf = Buffer.alloc(64 * 1024);
-    const e = yield* failure(
+    const e = yield* errorOf(
       (function* () {
         for (;;) yield* client.recv(buf);
       })(),

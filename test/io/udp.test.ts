@@ -1,33 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { runtime } from "../../src/core/runtime.js";
-import {
-  ClosedError,
-  IOError,
-  type Operation,
-  run,
-  schedule,
-  sleep,
-  spawn,
-  TimeoutError,
-  timeout,
-} from "../../src/index.js";
+import { ClosedError, IOError, run, schedule, sleep, spawn, TimeoutError, timeout } from "../../src/index.js";
 import { bindUdp } from "../../src/io/index.js";
 import { QUEUE_MAX } from "../../src/io/udp.js";
-import { closeAfterEach } from "./helpers.js";
+import { closeAfterEach, errorOf } from "../helpers.js";
 
 const HOST = "127.0.0.1";
 
 const track = closeAfterEach();
-
-function* failure(op: Operation<unknown>): Operation<unknown> {
-  try {
-    yield* op;
-  } catch (e) {
-    return e;
-  }
-  return assert.fail("expected the operation to throw");
-}
 
 test("sendto and recvfrom: datagrams arrive whole, in order, with the sender's address and port", async () => {
   await run(function* () {
@@ -65,12 +46,12 @@ test("a recvfrom that is killed or times out takes nothing; close ends a waiting
     const holds = runtime().holds;
     const a = track(yield* bindUdp({ port: 0, address: HOST }));
     const buf = Buffer.alloc(16);
-    assert.ok((yield* failure(timeout(5, a.recvfrom(buf)))) instanceof TimeoutError);
+    yield* errorOf(timeout(5, a.recvfrom(buf)), TimeoutError);
     const r = spawn(a.recvfrom(buf));
     yield* schedule();
     assert.equal(r.stateName, "blocked");
     r.kill();
-    yield* failure(r.join());
+    yield* errorOf(r.join());
     assert.equal(runtime().holds, holds);
     yield* a.sendto("kept", HOST, a.address.port);
     const d = yield* a.recvfrom(buf);
@@ -78,7 +59,7 @@ test("a recvfrom that is killed or times out takes nothing; close ends a waiting
     const waiter = spawn(a.recvfrom(buf));
     yield* schedule();
     a.close();
-    assert.ok((yield* failure(waiter.join())) instanceof ClosedError);
+    yield* errorOf(waiter.join(), ClosedError);
     assert.equal(runtime().holds, holds);
   });
 });
@@ -99,7 +80,7 @@ test("a socket bound to device lo receives what is sent to it over loopback", as
 
 test("binding to a device that does not exist throws IOError ENODEV", async () => {
   await run(function* () {
-    const e = yield* failure(bindUdp({ port: 0, device: "nosuchdev0" }));
+    const e = yield* errorOf(bindUdp({ port: 0, device: "nosuchdev0" }));
     assert.ok(e instanceof IOError, String(e));
     assert.equal(e.code, "ENODEV");
   });
@@ -108,7 +89,7 @@ test("binding to a device that does not exist throws IOError ENODEV", async () =
 test("a broadcast needs the broadcast option: without it sendto throws IOError EACCES", async () => {
   await run(function* () {
     const a = track(yield* bindUdp({ port: 0 }));
-    const e = yield* failure(a.sendto("x", "255.255.255.255", 9));
+    const e = yield* errorOf(a.sendto("x", "255.255.255.255", 9));
     assert.ok(e instanceof IOError, String(e));
     assert.equal(e.code, "EACCES");
     a.close();

@@ -10,7 +10,7 @@ import { runtime } from "../../src/core/runtime.js";
 import { run, schedule, select, spawn, TimeoutError, timeout } from "../../src/index.js";
 import { spawnProcess } from "../../src/io/process.js";
 import { signalWaitable, watchSignals } from "../../src/io/signal.js";
-import { assertThrows, GIVE_UP_MS } from "./helpers.js";
+import { errorOf, GIVE_UP_MS } from "../helpers.js";
 
 test("a select over a process's exit and a signal: the signal wins, the exit case is withdrawn", async () => {
   await run(function* () {
@@ -43,11 +43,11 @@ test("a select withdrawn by timeout() leaves every source as it was; a SignalSet
     const sigs = watchSignals("SIGURG");
     const p = spawnProcess(["sleep", "30"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
     try {
-      yield* assertThrows(timeout(20, select(p.exited, sigs)), TimeoutError);
+      yield* errorOf(timeout(20, select(p.exited, sigs)), TimeoutError);
       assert.equal(runtime().holds, holds);
       process.kill(process.pid, "SIGURG");
       assert.deepEqual(yield* timeout(GIVE_UP_MS, select(p.exited, sigs)), { index: 1, value: "SIGURG" });
-      yield* assertThrows(timeout(20, select(sigs)), TimeoutError);
+      yield* errorOf(timeout(20, select(sigs)), TimeoutError);
     } finally {
       sigs.close();
       p.kill();

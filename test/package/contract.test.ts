@@ -1,4 +1,4 @@
-// The public contract of DESIGN.md, checked through the package's own name and exports map
+// The public contract (docs/design.md and the README), checked through the package's own name and exports map
 // (Node resolves a package's own name from inside it), so a user's `import … from "tasklet"`
 // and every subpath are what is tested, not the source files.
 import assert from "node:assert/strict";

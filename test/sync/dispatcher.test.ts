@@ -13,6 +13,7 @@ import {
   timeout,
   type UncaughtError,
 } from "../../src/index.js";
+import { errorOf } from "../helpers.js";
 
 function* job(log: string[], name: string, n: number): Operation<string> {
   log.push(`${name} started`);
@@ -181,12 +182,7 @@ test("a killed runner fails the waiters of the running and the queued bodies wit
     yield* schedule();
     (d.runner as { kill(): void }).kill();
     for (const c of [first, second]) {
-      try {
-        yield* c.join();
-        assert.fail("should fail");
-      } catch (e) {
-        assert.ok(e instanceof KilledError, String(e));
-      }
+      yield* errorOf(c.join(), KilledError);
     }
     assert.equal(d.isEmpty(), true);
   });

@@ -15,6 +15,7 @@ import {
   TimeoutError,
   timeout,
 } from "../../src/index.js";
+import { errorOf } from "../helpers.js";
 
 const who = new TaskletLocal("nobody");
 
@@ -99,23 +100,12 @@ test("posting to an ended tasklet fails the call; an error of the function is re
     yield* t.join();
     const late = post(t, () => 1);
     assert.equal(late.isDone(), true);
-    try {
-      yield* late.result();
-      assert.fail("should throw");
-    } catch (e) {
-      assert.ok(e instanceof TaskletError);
-      assert.match((e as Error).message, /has ended/);
-    }
+    assert.match((yield* errorOf(late.result(), TaskletError)).message, /has ended/);
     const target = spawn(() => spin(2, []));
     const c = post(target, () => {
       throw new Error("inside");
     });
-    try {
-      yield* c.result();
-      assert.fail("should throw");
-    } catch (e) {
-      assert.equal((e as Error).message, "inside");
-    }
+    assert.equal((yield* errorOf(c.result(), Error)).message, "inside");
   });
 });
 

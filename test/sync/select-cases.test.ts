@@ -30,8 +30,7 @@ import {
 import { bindUdp, connect, listen } from "../../src/io/index.js";
 import { spawnProcess } from "../../src/io/process.js";
 import { signalWaitable } from "../../src/io/signal.js";
-import { closeAfterEach, GIVE_UP_MS } from "../io/helpers.js";
-import { settle } from "./helpers.js";
+import { closeAfterEach, GIVE_UP_MS, settle } from "../helpers.js";
 
 const HOST = "127.0.0.1";
 

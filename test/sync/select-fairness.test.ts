@@ -1,4 +1,4 @@
-// select is uniformly fair (DESIGN.md, "Decisions"): among the cases that
+// select is uniformly fair (docs/design.md, "select is uniformly fair"): among the cases that
 // are ready when it polls, each is chosen with equal probability, wherever it
 // stands in the argument list and whatever stands around it (idle cases, a
 // defaultCase()). On the real runtime the choice comes from Math.random; under

@@ -19,7 +19,7 @@ import {
   timeout,
 } from "../../src/index.js";
 import { timersOf } from "../../src/time/timers.js";
-import { rejects, settle } from "./helpers.js";
+import { errorOf, settle } from "../helpers.js";
 
 test("a ready case fires at once; the others are not touched", async () => {
   await run(function* () {
@@ -138,13 +138,13 @@ test("a join case fires with the tasklet's value, or raises its error", async ()
       yield* sleep(1);
       throw new Error("boom");
     });
-    yield* rejects(select(ch.recv(), failing.join()), (e) => (e as Error).message === "boom");
+    assert.equal((yield* errorOf(select(ch.recv(), failing.join()), Error)).message, "boom");
     const killed = spawn(sleep(60_000));
     yield* settle();
     const s = spawn(select(ch.recv(), killed.join()));
     yield* settle();
     killed.kill();
-    yield* rejects(s.join(), KilledError);
+    yield* errorOf(s.join(), KilledError);
     // A join case on a tasklet that has ended is ready at once.
     assert.deepEqual(yield* select(ch.recv(), worker.join()), { index: 1, value: "done" });
   });
@@ -190,12 +190,12 @@ test("a recv case on a closed channel raises ChannelClosedError; a recvOrDone ca
       { index: 1, value: 1 },
       "values sent before close first",
     );
-    yield* rejects(select(open.recv(), closed.recv()), ChannelClosedError);
+    yield* errorOf(select(open.recv(), closed.recv()), ChannelClosedError);
     assert.deepEqual(yield* select(open.recv(), closed.recvOrDone()), {
       index: 1,
       value: { done: true, value: undefined },
     });
-    yield* rejects(select(open.recv(), closed.send(2)), ChannelError);
+    yield* errorOf(select(open.recv(), closed.send(2)), ChannelError);
     assert.equal(open.balance, 0, "nothing left registered on the open channel");
     // Closing while the select waits.
     const later = channel<number>();
@@ -203,13 +203,13 @@ test("a recv case on a closed channel raises ChannelClosedError; a recvOrDone ca
     const s2 = spawn(select(open.recv(), later.recvOrDone()));
     yield* settle();
     later.close();
-    yield* rejects(s1.join(), ChannelClosedError);
+    yield* errorOf(s1.join(), ChannelClosedError);
     // A send case waiting on a channel that closes: ChannelError, nothing sent, the other case withdrawn.
     const full = channel<number>();
     const s3 = spawn(select(full.send(1), open.recv()));
     yield* settle();
     full.close();
-    yield* rejects(s3.join(), ChannelError);
+    yield* errorOf(s3.join(), ChannelError);
     assert.deepEqual(full.tryRecv(), { ok: false, closed: true });
     assert.deepEqual(yield* s2.join(), { index: 1, value: { done: true, value: undefined } });
     assert.equal(open.balance, 0);
@@ -225,11 +225,11 @@ test("a killed or timed-out select is withdrawn from every case and takes nothin
     assert.equal(a.balance, -1);
     assert.equal(b.balance, 1);
     s.kill();
-    yield* rejects(s.join(), KilledError);
+    yield* errorOf(s.join(), KilledError);
     assert.equal(a.balance, 0);
     assert.equal(b.balance, 0);
     assert.equal(timersOf(runtime()).size, 0);
-    yield* rejects(timeout(5, select(a.recv(), b.send(1))), TimeoutError);
+    yield* errorOf(timeout(5, select(a.recv(), b.send(1))), TimeoutError);
     assert.equal(a.balance + b.balance, 0);
   });
 });

@@ -12,7 +12,8 @@ import {
   timeout,
   withPermit,
 } from "../../src/index.js";
-import { guardedProgram, runGuarded, yields } from "./helpers.js";
+import { yields } from "../helpers.js";
+import { guardedProgram, runGuarded } from "./helpers.js";
 
 test("Semaphore(n) rejects a count that is not an integer >= 0", () => {
   assert.throws(() => new Semaphore(-1), RangeError);

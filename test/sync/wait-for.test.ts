@@ -15,6 +15,7 @@ import {
   timeout,
 } from "../../src/index.js";
 import { runTest } from "../../src/testing/index.js";
+import { errorIfAny } from "../helpers.js";
 
 /**
  * A tasklet that keeps the program running (so no "all tasklets are asleep"
@@ -31,16 +32,6 @@ function ticker(stop: { done: boolean; ticks: number }, limit = 400): Operation<
   })();
 }
 
-/** The error `op` throws, or undefined. */
-function* errorOf(op: Operation<unknown>): Operation<unknown> {
-  try {
-    yield* op;
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
-
 /** Two tasklets lock `m1`, `m2` in opposite orders; the one whose lock closes the cycle gets DeadlockError, releases and retries. */
 function* inversion(stop: { done: boolean; ticks: number }) {
   const m1 = new Mutex();
@@ -51,7 +42,7 @@ function* inversion(stop: { done: boolean; ticks: number }) {
     for (;;) {
       yield* first.lock();
       yield* schedule(); // the other takes its first lock now
-      const e = yield* errorOf(second.lock());
+      const e = yield* errorIfAny(second.lock());
       if (e === undefined) {
         second.unlock();
         first.unlock();
@@ -121,7 +112,7 @@ test("a join cycle of two: the second join throws DeadlockError, and the first e
       function* () {
         yield* schedule();
         yield* schedule(); // a waits for b by now
-        return yield* errorOf(a.join());
+        return yield* errorIfAny(a.join());
       },
       { name: "b" },
     );
@@ -149,7 +140,7 @@ test("a join cycle of three is named in the order of its waits", async () => {
         spawn(
           function* () {
             for (let k = 0; k <= i; k++) yield* schedule(); // joins in the order 0, 1, 2
-            return yield* errorOf((ts[(i + 1) % 3] as Tasklet<unknown>).join());
+            return yield* errorIfAny((ts[(i + 1) % 3] as Tasklet<unknown>).join());
           },
           { name: `j${i}` },
         ),
@@ -179,9 +170,9 @@ test("a cycle through a lock and a join is found: the holder joins the tasklet t
   const r = await run(function* () {
     const m = new Mutex();
     yield* m.lock();
-    const w = spawn(() => errorOf(m.lock()), { name: "w" });
+    const w = spawn(() => errorIfAny(m.lock()), { name: "w" });
     yield* schedule(); // w waits for the lock held by the root
-    const e = yield* errorOf(w.join());
+    const e = yield* errorIfAny(w.join());
     m.unlock();
     const after = yield* w.join(); // w got the lock once it was free
     return { m, e, after };
@@ -231,7 +222,7 @@ test("a wait under timeout() closes no cycle: it ends in time with TimeoutError"
   const r = await run(function* () {
     const m = new Mutex();
     yield* m.lock();
-    const w = spawn(() => errorOf(timeout(5, m.lock())), { name: "w" });
+    const w = spawn(() => errorIfAny(timeout(5, m.lock())), { name: "w" });
     const e = yield* w.join(); // the root joins w, which waits for the root's lock, but only for 5 ms
     m.unlock();
     return e;
@@ -251,7 +242,7 @@ test("a dispatched body waited for while its runner waits for the caller's lock:
       m.unlock();
     });
     yield* schedule();
-    const e = yield* errorOf(
+    const e = yield* errorIfAny(
       d.dispatch(
         function* () {
           ran += 10;

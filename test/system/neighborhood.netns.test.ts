@@ -3,26 +3,17 @@
 // UDP broadcast bound to the veth device and real TCP. Skips, saying why,
 // where namespaces are refused (not root, no CAP_SYS_ADMIN, not Linux).
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { bridgedLan, ip, ipOrThrow, pollUntilAsync } from "../helpers.js";
 
 const MAIN = fileURLToPath(new URL("../../examples/neighborhood/main.js", import.meta.url));
 /** T of the daemons, in ms. */
 const T = 100;
 /** How long a real-clock wait may take beyond its nominal time on a noisy machine. */
 const TOLERANCE_MS = 3000;
-
-function ip(...args: string[]): { ok: boolean; err: string } {
-  const r = spawnSync("ip", args, { encoding: "utf8", timeout: 10_000 });
-  return { ok: r.status === 0, err: `${r.stderr ?? ""}${r.error?.message ?? ""}`.trim() };
-}
-
-function must(...args: string[]): void {
-  const r = ip(...args);
-  if (!r.ok) throw new Error(`ip ${args.join(" ")}: ${r.err}`);
-}
 
 /** Why the test cannot run here, or null. */
 function skipReason(): string | null {
@@ -85,45 +76,10 @@ function killDaemon(d: Daemon): void {
   }
 }
 
-async function until(what: string, cond: () => boolean, limitMs: number): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 const has = (d: Daemon, event: string, id: string, extra?: (e: Record<string, unknown>) => boolean): boolean =>
   d.events.some((e) => e.event === event && e.id === id && (extra === undefined || extra(e)));
 
 const reason = skipReason();
-
-/** The namespaces of one run: a bridge in `br`, and one host namespace per name, each joined to it by veth. */
-function makeLan(
-  tag: string,
-  names: readonly string[],
-): { br: string; hosts: { ns: string; dev: string; addr: string }[] } {
-  const br = `tsk-br-${tag}`;
-  must("netns", "add", br);
-  must("-n", br, "link", "add", "br0", "type", "bridge");
-  must("-n", br, "link", "set", "br0", "up");
-  const hosts = names.map((name, i) => {
-    const ns = `tsk-${name}-${tag}`;
-    const dev = `tsk${name}${tag}`;
-    must("netns", "add", ns);
-    must("link", "add", dev, "type", "veth", "peer", "name", `p${dev}`);
-    must("link", "set", dev, "netns", ns);
-    must("link", "set", `p${dev}`, "netns", br);
-    must("-n", br, "link", "set", `p${dev}`, "master", "br0");
-    must("-n", br, "link", "set", `p${dev}`, "up");
-    const addr = `10.231.0.${i + 1}`;
-    must("-n", ns, "addr", "add", `${addr}/24`, "dev", dev);
-    must("-n", ns, "link", "set", dev, "up");
-    must("-n", ns, "link", "set", "lo", "up");
-    return { ns, dev, addr };
-  });
-  return { br, hosts };
-}
 
 test("three daemons in three network namespaces (veth to one bridge) find each other, say hello over TCP, and drop the one whose link went down", {
   skip: reason ?? false,
@@ -131,19 +87,19 @@ test("three daemons in three network namespaces (veth to one bridge) find each o
 }, async () => {
   const tag = randomBytes(3).toString("hex");
   const names = ["a", "b", "c"] as const;
-  const spaces = [`tsk-br-${tag}`, ...names.map((n) => `tsk-${n}-${tag}`)];
+  const spaces: string[] = [];
   const daemons: Daemon[] = [];
   try {
-    const { hosts } = makeLan(tag, names);
+    const { hosts } = bridgedLan("tsk", tag, names, "10.231.0", spaces);
     for (const [i, h] of hosts.entries()) daemons.push(startDaemon(h.ns, names[i] as string, h.dev, h.addr, 60_000));
     const [a, b, c] = daemons as [Daemon, Daemon, Daemon];
     const stderr = (): string => daemons.map((d) => d.stderr).join("\n");
     const failed = (): boolean => daemons.some((d) => d.child.exitCode !== null);
     const helloed = (d: Daemon, id: string): boolean => has(d, "hello", id, (e) => e.ok === true);
-    await until(
+    await pollUntilAsync(
       "every hello",
       () => failed() || names.every((x, i) => names.every((y) => x === y || helloed(daemons[i] as Daemon, y))),
-      20 * T + TOLERANCE_MS,
+      { limitMs: 20 * T + TOLERANCE_MS, everyMs: 20 },
     );
     assert.ok(!failed(), `a daemon exited early:\n${stderr()}`);
     assert.ok(has(a, "up", "b", (e) => e.addr === "10.231.0.2"));
@@ -151,11 +107,11 @@ test("three daemons in three network namespaces (veth to one bridge) find each o
 
     const cut = Date.now();
     const hc = hosts[2] as { ns: string; dev: string };
-    must("-n", hc.ns, "link", "set", hc.dev, "down");
-    await until(
+    ipOrThrow("-n", hc.ns, "link", "set", hc.dev, "down");
+    await pollUntilAsync(
       "the drops of c",
       () => has(a, "down", "c") && has(b, "down", "c") && has(c, "down", "a") && has(c, "down", "b"),
-      3 * T + TOLERANCE_MS,
+      { limitMs: 3 * T + TOLERANCE_MS, everyMs: 20 },
     );
     assert.ok(Date.now() - cut >= 2 * T, "a neighbour is kept for at least 2·T after its last announcement");
     // Stay a while: a and b, still linked, keep each other.

@@ -8,9 +8,12 @@ import { type Operation, sleep } from "../../src/index.js";
 import { createTaskletSystem, SimNetwork } from "../../src/system/index.js";
 import { explore, runTest } from "../../src/testing/index.js";
 import { now } from "../../src/time/clock.js";
+import { pollUntil } from "../helpers.js";
 
 /** T: the period of announcements, in ms of virtual time. */
 const T = 1000;
+/** How pollUntil waits for the daemons: a look every T/5, for at most 40 periods. */
+const FORTY_PERIODS = { limitMs: 40 * T, everyMs: T / 5 };
 
 /**
  * Runs a scenario under the deterministic runtime: virtual time (ten periods
@@ -56,15 +59,6 @@ function* startThree(net: SimNetwork, log: Log): Operation<Node[]> {
   return nodes;
 }
 
-/** Sleeps in steps of T/5 until `cond()` holds; fails after `limitMs`. */
-function* waitFor(what: string, cond: () => boolean, limitMs: number): Operation<void> {
-  const end = now() + limitMs;
-  while (!cond()) {
-    if (now() > end) assert.fail(`timed out waiting for ${what}`);
-    yield* sleep(T / 5);
-  }
-}
-
 function peers(n: Node): string {
   return n.hood
     .table()
@@ -88,7 +82,7 @@ test("three simulated hosts find each other and complete a TCP hello with each n
     const net = new SimNetwork();
     const nodes = yield* startThree(net, log);
     try {
-      yield* waitFor("discovery", () => allFound(nodes), 40 * T);
+      yield* pollUntil("discovery", () => allFound(nodes), FORTY_PERIODS);
       assert.deepEqual(nodes.map(peers), ["b:ok,c:ok", "a:ok,c:ok", "a:ok,b:ok"]);
       assert.ok(net.stats.delivered > 0);
     } finally {
@@ -105,7 +99,7 @@ test("a lost announcement does not drop a neighbour (silence 2·T < 3·T)", asyn
     const net = new SimNetwork();
     const nodes = yield* startThree(net, log);
     try {
-      yield* waitFor("discovery", () => allFound(nodes), 40 * T);
+      yield* pollUntil("discovery", () => allFound(nodes), FORTY_PERIODS);
       const dropped = net.stats.dropped;
       net.dropFrom("a", 1);
       yield* sleep(EXPIRY_PERIODS * T * 2);
@@ -130,21 +124,20 @@ test("a device that goes down is dropped by its neighbours 3·T after it was las
     const nodes = yield* startThree(net, log);
     const [a, b, c] = nodes as [Node, Node, Node];
     try {
-      yield* waitFor("discovery", () => allFound(nodes), 40 * T);
+      yield* pollUntil("discovery", () => allFound(nodes), FORTY_PERIODS);
       yield* sleep(2.5 * T); // cut in the middle of a period
       const cut = now();
       // Announcements go out every T from the start: c was last heard at the last multiple of T.
       expected = Math.floor((cut - t0) / T) * T + EXPIRY_PERIODS * T;
       net.setDeviceUp("c", "eth0", false);
-      yield* waitFor(
-        "c dropped",
-        () => peers(a) === "b:ok" && peers(b) === "a:ok" && peers(c) === "",
-        EXPIRY_PERIODS * T * 4,
-      );
+      yield* pollUntil("c dropped", () => peers(a) === "b:ok" && peers(b) === "a:ok" && peers(c) === "", {
+        ...FORTY_PERIODS,
+        limitMs: EXPIRY_PERIODS * T * 4,
+      });
       // c was last heard at most T before the cut: nobody dropped it sooner than 2·T after.
       assert.ok(now() - cut >= (EXPIRY_PERIODS - 1) * T, `dropped after ${now() - cut} ms`);
       net.setDeviceUp("c", "eth0", true);
-      yield* waitFor("c back", () => allFound(nodes), 40 * T);
+      yield* pollUntil("c back", () => allFound(nodes), FORTY_PERIODS);
     } finally {
       yield* stopAll(nodes);
     }
@@ -202,7 +195,7 @@ test("under 50 seeded schedules: discovery, one lost announcement kept, a cut de
         const t0 = now();
         const nodes = yield* startThree(net, log);
         try {
-          yield* waitFor("discovery", () => allFound(nodes), 40 * T);
+          yield* pollUntil("discovery", () => allFound(nodes), FORTY_PERIODS);
           net.dropFrom("b", 1);
           yield* sleep(2.5 * T);
           assert.ok(allFound(nodes), "a lost announcement dropped nobody");

@@ -3,28 +3,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { ClosedError, type Operation, TimeoutError, timeout } from "../../src/index.js";
-import { createTaskletSystem, type IOError, type ITasklet, SimNetwork } from "../../src/system/index.js";
+import { Xoshiro128 } from "../../src/core/prng.js";
+import { ClosedError, IOError, type Operation, TimeoutError, timeout } from "../../src/index.js";
+import { createTaskletSystem, type ITasklet, SimNetwork } from "../../src/system/index.js";
 import { runTest } from "../../src/testing/index.js";
-
-function* code(op: Operation<unknown>): Operation<string | undefined> {
-  try {
-    yield* op;
-  } catch (e) {
-    return (e as IOError).code;
-  }
-  return "no error";
-}
-
-function* timeoutCode(op: Operation<unknown>): Operation<string> {
-  try {
-    yield* timeout(5, op);
-  } catch (e) {
-    if (e instanceof TimeoutError) return "timeout";
-    throw e;
-  }
-  return "no timeout";
-}
+import { errorOf } from "../helpers.js";
 
 function lan(seed = 1): { net: SimNetwork; sys: ITasklet[] } {
   const net = new SimNetwork({ seed });
@@ -53,14 +36,14 @@ test("socket factories throw the system's errors: EADDRINUSE, ENODEV, ECONNREFUS
   net.host("far").addDevice("eth0", "other", "10.9.9.9");
   await runTest(function* () {
     const s = yield* a.getServerStreamSocket(80);
-    assert.equal(yield* code(a.getServerStreamSocket(80)), "EADDRINUSE");
+    assert.equal((yield* errorOf(a.getServerStreamSocket(80), IOError)).code, "EADDRINUSE");
     const u = yield* a.getServerDatagramSocket(53, "eth0");
-    assert.equal(yield* code(a.getServerDatagramSocket(53, "eth0")), "EADDRINUSE");
-    assert.equal(yield* code(a.getServerDatagramSocket(53, "wlan0")), "ENODEV");
-    assert.equal(yield* code(a.getClientDatagramSocket(53, "wlan0")), "ENODEV");
-    assert.equal(yield* code(b.getClientStreamSocket("10.0.0.1", 81)), "ECONNREFUSED");
-    assert.equal(yield* code(b.getClientStreamSocket("10.9.9.9", 80)), "EHOSTUNREACH");
-    assert.equal(yield* code(b.getClientStreamSocket("10.0.0.1", 80, "10.0.0.1")), "EADDRNOTAVAIL");
+    assert.equal((yield* errorOf(a.getServerDatagramSocket(53, "eth0"), IOError)).code, "EADDRINUSE");
+    assert.equal((yield* errorOf(a.getServerDatagramSocket(53, "wlan0"), IOError)).code, "ENODEV");
+    assert.equal((yield* errorOf(a.getClientDatagramSocket(53, "wlan0"), IOError)).code, "ENODEV");
+    assert.equal((yield* errorOf(b.getClientStreamSocket("10.0.0.1", 81), IOError)).code, "ECONNREFUSED");
+    assert.equal((yield* errorOf(b.getClientStreamSocket("10.9.9.9", 80), IOError)).code, "EHOSTUNREACH");
+    assert.equal((yield* errorOf(b.getClientStreamSocket("10.0.0.1", 80, "10.0.0.1"), IOError)).code, "EADDRNOTAVAIL");
     s.close();
     u.close();
     // Closing frees the port and the (device, port) pair.
@@ -85,7 +68,7 @@ test("a broadcast reaches every socket on the link, the sender's host included, 
       assert.equal(r.rmtIp, "10.0.0.2");
     }
     const farGot = (rxs[3] as (typeof rxs)[0]).recvfrom(buf);
-    assert.equal(yield* timeoutCode(farGot), "timeout");
+    yield* errorOf(timeout(5, farGot), TimeoutError);
     for (const rx of rxs) rx.close();
     tx.close();
   });
@@ -134,6 +117,28 @@ test("losses drawn with a drop probability are the same for the same seed, and d
   assert.notEqual(await pattern(43), p1);
   const n = p1.split(",").length;
   assert.ok(n > 10 && n < 54, `${n} of 64 delivered with p = 0.5`);
+});
+
+test("the losses are the package's seeded generator's draws: datagram i is lost when the i-th draw of Xoshiro128(seed) is below the drop probability", async () => {
+  const seed = 42;
+  const p = 0.5;
+  const got = await runTest(function* () {
+    const { net, sys } = lan(seed);
+    net.dropProbability = p;
+    const rx = yield* (sys[1] as ITasklet).getServerDatagramSocket(2, "eth0");
+    const tx = yield* (sys[0] as ITasklet).getClientDatagramSocket(2, "eth0");
+    for (let i = 0; i < 64; i++) yield* tx.sendto(new Uint8Array([i]));
+    const out: number[] = [];
+    const buf = new Uint8Array(1);
+    for (let i = 0; i < net.stats.delivered; i++) {
+      yield* rx.recvfrom(buf);
+      out.push(buf[0] as number);
+    }
+    return out;
+  });
+  const g = new Xoshiro128(seed);
+  const kept = Array.from({ length: 64 }, (_, i) => i).filter(() => g.random() >= p);
+  assert.deepEqual(got, kept);
 });
 
 test("a simulated stream delivers every byte once, in order, whatever the sizes of sends and recvs (property)", async () => {

@@ -1,4 +1,4 @@
-// Seed 001's sentences on I/O against createTaskletSystem(): sockets (over a
+// The ntkd tasklet interface's sentences on I/O against createTaskletSystem(): sockets (over a
 // simulated network, and real TCP on loopback), execCommand with real
 // processes, read/write on real files.
 import assert from "node:assert/strict";
@@ -16,6 +16,7 @@ import {
   SimNetwork,
   TaskletError,
 } from "../../src/system/index.js";
+import { errorOf } from "../helpers.js";
 
 const sys = createTaskletSystem();
 
@@ -96,12 +97,8 @@ test("recvfrom gives { n, rmtIp, rmtPort } of a broadcast received on the device
     );
     yield* a.schedule();
     rx.close();
-    try {
-      yield* waiter.join();
-      assert.fail("recvfrom on a closed socket returned");
-    } catch (e) {
-      assert.ok(e instanceof TaskletError && e.name === "ClosedError");
-    }
+    const e = yield* errorOf(waiter.join());
+    assert.ok(e instanceof TaskletError && e.name === "ClosedError");
     tx.close();
   });
 });
@@ -113,7 +110,7 @@ test("a recv withdrawn by a timeout consumes nothing: the bytes go to the next r
     const client = yield* a.getClientStreamSocket("10.0.0.2", 7001);
     const conn = yield* server.accept();
     const buf = new Uint8Array(8);
-    yield* assertTimesOut(timeout(5, conn.recv(buf)));
+    yield* errorOf(timeout(5, conn.recv(buf)), TimeoutError);
     yield* client.send(new Uint8Array([9]));
     assert.equal(yield* conn.recv(buf), 1);
     assert.equal(buf[0], 9);
@@ -122,15 +119,6 @@ test("a recv withdrawn by a timeout consumes nothing: the bytes go to the next r
     server.close();
   });
 });
-
-function* assertTimesOut(op: Operation<unknown>): Operation<void> {
-  try {
-    yield* op;
-    assert.fail("no timeout");
-  } catch (e) {
-    assert.ok(e instanceof TimeoutError, String(e));
-  }
-}
 
 // ---- exec, read, write: real processes and files ------------------------------------------
 
@@ -202,7 +190,7 @@ test("read returns positive counts from a descriptor and throws ClosedError at e
 
 // ---- real sockets: TCP on loopback ---------------------------------------------------------
 
-/** A listening socket on a free port of 127.0.0.1 (the seed's interface cannot report a port chosen by the kernel). */
+/** A listening socket on a free port of 127.0.0.1 (the ntkd tasklet interface cannot report a port chosen by the kernel). */
 function* listenSomewhere(): Operation<{ server: IServerStreamSocket; port: number }> {
   for (let tries = 0; ; tries++) {
     const port = 20_000 + Math.floor(Math.random() * 40_000);
@@ -268,11 +256,7 @@ test("real TCP: connecting to a port nobody listens on throws IOError ECONNREFUS
   await run(function* () {
     const { server, port } = yield* listenSomewhere();
     server.close();
-    try {
-      yield* sys.getClientStreamSocket("127.0.0.1", port);
-      assert.fail("connected");
-    } catch (e) {
-      assert.ok(e instanceof IOError && e.code === "ECONNREFUSED", String(e));
-    }
+    const e = yield* errorOf(sys.getClientStreamSocket("127.0.0.1", port));
+    assert.ok(e instanceof IOError && e.code === "ECONNREFUSED", String(e));
   });
 });

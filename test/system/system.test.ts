@@ -1,14 +1,15 @@
-// Seed 001's sentences, one by one, against createTaskletSystem() over the
+// The ntkd tasklet interface's sentences, one by one, against createTaskletSystem() over the
 // real runtime: tasklets, dispatch, channels (system-io.test.ts: sockets,
 // processes, files).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { KilledError, NotJoinableError, run } from "../../src/index.js";
 import { ChannelError, createTaskletSystem, type ITaskletSpawnable, type Operation } from "../../src/system/index.js";
+import { errorOf } from "../helpers.js";
 
 const sys = createTaskletSystem();
 
-/** The seed's way: a class whose members are the arguments and whose func is the body. */
+/** The ntkd tasklet interface's way: a class whose members are the arguments and whose func is the body. */
 class Step implements ITaskletSpawnable<string> {
   constructor(
     private readonly log: string[],
@@ -66,12 +67,7 @@ test("spawn: kill ends a tasklet blocked in msWait; join then throws KilledError
     yield* sys.schedule();
     assert.equal(h.isRunning(), true);
     h.kill();
-    try {
-      yield* h.join();
-      assert.fail("join of a killed tasklet returned");
-    } catch (e) {
-      assert.ok(e instanceof KilledError);
-    }
+    yield* errorOf(h.join(), KilledError);
     assert.equal(cleaned, true);
     assert.equal(h.isRunning(), false);
   });
@@ -122,7 +118,7 @@ test("msWait blocks the current tasklet only: others run meanwhile", async () =>
   assert.deepEqual(log, ["worker started", "worker ended", "sleeper woke"]);
 });
 
-test("dispatch: the seed's example — t2's processing starts only after t1's ended", async () => {
+test("dispatch: the ntkd tasklet interface's example — t2's processing starts only after t1's ended", async () => {
   const log: string[] = [];
   class Processing implements ITaskletSpawnable<void> {
     constructor(private readonly by: string) {}
@@ -294,12 +290,7 @@ test("channel recv respects the order of waiting tasklets: the first to wait get
 test("channel recvWithTimeout throws ChannelError after the timeout, consuming nothing", async () => {
   await run(function* () {
     const ch = sys.getChannel<string>();
-    try {
-      yield* ch.recvWithTimeout(5);
-      assert.fail("no timeout");
-    } catch (e) {
-      assert.ok(e instanceof ChannelError, String(e));
-    }
+    yield* errorOf(ch.recvWithTimeout(5), ChannelError);
     ch.sendAsync("late");
     assert.equal(yield* ch.recvWithTimeout(1000), "late");
     assert.throws(() => ch.recvWithTimeout(-1), /timeoutMsec/);

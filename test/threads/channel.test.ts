@@ -15,17 +15,9 @@ import {
   timeout,
 } from "../../src/index.js";
 import { ThreadChannel, WorkerPool } from "../../src/threads/index.js";
+import { errorOf } from "../helpers.js";
 
 const JOBS = new URL("./fixtures/jobs.js", import.meta.url);
-
-function* errorOf(op: Operation<unknown>): Operation<unknown> {
-  try {
-    yield* op;
-  } catch (e) {
-    return e;
-  }
-  assert.fail("the operation should throw");
-}
 
 function* drainLocal<T>(ch: ThreadChannel<T>): Operation<T[]> {
   const got: T[] = [];
@@ -85,7 +77,7 @@ test("after close, values sent before are received, then recv throws ChannelClos
     ch.close();
     assert.equal(yield* ch.recv(), 1);
     assert.equal(yield* ch.recv(), 2);
-    assert.ok((yield* errorOf(ch.recv())) instanceof ChannelClosedError);
+    yield* errorOf(ch.recv(), ChannelClosedError);
     const e = yield* errorOf(ch.send(3));
     assert.ok(e instanceof ChannelError && !(e instanceof ChannelClosedError));
   });
@@ -142,7 +134,7 @@ test("a value larger than the channel's ring is refused with a RangeError; bad o
   assert.throws(() => new ThreadChannel(1, { bufferBytes: 100 }), RangeError);
   await run(function* () {
     const ch = new ThreadChannel<Uint8Array>(1, { bufferBytes: 64 });
-    assert.ok((yield* errorOf(ch.send(new Uint8Array(100)))) instanceof RangeError);
+    yield* errorOf(ch.send(new Uint8Array(100)), RangeError);
   });
 });
 
@@ -205,7 +197,7 @@ test("a cross-thread wait is no deadlock: recvTimeout ends with ChannelTimeoutEr
   try {
     await run(function* () {
       const ch = new ThreadChannel<number>(0);
-      assert.ok((yield* errorOf(ch.recvTimeout(20))) instanceof ChannelTimeoutError);
+      yield* errorOf(ch.recvTimeout(20), ChannelTimeoutError);
       // Only the worker can wake main here: main must neither report a deadlock nor exit meanwhile.
       pool.spawn(JOBS, "produce", ch, 41, 42);
       yield* sleep(1);
@@ -219,7 +211,7 @@ test("a cross-thread wait is no deadlock: recvTimeout ends with ChannelTimeoutEr
 test("a rendezvous sender that times out or is killed while no receiver waits leaves nothing behind", async () => {
   await run(function* () {
     const ch = new ThreadChannel<number>(0);
-    assert.ok((yield* errorOf(timeout(10, ch.send(1)))) instanceof TimeoutError);
+    yield* errorOf(timeout(10, ch.send(1)), TimeoutError);
     const s = spawn(() => ch.send(2));
     yield* schedule();
     s.kill();
@@ -240,7 +232,7 @@ test("a rendezvous receiver that withdraws after the hand-off leaves the value t
     yield* ch.send(9);
     r.kill();
     assert.equal(yield* ch.recv(), 9);
-    assert.ok((yield* errorOf(r.join())) instanceof KilledError);
+    yield* errorOf(r.join(), KilledError);
   });
 });
 

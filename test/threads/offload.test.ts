@@ -1,28 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { threadId } from "node:worker_threads";
-import { type Operation, run, schedule, sleep, spawn } from "../../src/index.js";
+import { run, schedule, sleep, spawn } from "../../src/index.js";
 import { offload, WorkerPool } from "../../src/threads/index.js";
+import { errorOf, pollUntil } from "../helpers.js";
 
 const JOBS = new URL("./fixtures/jobs.js", import.meta.url);
-
-function* errorOf(op: Operation<unknown>): Operation<unknown> {
-  try {
-    yield* op;
-  } catch (e) {
-    return e;
-  }
-  assert.fail("the operation should throw");
-}
-
-/** Polls `cond` every few ms, for at most `limitMs` (a bound, not a timing assertion). */
-function* eventually(cond: () => boolean, limitMs = 10_000): Operation<boolean> {
-  for (let waited = 0; waited < limitMs; waited += 10) {
-    if (cond()) return true;
-    yield* sleep(10);
-  }
-  return cond();
-}
+/** How pollUntil watches the pool: a look every 10 ms, for at most 10 s (threads start slowly on a loaded machine). */
+const SLOW = { everyMs: 10, limitMs: 10_000 };
 
 test("offload runs a self-contained function on another thread and returns its value", async () => {
   const pool = new WorkerPool({ size: 1 });
@@ -92,7 +77,7 @@ test("when every worker is blocked in offloaded calls and work waits, the pool g
       const blocked = yield* first.join();
       assert.notEqual(blocked, setter);
       assert.equal(pool.stats.threads, 2);
-      assert.ok(yield* eventually(() => pool.stats.threads === 1), "the extra thread ends after idleMs");
+      yield* pollUntil("the extra thread ends after idleMs", () => pool.stats.threads === 1, SLOW);
     });
   } finally {
     Atomics.store(flag, 0, 1);
@@ -107,7 +92,7 @@ test("growth stops at maxSize: past it, calls wait in the queue until a thread f
   try {
     await run(function* () {
       const calls = [0, 1, 2].map((i) => spawn(() => pool.offload<number>(JOBS, "blockUntil", flag, i)));
-      assert.ok(yield* eventually(() => pool.stats.running === 2));
+      yield* pollUntil("two offloads run", () => pool.stats.running === 2, SLOW);
       assert.equal(pool.stats.threads, 2);
       assert.equal(pool.stats.queued, 1);
       for (const i of [0, 1, 2]) {
@@ -129,7 +114,7 @@ test("a kill of the caller withdraws an offloaded call that has not started", as
   try {
     await run(function* () {
       const holder = spawn(() => pool.offload<number>(JOBS, "blockUntil", flag, 0));
-      assert.ok(yield* eventually(() => pool.stats.running === 1));
+      yield* pollUntil("one offload runs", () => pool.stats.running === 1, SLOW);
       const waiting = spawn(() => pool.offload<number>(JOBS, "slowSquare", 3));
       yield* schedule();
       assert.equal(pool.stats.queued, 1);
@@ -153,13 +138,13 @@ test("a call whose caller was killed runs to its end and its failure is reported
   try {
     await run(function* () {
       const caller = spawn(() => pool.offload(JOBS, "blockThenThrow", flag, 0));
-      assert.ok(yield* eventually(() => pool.stats.running === 1));
+      yield* pollUntil("one offload runs", () => pool.stats.running === 1, SLOW);
       caller.kill();
       yield* schedule();
       assert.equal(caller.isRunning(), false, "the caller ends at once; the call goes on");
       Atomics.store(flag, 0, 1);
       Atomics.notify(flag, 0);
-      assert.ok(yield* eventually(() => pool.stats.running === 0));
+      yield* pollUntil("no offload runs", () => pool.stats.running === 0, SLOW);
     });
     for (let i = 0; i < 5; i++) {
       (globalThis as { gc?: () => void }).gc?.();

@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { threadId } from "node:worker_threads";
-import { DeadlockError, KilledError, type Operation, run, sleep, type UncaughtError } from "../../src/index.js";
+import { DeadlockError, KilledError, run, sleep, type UncaughtError } from "../../src/index.js";
 import { ThreadChannel, WorkerError, WorkerPool } from "../../src/threads/index.js";
-
-/** The error `op` throws (fails if it returns). */
-function* errorOf(op: Operation<unknown>): Operation<unknown> {
-  try {
-    yield* op;
-  } catch (e) {
-    return e;
-  }
-  assert.fail("the operation should throw");
-}
+import { errorOf } from "../helpers.js";
 
 const JOBS = new URL("./fixtures/jobs.js", import.meta.url);
 
@@ -35,15 +26,10 @@ test("join rethrows the tasklet's error with its class, message and remote stack
   try {
     await run(function* () {
       const t = pool.spawn(JOBS, "fail", "bad input");
-      try {
-        yield* t.join();
-        assert.fail("join should throw");
-      } catch (e) {
-        assert.ok(e instanceof RangeError);
-        assert.equal(e.message, "bad input");
-        assert.match(e.stack ?? "", /fixtures\/jobs\.js/);
-        assert.match(e.stack ?? "", /tasklet-pool-1/);
-      }
+      const e = yield* errorOf(t.join(), RangeError);
+      assert.equal(e.message, "bad input");
+      assert.match(e.stack ?? "", /fixtures\/jobs\.js/);
+      assert.match(e.stack ?? "", /tasklet-pool-1/);
     });
   } finally {
     await pool.close();
@@ -61,7 +47,7 @@ test("kill reaches across threads: the tasklet's cleanup runs on its worker, the
       assert.notEqual(where, threadId);
       t.kill();
       assert.equal(yield* done.recv(), where);
-      assert.ok((yield* errorOf(t.join())) instanceof KilledError);
+      yield* errorOf(t.join(), KilledError);
     });
   } finally {
     await pool.close();

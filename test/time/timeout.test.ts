@@ -22,6 +22,7 @@ import { exec } from "../../src/io/index.js";
 import { after } from "../../src/sync/select.js";
 import { runTest } from "../../src/testing/index.js";
 import { ThreadChannel } from "../../src/threads/index.js";
+import { errorOf } from "../helpers.js";
 
 /** Runs `op`, returning "ok:<value>" or "<ErrorClass>@<label>" with the label of the frame that caught it. */
 function* catching<T>(label: string, op: Operation<T>, log: string[]): Operation<T | undefined> {
@@ -31,15 +32,6 @@ function* catching<T>(label: string, op: Operation<T>, log: string[]): Operation
     log.push(`${(e as Error).constructor.name}@${label}`);
     if (!(e instanceof TaskletError)) throw e;
     return undefined;
-  }
-}
-
-function* assertKilled(op: Operation<unknown>): Operation<void> {
-  try {
-    yield* op;
-    assert.fail("expected KilledError");
-  } catch (e) {
-    assert.ok(e instanceof KilledError, String(e));
   }
 }
 
@@ -324,7 +316,7 @@ test("Infinity means never: sleep(Infinity) waits until killed, timeout(Infinity
     yield* sleep(1000);
     assert.equal(t.isRunning(), true);
     t.kill();
-    yield* assertKilled(t.join());
+    yield* errorOf(t.join(), KilledError);
     return r;
   });
   assert.equal(v, undefined);

@@ -5,6 +5,7 @@ import { runtime } from "../../src/core/runtime.js";
 import { current, now, type Operation, run, schedule, sleep, spawn, TimeoutError, timeout } from "../../src/index.js";
 import { runTest } from "../../src/testing/index.js";
 import { timersOf } from "../../src/time/timers.js";
+import { errorOf } from "../helpers.js";
 
 /** How late a real timer may fire on a loaded machine before a test calls it wrong. */
 const TIME_PRECISION_MS = 250;
@@ -67,12 +68,7 @@ test("a killed sleep(60000) does not hold the process", () => {
 test("timeout throws TimeoutError at its deadline, stops the op and runs its cleanup", async () => {
   const log: string[] = [];
   await runTest(function* () {
-    try {
-      yield* timeout(20, guarded(log));
-      assert.fail("should time out");
-    } catch (e) {
-      assert.ok(e instanceof TimeoutError, String(e));
-    }
+    yield* errorOf(timeout(20, guarded(log)), TimeoutError);
     assert.equal(now(), 20);
     assert.deepEqual(log, ["op start", "op cleanup"]);
     assert.equal(timersOf(current().rt).size, 0, "no timer left behind");

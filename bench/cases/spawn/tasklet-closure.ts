@@ -1,6 +1,6 @@
-// spawn, with a `function* () {…}` literal per tasklet: the form PERF-NOTES warns about
-// (each generator-function closure gets its own prototype, so V8 sees a new hidden class
-// per generator). Shown beside tasklet.ts so the cost of the slow form stays visible.
+// spawn, with a `function* () {…}` literal per tasklet: the form HACKING.md ("What a tasklet
+// costs") warns about (each generator-function closure gets its own prototype, so V8 sees a
+// new hidden class per generator). Shown beside tasklet.ts so the cost of the slow form stays visible.
 import { run, spawn, type Tasklet } from "../../../src/index.js";
 import { report, size } from "../../lib/report.js";
 

@@ -1,5 +1,6 @@
 // spawn: spawn n tasklets, the i-th returning i; join each in order (bench/lib/benchmarks.ts).
-// The fast form of spawn: a generator made by a named generator function (PERF-NOTES).
+// The fast form of spawn: a generator made by a named generator function (a closure literal
+// per tasklet is several times slower: HACKING.md, "What a tasklet costs"; tasklet-closure.ts).
 import { type Operation, run, spawn, type Tasklet } from "../../../src/index.js";
 import { report, size } from "../../lib/report.js";
 
