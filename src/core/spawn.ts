@@ -189,8 +189,8 @@ export function spawn<T>(body: Body<T>, options?: SpawnOptions): Tasklet<T> {
  *
  * What it buys: a child that ends in its first stretch (a leaf that returns
  * at once) never waits as a generator, so spawning many costs far less
- * memory and collection (skynet: 0.2x the CPU time of `spawn`; spawn+join
- * of 1M: 0.67x; docs/design.md has the figures). Errors, kills and
+ * memory and collection (skynet: 0.16–0.22x the CPU time of `spawn`;
+ * spawn+join of 1M: 0.58–0.66x; docs/design.md has the figures). Errors, kills and
  * `joinable: false` behave as with `spawn`.
  *
  * @example
