@@ -14,6 +14,10 @@
  * Node; a major version such as 24 missing here is installed from the
  * registry, bench/lib/nodes.ts). The first Node's tables go to latest.json
  * and latest.md, each further one's to latest-node<major>.json and .md.
+ * --variants all|none|a,b: which of the benchmarks' variants to run (default
+ * all): the tasklet case again with an inspection feature on (`variants` in
+ * bench/lib/benchmarks.ts; bench/lib/variants.ts), for the table "Cost of
+ * inspection".
  * Exits 1 when a case failed or a result disagreed.
  */
 
@@ -21,7 +25,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { SECOND } from "./lib/benchmarks.js";
+import { type BenchSpec, SECOND } from "./lib/benchmarks.js";
 import {
   baseOf,
   buildGo,
@@ -31,12 +35,14 @@ import {
   discoverCases,
   machine,
   runOnce,
+  SkippedCase,
   sortRuntimes,
   specOf,
   summarize,
 } from "./lib/harness.js";
 import { type NodeBin, resolveNodes, resultName } from "./lib/nodes.js";
 import { type Report, toMarkdown, toText } from "./lib/table.js";
+import { buildSrcOf, checkVariants, chooseVariants, envText, withVariants } from "./lib/variants.js";
 
 const GO_DIR = "bench/go";
 
@@ -50,6 +56,7 @@ const { values } = parseArgs({
     cases: { type: "string", default: "dist/bench/cases" },
     note: { type: "string", multiple: true, default: [] },
     node: { type: "string", multiple: true, default: [] },
+    variants: { type: "string" },
   },
 });
 let nodes: NodeBin[];
@@ -80,6 +87,19 @@ if (only !== undefined) {
   }
   for (const b of [...found.keys()]) if (!only.includes(b)) found.delete(b);
 }
+
+const specs = new Map<string, Partial<BenchSpec>>();
+for (const b of found.keys()) specs.set(b, await specOf(CASES, b));
+let chosen: Set<string> | "all";
+try {
+  chosen = chooseVariants(values.variants, [
+    ...new Set([...specs.values()].flatMap((s) => Object.keys(s.variants ?? {}))),
+  ]);
+} catch (e) {
+  console.error((e as Error).message);
+  process.exit(2);
+}
+const SRC = buildSrcOf(CASES);
 
 const goFailures: string[] = [];
 const goNotes: string[] = [];
@@ -126,13 +146,15 @@ async function runAll(found: Map<string, Case[]>, node: NodeBin): Promise<Report
     quick: values.quick,
     benches: [],
     cells: [],
+    variants: [],
     failures,
     notes,
   };
+  const absentNoted = new Set<string>();
   const started = performance.now();
 
   for (const [bench, cases] of found) {
-    const spec = await specOf(CASES, bench);
+    const spec = specs.get(bench) ?? {};
     const full = values.quick ? (spec.quick ?? null) : (spec.n ?? null);
     if (full === null)
       notes.push(`${bench}: no sizes in bench/lib/benchmarks.ts or its meta.js; its cases' defaults ran.`);
@@ -148,7 +170,7 @@ async function runAll(found: Map<string, Case[]>, node: NodeBin): Promise<Report
       const smaller = values.quick ? undefined : spec.smaller?.[runtime];
       return smaller ?? full;
     };
-    const cells: Cell[] = cases.map((c) => ({
+    let cells: Cell[] = cases.map((c) => ({
       bench,
       runtime: c.runtime,
       n: sizeOf(c.runtime),
@@ -158,22 +180,39 @@ async function runAll(found: Map<string, Case[]>, node: NodeBin): Promise<Report
       maxMs: 0,
       rssMB: 0,
     }));
+    // The tasklet case again with each inspection feature on, right after its plain run.
+    const variants = Object.entries(spec.variants ?? {}).filter(([name]) => chosen === "all" || chosen.has(name));
+    const { runs, vcells } = withVariants(cases, cells, variants, SRC);
+    for (const v of vcells) {
+      if (v.absent === undefined || absentNoted.has(v.variant)) continue;
+      absentNoted.add(v.variant);
+      notes.push(`${v.variant} (${envText(v.env)}): ${v.absent}; shown as —.`);
+    }
+    const skipped = new Set<Cell>();
     for (let rep = 1; rep <= reps; rep++) {
-      cases.forEach((c, i) => {
-        const cell = cells[i] as Cell;
-        if (cell.error !== undefined) return;
+      for (const [c, cell] of runs) {
+        if (cell.error !== undefined || skipped.has(cell)) continue;
         try {
           const run = runOnce(c, cell.n, timeoutMs);
           cell.runs.push(run);
           console.error(`${bench}/${c.runtime} n=${cell.n ?? "default"} run ${rep}: ${run.ms} ms, ${run.rssMB} MB`);
         } catch (e) {
+          if (e instanceof SkippedCase) {
+            // It cannot run here (a server or package is missing): out of the table, its reason in the notes.
+            skipped.add(cell);
+            notes.push(e.message);
+            console.error(e.message);
+            continue;
+          }
           cell.error = (e as Error).message;
           report.failures.push(cell.error);
           console.error(`FAILED ${cell.error}`);
         }
-      });
+      }
     }
+    cells = cells.filter((c) => !skipped.has(c));
     for (const cell of cells) summarize(cell);
+    for (const cell of vcells) summarize(cell);
     // A size that only one runtime ran at is checked against the reference run once at that size.
     const reference = (n: number | null): unknown => {
       const ref: Case | undefined =
@@ -192,6 +231,14 @@ async function runAll(found: Map<string, Case[]>, node: NodeBin): Promise<Report
       console.error(`\n!!! ${f}\n`);
     }
     report.cells.push(...cells);
+    const baseCell = cells.find((c) => c.runtime === vcells[0]?.runtime);
+    if (baseCell !== undefined) {
+      for (const f of checkVariants(baseCell, vcells)) {
+        report.failures.push(f);
+        console.error(`\n!!! ${f}\n`);
+      }
+    }
+    report.variants?.push(...vcells);
   }
 
   const loadEnd = loadavg()

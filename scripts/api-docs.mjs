@@ -6,20 +6,39 @@
 //   node scripts/api-docs.mjs           writes docs/api/*.md; exits 1 on any warning
 //   node scripts/api-docs.mjs --check   writes nothing; exits 1 on a warning or when
 //                                        docs/api/ differs from what it would write
+//   node scripts/api-docs.mjs --project <tsconfig.json> --out <dir>
+//                                        the same on another project (test/docs uses a fixture)
 //
-// Warnings are errors (`npm run docs` fails on them):
+// Warnings are errors (`npm run docs` fails on them; test/docs/api-reference.test.ts runs
+// `--check` under `npm test`):
 //   - an exported name without a doc comment;
-//   - an exported function or class without an `@example`;
-//   - a public member of an exported class or interface without a doc comment.
-// A member tagged `@internal` is left out (it is stripped from the shipped types too).
+//   - an exported function or class without an `@example`, except an error class (a class
+//     named `…Error` that extends another `…Error`): its example would only be
+//     `catch (e) { if (e instanceof XError) … }`, the same for each; its doc comment says
+//     who throws it instead, and the functions that throw it carry the examples;
+//   - a public member (static ones too) of an exported class or interface without a doc
+//     comment, except the `name` of an error class (its literal type says all of it).
+// A member tagged `@internal` is left out (it is stripped from the shipped types too); a class
+// tagged `@hideconstructor` (made by a function, as `Tasklet` by `spawn`) shows no constructor.
+// A member without a doc comment of its own takes the comment of the member it overrides or
+// implements (TypeDoc's inheritDoc), e.g. a `Waitable`'s `poll`.
+//
+// Signatures are the declarations' own source text (parameter names, defaults, each
+// overload), their bodies and initializers cut; a property without a written type shows the
+// type the compiler infers.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { SyntaxKind as K } from "typescript/unstable/ast";
 import { API } from "typescript/unstable/sync";
 
-const root = process.cwd();
+const arg = (name) => {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+};
+const tsconfig = resolve(arg("--project") ?? "tsconfig.json");
+const root = dirname(tsconfig);
 const check = process.argv.includes("--check");
-const outDir = join(root, "docs", "api");
+const outDir = resolve(root, arg("--out") ?? join("docs", "api"));
 
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 // "./dist/src/io/index.js" → "src/io/index.ts"; "." → "tasklet", "./io" → "tasklet/io"
@@ -30,7 +49,7 @@ const entries = Object.entries(pkg.exports).map(([sub, target]) => ({
 }));
 
 const api = new API({ cwd: root });
-const project = api.updateSnapshot({ openProject: "tsconfig.json" }).getProjects()[0];
+const project = api.updateSnapshot({ openProject: tsconfig }).getProjects()[0];
 const checker = project.checker;
 const ALIAS = 2097152; // SymbolFlags.Alias
 
@@ -43,6 +62,16 @@ const docOf = (s) => checker.getDocumentationCommentOfSymbol(s).trim();
 const tagText = (t) => (typeof t.text === "string" ? t.text : (t.text ?? []).map((p) => p.text).join("")).trim();
 const mods = (node) => (node?.modifiers ? [...node.modifiers].map((m) => m.kind) : []);
 const isPrivate = (node) => mods(node).some((k) => k === K.PrivateKeyword || k === K.ProtectedKeyword);
+/** `src/sync/mutex.ts:23`: where a warning's declaration is. */
+function where(node) {
+  if (node === undefined) return "?";
+  const sf = node.getSourceFile();
+  const line = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;
+  return `${sf.fileName.replace(`${root}/`, "")}:${line}`;
+}
+const isInternal = (tags) => tags.some((t) => t.name === "internal");
+/** An error class: named `…Error` and extending another `…Error` (see the header). */
+const isErrorClass = (name, node) => /Error$/.test(name) && /^[^{]*\bextends\s+\w*Error\b/.test(node.getText());
 
 function kindOf(node) {
   switch (node?.kind) {
@@ -61,18 +90,98 @@ function kindOf(node) {
   }
 }
 
-/** The declaration's own text up to its body: `export`, the body and comments left out. */
-function headOf(node) {
-  const text = node.getText().replace(/^export\s+(default\s+)?(declare\s+)?/, "");
-  const body = text.search(/\{\s*$|\{\s*\n/m);
-  const kind = kindOf(node);
-  if ((kind === "class" || kind === "interface") && body > 0) return `${text.slice(0, body).trim()}`;
-  return text;
-}
-
 function typeText(sym) {
   const t = checker.getTypeOfSymbol(sym);
   return t ? checker.typeToString(t) : "unknown";
+}
+
+/** A declaration's own text without `export`, `declare`, `public`, `override`, its body or its initializer. */
+function declText(node, sym) {
+  let text = node.getText();
+  // a short literal initializer says more than its type (`name = "KilledError"`)
+  const literal =
+    node.initializer !== undefined && /^("[^"]*"|-?\d[\d_.]*|true|false)$/.test(node.initializer.getText());
+  const cut = node.body ?? (literal ? undefined : node.initializer);
+  if (cut !== undefined) {
+    const tail = cut.getText();
+    text = text.slice(0, text.lastIndexOf(tail)).replace(/\s*=\s*$/, "");
+  }
+  text = text
+    .replace(/\/\*[\s\S]*?\*\/\s*/g, "") // comments on parameters: the member's own entry shows them
+    .replace(/^\s*\/\/.*\n/gm, "")
+    .replace(/^export\s+(default\s+)?(declare\s+)?/, "")
+    .replace(/^((?:static|readonly|abstract|async)\s+)*(public|override)\s+/, "$1")
+    .replace(/^((?:static|readonly|abstract|async)\s+)*(public|override)\s+/, "$1")
+    .trim();
+  // a property written without a type: the type the compiler infers
+  const isProp = node.kind === K.PropertyDeclaration || node.kind === K.PropertySignature;
+  if (isProp && node.type === undefined && !literal && sym !== undefined) text = `${text}: ${typeText(sym)}`;
+  // a constructor's parameter properties: the modifiers are shown on the members
+  if (node.kind === K.Constructor) text = text.replace(/\b(public|private|protected|readonly|override)\s+/g, "");
+  text = text.replace(/;$/, "");
+  // one line when it fits (the formatter broke it at 120 columns, with the indentation of its file)
+  const one = text
+    .replace(/\s*\n\s*/g, " ")
+    .replace(/\(\s+/g, "(")
+    .replace(/,?\s+\)/g, ")");
+  if (one.length <= 110) return one;
+  // else as written, less the indentation of its file (that of its last line, `): R`)
+  const lines = text.split("\n");
+  const base = /^ */.exec(lines.at(-1))[0].length;
+  return lines.map((l, i) => (i === 0 ? l : l.slice(Math.min(base, /^ */.exec(l)[0].length)))).join("\n");
+}
+
+/** The signatures to show: each overload, or the one declaration (an implementation behind overloads is hidden). */
+function signaturesOf(sym) {
+  const nodes = sym.declarations.map((d) => d.resolve()).filter((n) => n !== undefined);
+  const decls = nodes.length > 1 ? nodes.filter((n) => n.body === undefined) : nodes;
+  const sigs = (decls.length > 0 ? decls : nodes).map((n) => declText(n, sym));
+  // overloads written over several lines each: a blank line between them
+  return sigs.length > 1 && sigs.some((x) => x.includes("\n"))
+    ? sigs.flatMap((x, i) => (i === 0 ? [x] : ["", x]))
+    : sigs;
+}
+
+/** A class's or interface's head: up to its opening brace. */
+function headOf(node) {
+  const text = node.getText().replace(/^export\s+(default\s+)?(declare\s+)?/, "");
+  const body = text.search(/\{\s*$|\{\s*\n/m);
+  return body > 0 ? text.slice(0, body).trim() : text;
+}
+
+/** The first sentence of a doc comment, on one line, for the page's index: up to a `.`, `:` or `;` outside parentheses and code. */
+function summary(doc) {
+  const one = doc.replace(/\s+/g, " ").trim();
+  let depth = 0;
+  let code = false;
+  let end = one.length;
+  for (let i = 0; i < one.length; i++) {
+    const c = one[i];
+    if (c === "`") code = !code;
+    else if (!code && c === "(") depth++;
+    else if (!code && c === ")") depth = Math.max(0, depth - 1);
+    else if (!code && depth === 0 && ".:;".includes(c) && (i + 1 === one.length || one[i + 1] === " ")) {
+      end = i;
+      break;
+    }
+  }
+  const s = one.slice(0, end);
+  return s.length > 110 ? `${s.slice(0, 107).replace(/\s+\S*$/, "")}…` : s;
+}
+
+/** The leading comment of an entry point's file, less its `tasklet/io: ` prefix; not the doc comment of a declaration right below it. */
+function moduleDoc(source) {
+  const m =
+    /^\/\*\*((?:[^*]|\*(?!\/))*)\*\/\n(?!(export\s+)?(declare\s+)?(default\s+)?(async\s+)?(abstract\s+)?(function|class|interface|type|const|let|var|enum)\b)/.exec(
+      readFileSync(join(root, source), "utf8"),
+    );
+  if (m === null) return "";
+  const text = m[1]
+    .split("\n")
+    .map((l) => l.replace(/^\s*\* ?/, ""))
+    .join("\n")
+    .trim();
+  return text.replace(/^[\w/@.-]+: /, "").replace(/^./, (c) => c.toUpperCase());
 }
 
 function renderTags(tags) {
@@ -99,19 +208,75 @@ function renderTags(tags) {
   return out;
 }
 
-function renderMembers(spec, name, sym) {
+/** The classes and interfaces a declaration extends or implements, nearest first, transitively. */
+function heritageOf(node, seen = new Set()) {
   const out = [];
-  for (const [key, m] of sym.getMembers()) {
-    if (key === "__constructor" || key === "__call" || key === "__index" || key === "__new") continue;
-    const node = m.declarations[0]?.resolve();
-    if (node === undefined || isPrivate(node) || m.name.startsWith("#")) continue;
-    const tags = tagsOf(m);
-    if (tags.some((t) => t.name === "internal")) continue;
+  for (const clause of node?.heritageClauses ?? []) {
+    for (const t of clause.types) {
+      const b = checker.getSymbolAtLocation(t.expression);
+      if (b === undefined) continue;
+      const base = real(b);
+      if (seen.has(base.id)) continue;
+      seen.add(base.id);
+      out.push(base, ...heritageOf(base.declarations[0]?.resolve(), seen));
+    }
+  }
+  return out;
+}
+
+/** A member's doc, or the doc of the member it overrides or implements (TypeDoc's inheritDoc), with its source. */
+function inheritedDoc(key, bases) {
+  for (const base of bases) {
+    const m = base.getMembers().get(key);
+    if (m === undefined) continue;
     const doc = docOf(m);
-    if (doc === "") warnings.push(`${spec}: ${name}.${m.name} has no doc comment`);
-    const isMethod = node.kind === K.MethodDeclaration || node.kind === K.MethodSignature;
-    const sig = isMethod ? `${m.name}${typeText(m).replace(/ =>/, ":")}` : `${m.name}: ${typeText(m)}`;
-    out.push(`#### \`${name}.${m.name}\``, "", "```ts other", sig, "```", "", doc, "", ...renderTags(tags));
+    if (doc !== "") return { doc, from: base.name, tags: tagsOf(m) };
+  }
+  return undefined;
+}
+
+const SKIP = new Set(["__call", "__index", "__new", "prototype"]);
+
+function renderMembers(spec, name, sym, node) {
+  const out = [];
+  const errorClass = kindOf(node) === "class" && isErrorClass(name, node);
+  const hideConstructor = tagsOf(sym).some((t) => t.name === "hideconstructor");
+  const bases = heritageOf(node);
+  const members = [...sym.getMembers()].map(([key, m]) => ({ key, m, isStatic: false }));
+  if (kindOf(node) === "class") members.push(...[...sym.getExports()].map(([key, m]) => ({ key, m, isStatic: true })));
+  for (const { key, m, isStatic } of members) {
+    if (SKIP.has(key)) continue;
+    const decl = m.declarations[0]?.resolve();
+    if (decl === undefined || decl.kind === K.TypeParameter || isPrivate(decl) || m.name.startsWith("#")) continue;
+    let tags = tagsOf(m);
+    if (isInternal(tags)) continue;
+    const ctor = key === "__constructor";
+    if (ctor && hideConstructor) continue;
+    let doc = docOf(m);
+    if (doc === "" && !ctor && !isStatic) {
+      const inherited = inheritedDoc(key, bases);
+      if (inherited !== undefined) {
+        doc = `${inherited.doc}\n\n(From \`${inherited.from}.${m.name}\`.)`;
+        tags = [...inherited.tags.filter((t) => t.name !== "example"), ...tags];
+      }
+    }
+    // a constructor is covered by the class's comment; an error's `name` by its literal type
+    if (doc === "" && !ctor && !(errorClass && m.name === "name"))
+      warnings.push(`${where(decl)}: ${spec}: ${name}.${m.name} has no doc comment`);
+    const title = ctor ? `new ${name}()` : `${name}.${m.name}`;
+    let sigs = signaturesOf(m);
+    if (ctor) sigs = sigs.map((s) => s.replace(/^constructor/, `new ${name}`));
+    out.push(
+      `#### \`${title}\`${isStatic ? " (static)" : ""}`,
+      "",
+      "```ts other",
+      ...sigs,
+      "```",
+      "",
+      doc,
+      "",
+      ...renderTags(tags),
+    );
   }
   return out;
 }
@@ -122,7 +287,15 @@ for (const entry of entries) {
   const exports = [...checker.getExportsOfModule(checker.getSymbolAtLocation(sf))].sort((a, b) =>
     a.name.localeCompare(b.name),
   );
-  const lines = [`# \`${entry.spec}\``, "", `Generated from the TSDoc comments by \`npm run docs\`; do not edit.`, ""];
+  entry.doc = moduleDoc(entry.source);
+  const lines = [
+    `# \`${entry.spec}\``,
+    "",
+    entry.doc,
+    "",
+    `Generated from the TSDoc comments by \`npm run docs\`; do not edit. [All entry points](README.md).`,
+    "",
+  ];
   const body = [];
   const index = [];
   const anchors = new Map(); // GitHub numbers repeated heading anchors: channel, channel-1
@@ -132,20 +305,21 @@ for (const entry of entries) {
     const kind = kindOf(node);
     const doc = docOf(sym);
     const tags = tagsOf(sym);
-    if (doc === "") warnings.push(`${entry.spec}: ${ex.name} (${kind}) has no doc comment`);
-    if ((kind === "function" || kind === "class") && !tags.some((t) => t.name === "example"))
-      warnings.push(`${entry.spec}: ${ex.name} (${kind}) has no @example`);
+    if (doc === "") warnings.push(`${where(node)}: ${entry.spec}: ${ex.name} (${kind}) has no doc comment`);
+    const needsExample = kind === "function" || (kind === "class" && !isErrorClass(ex.name, node));
+    if (needsExample && !tags.some((t) => t.name === "example"))
+      warnings.push(`${where(node)}: ${entry.spec}: ${ex.name} (${kind}) has no @example`);
     const base = ex.name.toLowerCase();
     const seen = anchors.get(base) ?? 0;
     anchors.set(base, seen + 1);
-    index.push(`- [\`${ex.name}\`](#${seen === 0 ? base : `${base}-${seen}`}) — ${kind}`);
+    index.push(`- [\`${ex.name}\`](#${seen === 0 ? base : `${base}-${seen}`}) (${kind}): ${summary(doc)}`);
     body.push(`## ${ex.name}`, "");
     let head;
-    if (kind === "function") head = `function ${ex.name}${typeText(sym).replace(/ =>/, ":")}`;
+    if (kind === "function") head = signaturesOf(sym).join("\n");
     else if (kind === "const") head = `const ${ex.name}: ${typeText(sym)}`;
     else head = headOf(node);
     body.push("```ts other", head, "```", "", doc, "", ...renderTags(tags));
-    if (kind === "class" || kind === "interface") body.push(...renderMembers(entry.spec, ex.name, sym));
+    if (kind === "class" || kind === "interface") body.push(...renderMembers(entry.spec, ex.name, sym, node));
   }
   lines.push(...index, "", ...body);
   pages.set(
@@ -163,7 +337,11 @@ const indexPage = [
   "",
   "Generated from the TSDoc comments of the sources by `npm run docs`; do not edit.",
   "",
-  ...entries.map((e) => `- [\`${e.spec}\`](${e.page})`),
+  "Each page lists the names its entry point exports, then each one: its signature (as declared",
+  "in the source), what it does and its limits, an example (statements inside a tasklet), and",
+  "the public members of a class or interface.",
+  "",
+  ...entries.map((e) => `- [\`${e.spec}\`](${e.page}): ${summary(e.doc)}`),
   "",
 ].join("\n");
 pages.set("README.md", indexPage);

@@ -5,7 +5,8 @@
 // bench/results/latest.md is the headline: the first Node of `--node` (the README's is Node 24,
 // the current LTS: `npm run bench -- --node 24,20`). Each further Node's latest-node<major>.md
 // follows under its own heading, without the list of what each benchmark does (the headline
-// has it). Run from the repository root.
+// has it). Each report's "Cost of inspection" table (the inspection features' costs, with its
+// legend: bench/README.md) comes along with its other tables. Run from the repository root.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 

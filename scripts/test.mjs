@@ -2,6 +2,8 @@
 // reported per file (scripts/test-reporter.mjs: the spec reporter under a header naming each
 // file, and the files with failures at the end). `npm test` builds first, so type errors fail
 // the run before any test starts. Usage: node scripts/test.mjs [substring-of-path ...]
+// A full run (no filter) then runs test/core and test/sync once more with TASKLET_DEBUG=1:
+// the runtime checks its invariants after every step (src/core/invariants.ts).
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -24,7 +26,23 @@ if (selected.length === 0) {
   process.exit(1);
 }
 const reporter = fileURLToPath(new URL("./test-reporter.mjs", import.meta.url));
-const r = spawnSync(process.execPath, ["--expose-gc", "--test", `--test-reporter=${reporter}`, ...selected], {
-  stdio: "inherit",
-});
-process.exit(r.status ?? 1);
+const runTests = (list, env) =>
+  spawnSync(process.execPath, ["--expose-gc", "--test", `--test-reporter=${reporter}`, ...list], {
+    stdio: "inherit",
+    env,
+  }).status ?? 1;
+
+let status = runTests(selected, process.env);
+if (only.length === 0 && process.env.TASKLET_DEBUG !== "1") {
+  const debugged = files.filter((f) => f.startsWith(join(root, "core")) || f.startsWith(join(root, "sync")));
+  console.log(
+    `\n# test/core and test/sync again with TASKLET_DEBUG=1 (invariants checked): ${debugged.length} files\n`,
+  );
+  const started = Date.now();
+  const s = runTests(debugged, { ...process.env, TASKLET_DEBUG: "1" });
+  console.log(
+    `# TASKLET_DEBUG=1 run: ${s === 0 ? "passed" : "FAILED"} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  if (status === 0) status = s;
+}
+process.exit(status);

@@ -25,6 +25,13 @@ export { type Body, type SpawnOptions, self as current, spawn, spawnNow } from "
 export type { Priority, Tasklet } from "./core/tasklet.js";
 export type { Waitable } from "./core/wait.js";
 export type { HogReport } from "./core/watchdog.js";
+export {
+  type ConsoleOptions,
+  type ConsoleReport,
+  type ConsoleSample,
+  startConsole,
+  type TaskletConsole,
+} from "./inspect/console.js";
 export { type DumpOptions, dump } from "./inspect/dump.js";
 export { type SnapshotOptions, type TaskletInfo, type TaskletState, tasklets } from "./inspect/snapshot.js";
 export { trace } from "./inspect/trace.js";

@@ -31,6 +31,34 @@ export interface BenchSpec {
    * sleep); the per-operation ratios compare the time above it.
    */
   floorMs?: number;
+  /**
+   * The tasklet case again under each of these environments (name → variables), for the
+   * table "Cost of inspection" (bench/lib/variants.ts runs them).
+   */
+  variants?: Record<string, VariantEnv>;
+}
+
+/** A variant's environment: variable → value. */
+export type VariantEnv = Record<string, string>;
+
+/**
+ * The inspection features of issue 14 that cost something when on, by name, with the
+ * environment that turns each on. The wait-for check has no switch (it is always on, on the
+ * slow path of a blocked lock or join only), so it has no variant: docs/inspect.md gives its
+ * cost on `mutex`, measured against the build before it.
+ */
+export const INSPECTION: Record<string, VariantEnv> = {
+  watchdog: { TASKLET_WATCHDOG_MS: "1000" },
+  debug: { TASKLET_DEBUG: "1" },
+  console: { TASKLET_CONSOLE: "1" },
+  leaks: { TASKLET_LEAKS: "1" },
+};
+
+/** Some of INSPECTION, in its order. */
+export function inspection(...names: string[]): Record<string, VariantEnv> {
+  const out: Record<string, VariantEnv> = {};
+  for (const [name, env] of Object.entries(INSPECTION)) if (names.includes(name)) out[name] = env;
+  return out;
 }
 
 export const BENCHMARKS: Record<string, BenchSpec> = {
@@ -41,6 +69,8 @@ export const BENCHMARKS: Record<string, BenchSpec> = {
     n: 1_000_000,
     quick: 1_000,
     smaller: { effection: 10_000, jscsp: 100_000 },
+    // The console does nothing per spawn (it counts spawns from the next id): not measured here.
+    variants: inspection("watchdog", "leaks"), // debug on spawn 1M takes 30–60 s a run: measured on the others,
   },
   switch: {
     measures: "the cost of one context switch (yield to the scheduler and back)",
@@ -49,6 +79,7 @@ export const BENCHMARKS: Record<string, BenchSpec> = {
     n: 10_000_000,
     quick: 10_000,
     smaller: { effect: 1_000_000, effection: 1_000_000, jscsp: 1_000_000 },
+    variants: INSPECTION,
   },
   sleepers: {
     measures: "many timers at once: the timer structure and the memory of a parked tasklet",
@@ -66,6 +97,7 @@ export const BENCHMARKS: Record<string, BenchSpec> = {
     n: 1_000_000,
     quick: 1_000,
     smaller: { effect: 100_000, effection: 100_000, jscsp: 100_000 },
+    variants: INSPECTION,
   },
   fanin: {
     measures: "many producers into one buffered channel (capacity 1024), one consumer",
@@ -99,6 +131,7 @@ export const BENCHMARKS: Record<string, BenchSpec> = {
     n: 1_000,
     quick: 2,
     smaller: { effect: 100, effection: 100, jscsp: 100 },
+    variants: INSPECTION,
   },
   "tcp-echo": {
     measures: "an echo server on loopback: one tasklet per connection against a plain Node net server",

@@ -24,6 +24,8 @@ export interface Case {
   cmd: string;
   args: string[];
   env?: Record<string, string>;
+  /** Variables removed from the inherited environment before `env` is applied (bench/lib/variants.ts). */
+  unset?: string[];
 }
 
 export interface Run {
@@ -133,14 +135,21 @@ export function buildGo(goDir: string, benches: string[]): { dir: string; cases:
   return { dir: out, cases, failures };
 }
 
-/** Runs a case once; throws with its stderr when it fails. */
+/** A case said it cannot run on this machine (report.ts's `skip`). */
+export class SkippedCase extends Error {
+  override name = "SkippedCase";
+}
+
+/** Runs a case once; throws with its stderr when it fails, a SkippedCase when it skipped. */
 export function runOnce(c: Case, n: number | null, timeoutMs: number): Run {
   const args = n === null ? c.args : [...c.args, String(n)];
+  const env = { ...process.env };
+  for (const k of c.unset ?? []) delete env[k];
   const r = spawnSync(c.cmd, args, {
     encoding: "utf8",
     timeout: timeoutMs,
     maxBuffer: 16 * 1024 * 1024,
-    env: { ...process.env, ...c.env },
+    env: { ...env, ...c.env },
   });
   const where = `${c.bench}/${c.runtime}${n === null ? "" : ` n=${n}`}`;
   if (r.error !== undefined || r.status !== 0) {
@@ -157,6 +166,8 @@ export function runOnce(c: Case, n: number | null, timeoutMs: number): Run {
   } catch {
     throw new Error(`${where}: the last line of stdout is not JSON: ${line.slice(0, 200)}`);
   }
+  const skipped = (parsed as { skipped?: unknown }).skipped;
+  if (typeof skipped === "string") throw new SkippedCase(`${where} skipped: ${skipped}`);
   const p = parsed as Partial<Run>;
   if (typeof p.ms !== "number" || typeof p.rssMB !== "number" || !("result" in p)) {
     throw new Error(`${where}: the report lacks ms, rssMB or result: ${line.slice(0, 200)}`);

@@ -10,6 +10,9 @@
  *    "result": a value that proves the work was done (a sum, a count),
  *    "rssMB": peak resident set size of the process in MiB}
  * The harness checks `result` against the other runtimes' and prints ratios.
+ * A case that cannot run here (its server or package is missing) calls
+ * `skip(reason)` instead: {"skipped": reason}; the harness leaves it out of
+ * the table and puts the reason in the notes.
  */
 
 /** Size from argv[2], or `fallback`. */
@@ -30,4 +33,11 @@ export function report(start: number, result: unknown, extra?: Record<string, nu
   const rssMB = process.resourceUsage().maxRSS / 1024;
   const line = { ms: Math.round(ms * 10) / 10, result, rssMB: Math.round(rssMB), ...extra };
   process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+/** Prints the line of a case that cannot run on this machine, saying why, and exits (status 0). */
+export function skip(reason: string): never {
+  process.stderr.write(`skipped: ${reason}\n`);
+  process.stdout.write(`${JSON.stringify({ skipped: reason })}\n`);
+  process.exit(0);
 }

@@ -10,6 +10,7 @@
 
 import { BASE, LIMIT, RUNTIME_ORDER, SECOND } from "./benchmarks.js";
 import { baseOf, type Cell, type Machine } from "./harness.js";
+import { costRatio, type VariantCell } from "./variants.js";
 
 export interface Report {
   machine: Machine;
@@ -18,6 +19,8 @@ export interface Report {
   /** Benchmark → its full size (null: the cases' default) and what it measures. */
   benches: { name: string; n: number | null; measures: string; does: string; result: string; floorMs?: number }[];
   cells: Cell[];
+  /** The tasklet cases run again with an inspection feature on (bench/lib/variants.ts); absent in older reports. */
+  variants?: VariantCell[];
   failures: string[];
   notes: string[];
 }
@@ -155,8 +158,50 @@ function withLimit(r: Report, g: Grid): Grid {
   return { head: [g.head[0] as string, `${BASE} ÷ ${LIMIT}`, ...g.head.slice(1)], rows };
 }
 
-function sections(r: Report): [string, Grid][] {
-  const out: [string, Grid][] = [
+export const COST_TITLE = "Cost of inspection (time ÷ the same case with it off, same run)";
+
+/** The cost table: a row per benchmark with variants, a column per variant; null when none ran. */
+function costs(r: Report): [string, Grid, string[]] | null {
+  const vs = r.variants ?? [];
+  if (vs.length === 0) return null;
+  const benches = r.benches.filter((b) => vs.some((v) => v.bench === b.name));
+  // Columns in the order of the benchmark with the most variants, then any others.
+  const lists = benches.map((b) => vs.filter((v) => v.bench === b.name).map((v) => v.variant));
+  const names = [...new Set(lists.sort((a, b) => b.length - a.length).flat())];
+  const rows = benches.map((b) => {
+    const base = r.cells.find((c) => c.bench === b.name && c.runtime === vs.find((v) => v.bench === b.name)?.runtime);
+    return [
+      b.n === null ? b.name : `${b.name} ${short(b.n)}`,
+      base === undefined || !ok(base) ? "FAILED" : num(base.medianMs),
+      ...names.map((name) => {
+        const v = vs.find((x) => x.bench === b.name && x.variant === name);
+        if (v === undefined) return "n/a";
+        if (v.absent !== undefined) return "—";
+        if (v.error !== undefined) return v.error.includes("WRONG") ? "WRONG" : "FAILED";
+        const x = costRatio(v, base);
+        return x === null ? "–" : `${num(x)}×`;
+      }),
+    ];
+  });
+  const envs = names
+    .map((name) => {
+      const env = vs.find((v) => v.variant === name)?.env ?? {};
+      const set = Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ");
+      return `${name}: ${set}`;
+    })
+    .join("; ");
+  const legend = [
+    `Each column is the tasklet case run with one feature on (${envs}), right after the same case with all of them unset, in every repetition; the ratio is of the two medians, > 1 means slower.${names.includes("console") ? " The console runs with no page open." : ""}`,
+    "`—`: the feature is not in this build (its variable is read by no file of the build; see Notes), so nothing ran; `n/a`: not measured on that benchmark (the feature does nothing per operation of it).",
+    "The wait-for check (a lock or join that would close a cycle throws DeadlockError) has no switch: it is always on and runs only when a lock or join must wait. Measured against the build before it on `mutex` (1000 tasklets, 12 runs each, interleaved): 1.02×, within the noise (docs/inspect.md).",
+  ];
+  return [COST_TITLE, { head: ["benchmark", "off, ms", ...names], rows }, legend];
+}
+
+function sections(r: Report): [string, Grid, string[]?][] {
+  const out: [string, Grid, string[]?][] = [
     [`Time, ms (median of ${r.reps})`, grid(r, (c, b) => `${num(c.medianMs)}${at(c, b)}`)],
     [`Time per operation ÷ ${BASE}'s (÷ ${SECOND}'s in brackets); > 1 means slower`, withLimit(r, grid(r, ratios(r)))],
     ["Peak RSS, MB (the largest of the runs)", grid(r, (c, b) => `${num(c.rssMB)}${at(c, b)}`)],
@@ -166,6 +211,8 @@ function sections(r: Report): [string, Grid][] {
     if (!inMatrix(r, b))
       out.push([`${b.name}${b.n === null ? "" : ` ${short(b.n)}`} (median of ${r.reps})`, own(r, b)]);
   }
+  const cost = costs(r);
+  if (cost !== null) out.push(cost);
   return out;
 }
 
@@ -204,7 +251,10 @@ export function toText(r: Report): string {
   const parts = [`Machine: ${machineLine(r.machine)}`];
   const busy = busyLine(r.machine);
   if (busy !== null) parts.push(busy);
-  for (const [title, g] of sections(r)) parts.push(`\n${title}\n${text(g)}`);
+  for (const [title, g, legend] of sections(r)) {
+    parts.push(`\n${title}\n${text(g)}`);
+    if (legend !== undefined) parts.push(legend.join("\n"));
+  }
   if (r.notes.length > 0) parts.push(`\n${r.notes.map((n) => `note: ${n}`).join("\n")}`);
   if (r.failures.length > 0) parts.push(`\nFAILURES:\n${r.failures.map((f) => `  ${f}`).join("\n")}`);
   return parts.join("\n");
@@ -234,7 +284,10 @@ export function toMarkdown(r: Report): string {
     "  longest sleep (1000 ms) per sleeper",
     "",
   ];
-  for (const [title, g] of sections(r)) out.push(`## ${title}`, "", markdown(g), "");
+  for (const [title, g, legend] of sections(r)) {
+    out.push(`## ${title}`, "", markdown(g), "");
+    if (legend !== undefined) out.push(...legend.map((l) => `- ${l}`), "");
+  }
   out.push("## What each benchmark does", "");
   for (const b of r.benches) out.push(`- **${b.name}**: ${b.measures}. ${b.does}; result: ${b.result}.`);
   out.push("");

@@ -63,7 +63,9 @@ export class ChannelPeerLostError extends ChannelError {
  * able data.
  */
 export interface ClusterChannel<T> {
+  /** The name it is shared by across the cluster. */
   readonly name: string;
+  /** How many values a sender may have in flight, not yet taken by receivers. */
   readonly capacity: number;
   /** Waits while this sender has `capacity` values not yet taken by receivers; throws `ChannelError` once closed. */
   send(v: T): SelectableOp<void>;

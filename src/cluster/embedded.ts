@@ -5,13 +5,17 @@
  * play.
  */
 
+import { addDumpSection } from "../core/dump-sections.js";
 import { KilledError } from "../core/errors.js";
-import { Channel } from "../sync/channel.js";
+import { ThreadChannel } from "../threads/channel.js";
 import type { PoolTasklet } from "../threads/handle.js";
+import { moduleUrl } from "../threads/job-source.js";
 import { type ArgsOf, WorkerPool } from "../threads/pool.js";
 import { JobBook } from "./book.js";
 import type { ClusterChannel } from "./channel.js";
+import { renderNode } from "./dump-section.js";
 import { ClusterJob, type JobBackend, type JobInfo, UnjoinedFailures } from "./job.js";
+import { asClusterChannel, JOB_ENTRY, type JobCtx } from "./job-context.js";
 import {
   type ClusterSpawnOptions,
   checkChannelArgs,
@@ -28,12 +32,32 @@ export class EmbeddedCluster implements Cluster, JobBackend {
   private readonly book = new JobBook();
   private next = 1;
   private readonly unjoined: UnjoinedFailures;
-  private readonly channels = new Map<string, ClusterChannel<unknown>>();
+  private readonly channels = new Map<string, { ch: ThreadChannel<unknown>; capacity: number }>();
+  private readonly undump: () => void;
 
   constructor(private readonly options: ResolvedClusterOptions) {
     this.name = options.name;
     this.unjoined = new UnjoinedFailures(options.onUncaught);
     this.pool = new WorkerPool({ size: options.workers, name: `${options.name}-worker` });
+    // dump() lists the jobs: this process both runs them (on its pool, queued there or running) and waits on them.
+    this.undump = addDumpSection(() => {
+      const live = [...this.handles.keys()].map((j) => j.info());
+      const running = live.map((j) => ({
+        id: j.id,
+        module: j.module,
+        exportName: j.name,
+        since: j.startedAt ?? j.submittedAt,
+        attempt: 1,
+      }));
+      return renderNode({
+        name: this.name,
+        mode: "embedded",
+        cluster: null,
+        workers: this.pool.size,
+        running,
+        waiting: live,
+      });
+    });
   }
 
   spawn<T = unknown>(module: string | URL, exportName: string, ...args: unknown[]): ClusterJob<T> {
@@ -47,9 +71,23 @@ export class EmbeddedCluster implements Cluster, JobBackend {
     ...args: unknown[]
   ): ClusterJob<T> {
     resolveSpawnOptions(options, this.options);
-    // The cluster's jobs are untyped on the wire: the pool's data form (T the result, args unknown[]).
-    const h = this.pool.spawn<T>(module, exportName, ...(args as ArgsOf<T>)) as PoolTasklet<T>;
-    const job = new ClusterJob<T>(`${this.name}.${this.next++}`, exportName, this);
+    const target = moduleUrl("cluster.spawn", module);
+    if (typeof exportName !== "string" || exportName === "") {
+      throw new TypeError(`cluster.spawn: exportName must be a non-empty string, got ${JSON.stringify(exportName)}`);
+    }
+    const id = `${this.name}.${this.next++}`;
+    const ctx: JobCtx = {
+      id,
+      node: this.name,
+      mode: "embedded",
+      servers: null,
+      cluster: this.options.cluster,
+      heartbeatMs: this.options.heartbeatMs,
+      channels: Object.fromEntries(this.channels),
+    };
+    // The job runs through runJob, which gives it its context (jobCluster()); args cross as the pool's data.
+    const h = this.pool.spawn<T>(JOB_ENTRY, "runJob", ...([ctx, target, exportName, args] as unknown as ArgsOf<T>));
+    const job = new ClusterJob<T>(id, exportName, this, target);
     this.handles.set(job as ClusterJob<unknown>, h as PoolTasklet<unknown>);
     this.book.add(job as ClusterJob<unknown>);
     // The pool has no "started" event; a job counts as running on this node once submitted.
@@ -79,26 +117,21 @@ export class EmbeddedCluster implements Cluster, JobBackend {
     this.handles.get(job)?.kill();
   }
 
-  /** Embedded: a local channel shared by name within this process (its tasklets on this thread). */
+  /**
+   * Embedded: a channel shared by name within this process: a ThreadChannel,
+   * so that the jobs spawned after it was opened reach it too (jobCluster()).
+   */
   channel<T>(name: string, capacity: number): ClusterChannel<T> {
     checkChannelArgs(name, capacity);
-    let ch = this.channels.get(name);
-    if (ch === undefined) {
-      const local = new Channel<unknown>(capacity);
-      ch = {
-        name,
-        capacity,
-        send: (v) => local.send(v),
-        recv: () => local.recv(),
-        recvOrDone: () => local.recvOrDone(),
-        tryRecv: () => local.tryRecv(),
-        close: () => local.close(),
-      };
-      this.channels.set(name, ch);
-    } else if (ch.capacity !== capacity) {
-      throw new RangeError(`cluster.channel: ${name} is open here with capacity ${ch.capacity}, not ${capacity}`);
+    let open = this.channels.get(name);
+    if (open === undefined) {
+      // Values are copies, as across processes; a ring of 1 MiB takes a value as big as NATS's default max payload.
+      open = { ch: new ThreadChannel<unknown>(capacity, { bufferBytes: 1 << 20 }), capacity };
+      this.channels.set(name, open);
+    } else if (open.capacity !== capacity) {
+      throw new RangeError(`cluster.channel: ${name} is open here with capacity ${open.capacity}, not ${capacity}`);
     }
-    return ch as ClusterChannel<T>;
+    return asClusterChannel<T>(name, capacity, open.ch as ThreadChannel<T>);
   }
 
   nodes(): Promise<NodeInfo[]> {
@@ -112,6 +145,7 @@ export class EmbeddedCluster implements Cluster, JobBackend {
 
   /** Closes the pool: queued jobs are dropped, running ones killed (embedded jobs cannot move elsewhere). */
   close(_drainMs?: number): Promise<void> {
+    this.undump();
     return this.pool.close();
   }
 }

@@ -20,7 +20,9 @@ export class NodeLostError extends TaskletError {
   override name = "NodeLostError";
   constructor(
     message: string,
+    /** The last node the job was seen running on; null if lost before it said it had started. */
     readonly node: string | null,
+    /** How many times the job was delivered to a node. */
     readonly deliveries: number,
   ) {
     super(message);

@@ -12,6 +12,7 @@ import type { Cluster } from "./types.js";
 export { ChannelGapError, ChannelPeerLostError, type ClusterChannel } from "./channel.js";
 export { NodeLostError } from "./errors.js";
 export { ClusterJob, type JobInfo, type JobState } from "./job.js";
+export { type JobCluster, jobCluster } from "./job-context.js";
 export type { ClusterOptions, ClusterSpawnOptions } from "./options.js";
 export type { Cluster, NodeInfo } from "./types.js";
 

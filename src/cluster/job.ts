@@ -21,6 +21,7 @@ import { NOT_READY, type NotReady, type Waitable, type WaitNode } from "../core/
 import { WaitOp } from "../core/wait-op.js";
 import { HeldQueue } from "../io/held-queue.js";
 
+/** Where a cluster job is: waiting for a node, running on one, or ended (see `outcome`). */
 export type JobState = "queued" | "running" | "done";
 
 /** What a backend does for a handle. */
@@ -59,14 +60,24 @@ export class UnjoinedFailures {
 
 /** A row of `cluster.jobs()`. */
 export interface JobInfo {
+  /** The job's id (`ClusterJob.id`). */
   id: string;
+  /** The job's name (`ClusterJob.name`). */
   name: string;
+  /** Queued, running or done. */
   state: JobState;
   /** The node it runs (or ran) on; null while queued. */
   node: string | null;
   /** Deliveries to nodes so far (more than 1 after a lost node). */
   deliveries: number;
+  /** How it ended: returned, threw, was killed; null until done. */
   outcome: "ok" | "error" | "killed" | null;
+  /** The module URL of its generator function (`name` is the export). */
+  module: string;
+  /** When it was spawned (ms since the epoch). */
+  submittedAt: number;
+  /** When its last delivery started on a node (ms since the epoch); null while queued. */
+  startedAt: number | null;
 }
 
 /**
@@ -79,13 +90,21 @@ export interface JobInfo {
  * @example
  * const job = cluster.spawn<number>(jobs, "fib", 30);
  * console.log(yield* job.join(), "computed on", job.node);
+ * @hideconstructor
  */
 export class ClusterJob<T = unknown> {
+  /** Queued, running or done (written by the cluster as the job moves). */
   state: JobState = "queued";
   /** The node it runs on, once started (the last one, after a redelivery). */
   node: string | null = null;
+  /** Deliveries to nodes so far (more than 1 after a lost node). */
   deliveries = 0;
+  /** How it ended: returned, threw, was killed; null until done. */
   outcome: "ok" | "error" | "killed" | null = null;
+  /** When it was spawned (ms since the epoch). */
+  readonly submittedAt = Date.now();
+  /** When its last delivery started (ms since the epoch); null while queued. */
+  startedAt: number | null = null;
   /** @internal kill() was called. */
   killRequested = false;
   private readonly done: Promise<T>;
@@ -99,9 +118,13 @@ export class ClusterJob<T = unknown> {
   private reject!: (e: unknown) => void;
 
   constructor(
+    /** Unique across the cluster. */
     readonly id: string,
+    /** The job function it runs: its export name in the jobs module. */
     readonly name: string,
     private readonly backend: JobBackend,
+    /** The module URL of its generator function. */
+    readonly module: string,
   ) {
     this.done = new Promise<T>((res, rej) => {
       this.resolve = res as (v: unknown) => void;
@@ -142,6 +165,7 @@ export class ClusterJob<T = unknown> {
     this.backend.killJob(this as ClusterJob<unknown>);
   }
 
+  /** A snapshot of the job as a row of `cluster.jobs()`. */
   info(): JobInfo {
     return {
       id: this.id,
@@ -150,9 +174,13 @@ export class ClusterJob<T = unknown> {
       node: this.node,
       deliveries: this.deliveries,
       outcome: this.outcome,
+      module: this.module,
+      submittedAt: this.submittedAt,
+      startedAt: this.startedAt,
     };
   }
 
+  /** `cluster job <id> <name>`, as dumps and reports print it. */
   describe(): string {
     return `cluster job ${this.id} ${this.name}`;
   }
@@ -160,6 +188,7 @@ export class ClusterJob<T = unknown> {
   /** @internal A node started it (again, after a redelivery). */
   started(node: string, delivery: number): void {
     if (this.state === "done") return;
+    if (this.state === "queued" || delivery > this.deliveries) this.startedAt = Date.now();
     this.state = "running";
     this.node = node;
     this.deliveries = Math.max(this.deliveries, delivery);

@@ -25,11 +25,13 @@ import { randomBytes } from "node:crypto";
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import { connect, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { addDumpSection } from "../core/dump-sections.js";
 import { TaskletError } from "../core/errors.js";
 import { moduleUrl } from "../threads/job-source.js";
 import { fromWire } from "../threads/protocol.js";
 import { JobBook } from "./book.js";
 import { type ClusterChannel, NatsChannel } from "./channel.js";
+import { renderNode } from "./dump-section.js";
 import { NodeLostError } from "./errors.js";
 import { ClusterJob, type JobBackend, type JobInfo, UnjoinedFailures } from "./job.js";
 import {
@@ -127,7 +129,8 @@ export class NatsCluster implements Cluster, JobBackend {
   private nextJob = 1;
   private readonly unjoined: UnjoinedFailures;
   private closing: Promise<void> | null = null;
-  private readonly channels = new Map<string, NatsChannel<unknown>>();
+  private undump: (() => void) | null = null;
+  private readonly channels: NatsChannels;
 
   constructor(
     private readonly o: ResolvedClusterOptions,
@@ -140,6 +143,12 @@ export class NatsCluster implements Cluster, JobBackend {
     this.unjoined = new UnjoinedFailures(o.onUncaught);
     this.n = names(o.cluster);
     this.client = `${o.name}-${randomBytes(4).toString("hex")}`;
+    this.channels = new NatsChannels(nc, kv, {
+      node: o.name,
+      id: this.client,
+      cluster: o.cluster,
+      heartbeatMs: o.heartbeatMs,
+    });
   }
 
   /** @internal */
@@ -155,6 +164,16 @@ export class NatsCluster implements Cluster, JobBackend {
       this.server = new Server(this.o, this.nc, consumer, (info.config.ack_wait ?? this.o.ackWaitMs * MS) / MS);
       this.server.start();
     }
+    this.undump = addDumpSection(() =>
+      renderNode({
+        name: this.name,
+        mode: "nats",
+        cluster: this.o.cluster,
+        workers: this.o.workers,
+        running: this.server?.runningJobs() ?? [],
+        waiting: [...this.book.liveJobs()].map((j) => j.info()),
+      }),
+    );
     await this.heartbeat();
     this.beat = setInterval(() => void this.heartbeat(), this.o.heartbeatMs);
     this.beat.unref();
@@ -199,7 +218,7 @@ export class NatsCluster implements Cluster, JobBackend {
     } catch (e) {
       throw new TypeError(`cluster.spawn: args must be structured-cloneable data: ${(e as Error).message}`);
     }
-    const job = new ClusterJob<T>(id, exportName, this);
+    const job = new ClusterJob<T>(id, exportName, this, target);
     this.book.add(job as ClusterJob<unknown>);
     const seq = this.js.publish(this.n.jobs, data, { msgID: id }).then((ack) => ack.seq);
     this.seqs.set(id, seq);
@@ -286,37 +305,11 @@ export class NatsCluster implements Cluster, JobBackend {
   }
 
   channel<T>(name: string, capacity: number): ClusterChannel<T> {
-    checkChannelArgs(name, capacity);
-    let ch = this.channels.get(name);
-    if (ch === undefined) {
-      if (this.closing !== null) throw new TaskletError("cluster.channel: the cluster is closed");
-      const nc = this.nc;
-      ch = new NatsChannel<unknown>(name, capacity, {
-        node: this.name,
-        id: this.client,
-        prefix: `tasklet.${this.o.cluster}.ch.${name}`,
-        heartbeatMs: this.o.heartbeatMs,
-        publish: (subject, data) => nc.publish(subject, data),
-        subscribe: (subject, cb) =>
-          nc.subscribe(subject, {
-            callback: (err, m) => {
-              if (err === null) cb(m.data);
-            },
-          }),
-        alive: async (node) => {
-          try {
-            const e = await this.kv.get(node);
-            return e !== null && e.operation === "PUT";
-          } catch {
-            return true; // the bucket is unreachable: no verdict
-          }
-        },
-      });
-      this.channels.set(name, ch);
-    } else if (ch.capacity !== capacity) {
-      throw new RangeError(`cluster.channel: ${name} is open here with capacity ${ch.capacity}, not ${capacity}`);
+    if (this.closing !== null && !this.channels.has(name)) {
+      checkChannelArgs(name, capacity);
+      throw new TaskletError("cluster.channel: the cluster is closed");
     }
-    return ch as ClusterChannel<T>;
+    return this.channels.open<T>(name, capacity);
   }
 
   async nodes(): Promise<NodeInfo[]> {
@@ -345,6 +338,7 @@ export class NatsCluster implements Cluster, JobBackend {
   private async doClose(drainMs: number): Promise<void> {
     if (this.beat !== null) clearInterval(this.beat);
     await this.server?.drain(drainMs);
+    this.undump?.();
     // Their outcomes could no longer reach this process: kill them (queued ones are deleted) and end the handles.
     for (const job of [...this.book.liveJobs()]) {
       job.kill();
@@ -353,8 +347,61 @@ export class NatsCluster implements Cluster, JobBackend {
     try {
       await this.kv.delete(this.name);
     } catch {}
-    for (const ch of this.channels.values()) ch.dispose();
+    this.channels.dispose();
     this.inbox?.unsubscribe();
     await this.nc.drain();
+  }
+}
+
+/** The cluster channels of one NATS connection, by name: a process's (NatsCluster) or a worker thread's for its jobs (job-nats.ts). */
+export class NatsChannels {
+  private readonly map = new Map<string, NatsChannel<unknown>>();
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly kv: KV,
+    private readonly me: { node: string; id: string; cluster: string; heartbeatMs: number },
+  ) {}
+
+  has(name: string): boolean {
+    return this.map.has(name);
+  }
+
+  /** The endpoint of channel `name` here (the same object for the same name). */
+  open<T>(name: string, capacity: number): ClusterChannel<T> {
+    checkChannelArgs(name, capacity);
+    let ch = this.map.get(name);
+    if (ch === undefined) {
+      const { nc, kv } = this;
+      ch = new NatsChannel<unknown>(name, capacity, {
+        node: this.me.node,
+        id: this.me.id,
+        prefix: `tasklet.${this.me.cluster}.ch.${name}`,
+        heartbeatMs: this.me.heartbeatMs,
+        publish: (subject, data) => nc.publish(subject, data),
+        subscribe: (subject, cb) =>
+          nc.subscribe(subject, {
+            callback: (err, m) => {
+              if (err === null) cb(m.data);
+            },
+          }),
+        alive: async (node) => {
+          try {
+            const e = await kv.get(node);
+            return e !== null && e.operation === "PUT";
+          } catch {
+            return true; // the bucket is unreachable: no verdict
+          }
+        },
+      });
+      this.map.set(name, ch);
+    } else if (ch.capacity !== capacity) {
+      throw new RangeError(`cluster.channel: ${name} is open here with capacity ${ch.capacity}, not ${capacity}`);
+    }
+    return ch as ClusterChannel<T>;
+  }
+
+  dispose(): void {
+    for (const ch of this.map.values()) ch.dispose();
   }
 }

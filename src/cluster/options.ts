@@ -7,6 +7,7 @@ import { availableParallelism, hostname } from "node:os";
 import type { UncaughtError } from "../core/errors.js";
 import { runtime } from "../core/runtime.js";
 
+/** Options of `joinCluster(options)`. */
 export interface ClusterOptions {
   /**
    * NATS server URL(s), e.g. "nats://10.0.0.5:4222". Absent: an embedded

@@ -27,6 +27,7 @@ import { KilledError } from "../core/errors.js";
 import type { PoolTasklet } from "../threads/handle.js";
 import { WorkerPool } from "../threads/pool.js";
 import { toWire } from "../threads/protocol.js";
+import { JOB_ENTRY, type JobCtx } from "./job-context.js";
 import type { ResolvedClusterOptions } from "./options.js";
 import { decode, encode, type JobMessage, names, type ToClient } from "./wire.js";
 
@@ -36,6 +37,18 @@ interface Running {
   m: JsMsg;
   /** Drain ran out of time: the job went back to the queue; its outcome here is not reported. */
   handedBack: boolean;
+  /** When it started here (ms since the epoch), and which delivery of the job this is. */
+  since: number;
+  attempt: number;
+}
+
+/** A job running on this node, for dumps. */
+export interface RunningJob {
+  id: string;
+  module: string;
+  exportName: string;
+  since: number;
+  attempt: number;
 }
 
 const KILLED_KEEP = 10_000;
@@ -70,6 +83,16 @@ export class Server {
 
   runningIds(): string[] {
     return [...this.running.keys()];
+  }
+
+  runningJobs(): RunningJob[] {
+    return [...this.running.values()].map(({ job, since, attempt }) => ({
+      id: job.id,
+      module: job.module,
+      exportName: job.exportName,
+      since,
+      attempt,
+    }));
   }
 
   private onKill(id: string): void {
@@ -123,7 +146,16 @@ export class Server {
     this.nc.publish(this.n.client(job.client), encode({ type: "started", id: job.id, node: this.o.name, delivery }));
     let h: PoolTasklet<unknown>;
     try {
-      h = this.pool.spawn(job.module, job.exportName, ...job.args);
+      const ctx: JobCtx = {
+        id: job.id,
+        node: this.o.name,
+        mode: "nats",
+        servers: this.o.servers,
+        cluster: this.o.cluster,
+        heartbeatMs: this.o.heartbeatMs,
+        channels: {},
+      };
+      h = this.pool.spawn(JOB_ENTRY, "runJob", ctx, job.module, job.exportName, job.args);
     } catch (e) {
       await this.report(job, {
         type: "result",
@@ -136,7 +168,7 @@ export class Server {
       m.ack();
       return;
     }
-    const r: Running = { job, h, m, handedBack: false };
+    const r: Running = { job, h, m, handedBack: false, since: Date.now(), attempt: delivery };
     this.running.set(job.id, r);
     const alive = setInterval(() => m.working(), Math.max(50, this.ackWaitMs / 3));
     let out: ToClient;

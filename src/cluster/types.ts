@@ -8,6 +8,7 @@ import type { ClusterSpawnOptions } from "./options.js";
 
 /** A row of `cluster.nodes()`. */
 export interface NodeInfo {
+  /** The node's name (`ClusterOptions.name`, default `<hostname>-<pid>`). */
   name: string;
   /** Threads serving jobs (0 for a node that only submits). */
   workers: number;

@@ -16,7 +16,9 @@ export class UncaughtError extends TaskletError {
   override name = "UncaughtError";
   constructor(
     error: unknown,
+    /** The id of the tasklet the error escaped (`Tasklet.id`). */
     readonly taskletId: number,
+    /** The name of that tasklet (`Tasklet.name`). */
     readonly taskletName: string,
   ) {
     const msg = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -80,6 +82,7 @@ export class ChannelClosedError extends ChannelError {
 /** An I/O operation failed; `code` is the system's code (`ECONNREFUSED`, …). */
 export class IOError extends TaskletError {
   override name = "IOError";
+  /** The system's error code (`ECONNREFUSED`, `ENOENT`, …); undefined when the failure had none. */
   readonly code: string | undefined;
   /** Bytes of an interrupted TCP send that went out before it failed (set by send only). */
   sent?: number;

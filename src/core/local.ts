@@ -14,12 +14,14 @@ import { F_LOCALS_OWNED } from "./tasklet.js";
 export class TaskletLocal<T> {
   constructor(private readonly initial: T) {}
 
+  /** This tasklet's value: the last `set` in it or in its spawner before the spawn, else the initial value. Throws `TaskletError` outside a tasklet. */
   get(): T {
     const m = currentOrThrow("TaskletLocal.get()").locals;
     if (m?.has(this)) return m.get(this) as T;
     return this.initial;
   }
 
+  /** Sets this tasklet's value; its spawner and tasklets it already spawned do not see it. Throws `TaskletError` outside a tasklet. */
   set(value: T): void {
     const t = currentOrThrow("TaskletLocal.set()");
     if ((t.flags & F_LOCALS_OWNED) === 0 || t.locals === null) {

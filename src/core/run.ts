@@ -9,6 +9,7 @@ import { type Body, checkOptions, defaultGroup, toIterator } from "./spawn.js";
 import { FAILED, KILLED, type Tasklet, TaskletJoinOp } from "./tasklet.js";
 import { addHogListener, type HogReport, startWatchdog } from "./watchdog.js";
 
+/** Options of `run(body, options)`. */
 export interface RunOptions {
   /** Name of the root tasklet. */
   name?: string;
@@ -128,6 +129,7 @@ function* reapAll(rt: Runtime): Operation<void> {
   }
 }
 
+/** Options of `main(body, options)`: those of `run` but `onUncaught` (main reports an uncaught error and exits 1). */
 export interface MainOptions extends Omit<RunOptions, "onUncaught"> {
   /** Exit the process when done (default true); tests of main() turn it off. */
   exit?: boolean;

@@ -50,6 +50,7 @@ import { finish, reportUnjoined } from "./end.js";
 import { type DeadlockError, TaskletError } from "./errors.js";
 import * as flags from "./flags.js";
 import { type Host, RealHost } from "./host.js";
+import { checkAfterStep, DEBUG } from "./invariants.js";
 import * as protocol from "./op.js";
 import { ReadyQueue } from "./queue.js";
 import { type Group, Origin, Tasklet } from "./tasklet.js";
@@ -79,6 +80,8 @@ const { SUSPEND, setCurrent, setResuming } = protocol;
 const RUNNING_BITS = flags.RUNNING << STATE_SHIFT;
 const READY_BITS = flags.READY << STATE_SHIFT;
 const BLOCKED_BITS = flags.BLOCKED << STATE_SHIFT;
+/** TASKLET_DEBUG=1: the loop checks the invariants after each step (invariants.ts). */
+const CHECK = DEBUG;
 
 /** How long a burst of ready work may hold the thread before the event loop gets a turn. */
 export const BUDGET_MS = 5;
@@ -152,6 +155,11 @@ export class Runtime {
   liveHead: Tasklet | null = null;
   /** Tasklets that have not ended. */
   liveCount = 0;
+  /**
+   * Steps taken by the loop (switches) in its passes that have ended: added once a
+   * pass, so a switch pays nothing for it (the console's chart reads it).
+   */
+  switchCount = 0;
   /** @internal Pending run()/main() roots (deadlock.ts fails them). */
   readonly roots = new Set<Tasklet>();
   /** @internal True only inside `loop` (read by deadlock.ts). */
@@ -373,6 +381,7 @@ export class Runtime {
           if ((switches & 1023) === 0) hooks.publish(t);
         }
         this.step(t);
+        if (CHECK) checkAfterStep(this, t);
         if ((++steps & (CLOCK_EVERY - 1)) === 0) {
           if (w !== null && w[W_HOG] !== 0) hooks.ended(this);
           const now = host.now();
@@ -388,6 +397,7 @@ export class Runtime {
       }
     } finally {
       this.running = false;
+      this.switchCount += steps;
       if (w !== null) {
         // The thread goes back to the event loop: no tasklet holds it.
         w[W_RUNNING] = 0;
@@ -430,6 +440,18 @@ export class Runtime {
         this.host.fatal(e);
       }
     }
+  }
+
+  /** Tasklets spawned so far (ids are given in order, from 1). */
+  get spawnCount(): number {
+    return this.nextId - 1;
+  }
+
+  /** Tasklets waiting for their turn: on a ready queue or in a spawn batch (six queue lengths summed). */
+  readyCount(): number {
+    let n = 0;
+    for (let i = 0; i < 3; i++) n += (this.queues[i] as ReadyQueue).length + (this.batches[i] as ReadyQueue).length;
+    return n;
   }
 
   /** Whether a tasklet is ready or newly spawned (the threads layer asks before taking more work). */

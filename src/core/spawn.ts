@@ -16,6 +16,7 @@ import { type Group, PRIORITY_LEVELS, type Priority, Tasklet } from "./tasklet.j
 /** What `spawn` runs: a generator, or a function that returns one. */
 export type Body<T> = Operation<T> | (() => Operation<T>);
 
+/** Options of `spawn(body, options)`. */
 export interface SpawnOptions {
   /** Shown in dumps, deadlock reports and uncaught-error reports. */
   name?: string;
@@ -177,14 +178,14 @@ export function spawn<T>(body: Body<T>, options?: SpawnOptions): Tasklet<T> {
  * the caller goes on. The one exception to "Order is a contract"
  * (docs/design.md), opted into by name, with its own order rule:
  *
- *   - inside a tasklet, the child's first stretch runs before `spawnNow`
+ *   - inside a tasklet, the child's first stretch runs before the call
  *     returns, ahead of every ready tasklet, whatever its priority; from its
  *     first suspension on it is any tasklet (woken, it goes to the back of
  *     its ready queue);
  *   - what the child spawns with `spawn` in that first stretch starts when
  *     the caller suspends, with the caller's own spawns, in spawn order;
  *   - outside a tasklet, and beyond 100 starts nested inside one another
- *     (a chain of spawnNow calls in first stretches), it starts as `spawn`
+ *     (a chain of spawnNow calls in first stretches), it starts as spawn
  *     does: the stack stays bounded.
  *
  * What it buys: a child that ends in its first stretch (a leaf that returns
@@ -215,7 +216,14 @@ export function spawnAs<T>(what: string, body: Body<T>, options: SpawnOptions | 
   return rt.spawn(gen, options?.name, options?.joinable ?? true, level, null, defaultGroupOfThread);
 }
 
-/** The tasklet that is running. Throws outside a tasklet. */
+/**
+ * The tasklet that is running (exported as `current`). Throws `TaskletError`
+ * outside a tasklet.
+ *
+ * @example
+ * const me = current();
+ * console.log(`${me.name} (#${me.id}) at work`);
+ */
 export function self(): Tasklet {
   if (current === null) throw new TaskletError("current() must be called inside a tasklet");
   return current;

@@ -140,26 +140,46 @@ export interface Posted {
   run(): void;
 }
 
+/**
+ * A tasklet: the handle `spawn` returns (and `current()`), with which to
+ * join it (`yield* t.join()`, or `await t.result()` from async code), kill
+ * it (`t.kill()`: its `finally` blocks run, its joiners get `KilledError`)
+ * and name it in reports. Made by `spawn`, `run` and `main`, never with `new`.
+ * Its other fields are the scheduler's record, internal to the runtime
+ * and left out of the shipped types.
+ *
+ * @hideconstructor
+ * @example
+ * const t = spawn(function* () {
+ *   yield* sleep(10);
+ *   return 42;
+ * }, { name: "answer" });
+ * console.log(t.describe()); // "#<id> answer"
+ * const v = yield* t.join(); // 42
+ */
 export class Tasklet<T = unknown> {
   /** Unique per runtime, counting from 1. */
   readonly id: number;
-  /** The body; null once ended, so the generator's frames can be collected. */
+  /** @internal The body; null once ended, so the generator's frames can be collected. */
   gen: Iterator<unknown, T, unknown> | null;
-  /** Its runtime, group, parent and birth time, shared with its siblings of one stretch. */
+  /** @internal Its runtime, group, parent and birth time, shared with its siblings of one stretch. */
   readonly origin: Origin;
+  /** @internal `state`, `resumeKind`, the priority level and the F_* bits in one word (see the file comment for who writes which). */
   flags: number;
 
-  /** Lives on one ready queue or spawn batch of `rt` while NEW or READY. */
+  /** @internal Lives on one ready queue or spawn batch of `rt` while NEW or READY. */
   qnext: Tasklet | null = null;
-  /** Lives on `rt`'s list of live tasklets until it ends. */
+  /** @internal Lives on `rt`'s list of live tasklets until it ends. */
   liveNext: Tasklet | null = null;
+  /** @internal The other link of `rt`'s list of live tasklets. */
   livePrev: Tasklet | null = null;
 
-  /** While live: what the next step resumes with. Once ended: the value or error. */
+  /** @internal While live: what the next step resumes with. Once ended: the value or error. */
   value: unknown = undefined;
-  /** While BLOCKED: the source it waits on, which can withdraw the wait. */
+  /** @internal While BLOCKED: the source it waits on, which can withdraw the wait. */
   blocker: Blocker | null = null;
   private _node: WaitNode | null = null;
+  /** @internal The rarely used part of the record (made by `extra()`), or null. */
   ext: TaskletExt | null = null;
   /** Number of times the tasklet was stepped. */
   switches = 0;
@@ -181,17 +201,17 @@ export class Tasklet<T = unknown> {
     if (inherited !== null) this.extra().locals = inherited;
   }
 
-  /** Its runtime (in `origin`). */
+  /** @internal The runtime (one per thread) that schedules it (in `origin`). */
   get rt(): Runtime {
     return this.origin.rt;
   }
 
-  /** The run() or main() that this tasklet descends from (in `origin`). */
+  /** @internal The run() or main() that this tasklet descends from (in `origin`). */
   get group(): Group {
     return this.origin.group;
   }
 
-  /** The id of the tasklet that spawned it, 0 for none (in `origin`). */
+  /** The id of the tasklet that spawned it; 0 for a root (of `run` or `main`). Kept in `origin`. */
   get parentId(): number {
     return this.origin.parentId;
   }
@@ -201,29 +221,32 @@ export class Tasklet<T = unknown> {
     return this.origin.born;
   }
 
-  /** NEW, READY, RUNNING, BLOCKED, or how it ended (three bits of `flags`; see the file comment for who writes it). */
+  /** @internal NEW, READY, RUNNING, BLOCKED, or how it ended (three bits of `flags`; see the file comment for who writes it). */
   get state(): State {
     return ((this.flags & STATE_MASK) >> STATE_SHIFT) as State;
   }
+  /** @internal */
   set state(s: State) {
     this.flags = (this.flags & ~STATE_MASK) | (s << STATE_SHIFT);
   }
 
-  /** TaskletLocal values; shared with the parent until first set (local.ts). Kept in `ext`. */
+  /** @internal TaskletLocal values; shared with the parent until first set (local.ts). Kept in `ext`. */
   get locals(): Locals | null {
     const e = this.ext;
     return e === null ? null : e.locals;
   }
+  /** @internal */
   set locals(m: Locals | null) {
     if (m !== null) this.extra().locals = m;
     else if (this.ext !== null) this.ext.locals = null;
   }
 
-  /** The tasklets waiting for its end (lazily made, in `ext`: few tasklets are joined before they end). */
+  /** @internal The tasklets waiting for its end (lazily made, in `ext`: few tasklets are joined before they end). */
   get joiners(): Joiners | null {
     const e = this.ext;
     return e === null ? null : e.joiners;
   }
+  /** @internal */
   set joiners(q: Joiners | null) {
     if (q !== null) this.extra().joiners = q;
     else if (this.ext !== null) this.ext.joiners = null;
@@ -234,10 +257,11 @@ export class Tasklet<T = unknown> {
     return this.ext?.name ?? `tasklet-${this.id}`;
   }
 
-  /** How the next step resumes the generator (RESUME_*: two bits of `flags`). */
+  /** @internal How the next step resumes the generator (RESUME_*: two bits of `flags`). */
   get resumeKind(): number {
     return (this.flags & RESUME_MASK) >> RESUME_SHIFT;
   }
+  /** @internal */
   set resumeKind(kind: number) {
     this.flags = (this.flags & ~RESUME_MASK) | (kind << RESUME_SHIFT);
   }
@@ -348,7 +372,7 @@ export class Tasklet<T = unknown> {
     }
   }
 
-  /** The reusable wait node for single waits. Free whenever the tasklet runs. */
+  /** @internal The reusable wait node for single waits. Free whenever the tasklet runs. */
   node(): WaitNode {
     let n = this._node;
     if (n === null) {
@@ -358,6 +382,7 @@ export class Tasklet<T = unknown> {
     return n;
   }
 
+  /** @internal `ext`, made on first use. */
   extra(): TaskletExt {
     let e = this.ext;
     if (e === null) {
@@ -367,6 +392,7 @@ export class Tasklet<T = unknown> {
     return e;
   }
 
+  /** `Tasklet(#id name, state)`, for logs. */
   toString(): string {
     return `Tasklet(${this.describe()}, ${this.stateName})`;
   }

@@ -28,6 +28,7 @@
  *   - while its tasklet runs, the tasklet's own reusable node is on no queue.
  */
 
+import { checkWaitQueue, DEBUG, watch } from "./invariants.js";
 import type { Tasklet } from "./tasklet.js";
 
 /** The source a blocked tasklet waits on. */
@@ -116,6 +117,7 @@ export class WaitQueue<N extends AnyNode = WaitNode> {
   length = 0;
   constructor() {
     this.head.prev = this.head.next = this.head;
+    if (DEBUG) watch(this, checkWaitQueue);
   }
 
   pushBack(n: N): void {
@@ -173,8 +175,12 @@ export type NotReady = typeof NOT_READY;
  *   - `describe()` says what is waited on, for dumps and deadlock reports.
  */
 export interface Waitable<T> {
+  /** Completes at once for `t` if it can (taking the value, permit or lock) and returns the result; else returns `NOT_READY` with no side effect. Called by the runtime, not by users. */
   poll(t: Tasklet): T | NotReady;
+  /** Registers node `n` so that the source later ends the wait with `rt.wakeNode(n, v)`, having taken `n` off its queue first. Called by the runtime. */
   enqueue(n: WaitNode): void;
+  /** Takes off a registration that was not woken (a losing select case, a kill, a timeout), with no side effect. Called by the runtime. */
   dequeue(n: WaitNode): void;
+  /** What is waited on (`recv on channel#3`), for dumps and deadlock reports. */
   describe(): string;
 }

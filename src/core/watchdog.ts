@@ -32,8 +32,11 @@ import { setWatch, W_NAME_SLOTS, W_NAMES, type WatchHooks } from "./runtime.js";
 
 /** What `onHog` receives: the tasklet that held the thread and for how long (a lower bound). */
 export interface HogReport {
+  /** The tasklet's id (`Tasklet.id`). */
   id: number;
+  /** The tasklet's name (`Tasklet.name`). */
   name: string;
+  /** How long it held the thread without yielding, in ms (a lower bound). */
   heldMs: number;
 }
 

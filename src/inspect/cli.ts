@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * The command-line tool: `tasklet run <app.ts|app.js> [--workers N] [--dump-on-exit] [--trace] [--watchdog N] [-- args…]`,
- * `tasklet node --servers URL [--workers N] [--name NAME]` (a cluster node, src/cluster/node.ts),
+ * The command-line tool: `tasklet run <app.ts|app.js> [--workers N] [--dump-on-exit] [--trace] [--watchdog N] [--console] [-- args…]`,
+ * `tasklet node --servers URL [--workers N] [--name NAME]` (a cluster node, src/cluster/node.ts;
+ * SIGQUIT prints its dump, with the jobs it runs),
  * `tasklet --help`, `tasklet --version`.
  *
  * `run` loads the module and runs its main tasklet (its default export, or an
@@ -28,7 +29,8 @@
  * the size of its default pool (`offload`, `defaultPool()`); `--trace` sets `TASKLET_TRACE=1` (spawn sites
  * in dumps, 5–10 µs a spawn); `--watchdog N` sets `TASKLET_WATCHDOG_MS=N` (a tasklet holding
  * the thread longer than N ms is named on stderr); `--dump-on-exit` prints the dump when the
- * main tasklet ends, showing what it leaves behind.
+ * main tasklet ends, showing what it leaves behind; `--console` (or TASKLET_CONSOLE=1) serves the live
+ * console (console.ts) and prints its URL before the app loads.
  *
  * Each subcommand is an entry of `COMMANDS`: its options (for `node:util`'s
  * `parseArgs`), its usage text and what it does.
@@ -41,6 +43,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { type ParseArgsConfig, parseArgs as parseArgv } from "node:util";
 import type { Operation } from "../core/op.js";
 import { main } from "../core/run.js";
+import { consoleRequested, startConsole } from "./console.js";
 import { dump } from "./dump.js";
 import { tasklets } from "./snapshot.js";
 import { trace } from "./trace.js";
@@ -56,7 +59,7 @@ interface Command {
   run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
 }
 
-const RUN_USAGE = `usage: tasklet run <app.ts|app.js> [args...] [--workers N] [--dump-on-exit] [--trace] [--watchdog N] [-- app args...]
+const RUN_USAGE = `usage: tasklet run <app.ts|app.js> [args...] [--workers N] [--dump-on-exit] [--trace] [--watchdog N] [--console] [-- app args...]
 
 Runs the module's main tasklet (its default export, or an export named main:
 a generator function, called with the arguments after the file) under main().
@@ -65,6 +68,7 @@ A module that starts its own main() when loaded runs as it is.
   --dump-on-exit   print a dump of every tasklet when the main tasklet ends
   --trace          record where each tasklet is spawned, for dumps (sets TASKLET_TRACE=1)
   --watchdog N     name on stderr a tasklet that holds the thread over N ms (sets TASKLET_WATCHDOG_MS)
+  --console        serve a live web page of the tasklets on 127.0.0.1; its URL goes to stderr (sets TASKLET_CONSOLE=1)
 TypeScript runs by Node's type stripping (Node 22.18+), else through tsx.
 SIGQUIT (kill -QUIT <pid>) prints a dump of every tasklet; a deadlock prints it and exits 2.`;
 
@@ -77,6 +81,7 @@ const COMMANDS: Record<string, Command> = {
       "dump-on-exit": { type: "boolean" },
       trace: { type: "boolean" },
       watchdog: { type: "string" },
+      console: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     run: (values, positionals) => runApp(runnerArgs(values, positionals)),
@@ -104,6 +109,8 @@ export interface RunnerArgs {
   trace: boolean;
   /** `--watchdog N`: ms, or null. */
   watchdog: number | null;
+  /** `--console`: serve the live console. */
+  console: boolean;
   args: string[];
 }
 
@@ -142,7 +149,15 @@ function runnerArgs(values: Record<string, string | boolean | undefined>, positi
   const watchdog = wholeAtLeastOne("--watchdog", values["watchdog"]);
   if (file === undefined) throw new UsageError("no file to run", RUN_USAGE);
   const dumpOnExit = values["dump-on-exit"] === true;
-  return { file, workers, dumpOnExit, trace: values["trace"] === true, watchdog, args };
+  return {
+    file,
+    workers,
+    dumpOnExit,
+    trace: values["trace"] === true,
+    watchdog,
+    console: values["console"] === true,
+    args,
+  };
 }
 
 /** The value of a flag that takes a whole number >= 1 (`--workers`, `--watchdog`), or null when absent. */
@@ -327,7 +342,14 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   if (argv[0] === "node") {
     // Its own options (src/cluster/node.ts), loaded only for this command: the cluster layer brings the NATS client.
     const { runNodeCommand } = await import("../cluster/node.js");
-    return runNodeCommand(argv.slice(1));
+    // As under main(): SIGQUIT prints the dump, which for a node lists the jobs it runs.
+    const onQuit = () => process.stderr.write(`SIGQUIT: ${dump()}`);
+    if (process.platform !== "win32") process.on("SIGQUIT", onQuit);
+    try {
+      return await runNodeCommand(argv.slice(1));
+    } finally {
+      process.off("SIGQUIT", onQuit);
+    }
   }
   let parsed: ReturnType<typeof parseCommand>;
   try {
@@ -351,6 +373,9 @@ async function runApp(args: RunnerArgs): Promise<number> {
     trace(true);
   }
   process.setSourceMapsEnabled(true);
+  if (args.console) process.env["TASKLET_CONSOLE"] = "1";
+  // Before the app loads, so that its URL is printed first and the page sees the app from its start.
+  if (consoleRequested()) await startConsole();
   const fn = await loadMain(args.file);
   if (fn === null) {
     // The module runs itself; its main() sets the exit code and exits.

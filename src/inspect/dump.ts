@@ -29,6 +29,7 @@
  */
 
 import { checkOptionKeys } from "../core/check.js";
+import { renderDumpSections } from "../core/dump-sections.js";
 import { current } from "../core/op.js";
 import { setDumper } from "../core/run.js";
 import { type Runtime, runtime } from "../core/runtime.js";
@@ -40,6 +41,7 @@ const MAX_LINES = 10;
 /** Ids listed for the tasklets of a group that are not printed one a line. */
 const MAX_IDS = 20;
 
+/** Options of `dump(options)`. */
 export interface DumpOptions {
   /** The runtime to dump; default: the calling tasklet's (a test runtime's, under runTest), else this thread's. */
   runtime?: Runtime;
@@ -49,7 +51,9 @@ export interface DumpOptions {
  * Renders every live tasklet of this thread's runtime, grouped by state and
  * by what each waits on, with the line where each is suspended and, when
  * spawn sites are traced (`TASKLET_TRACE=1` or `trace()`), where it was
- * spawned. Costs about 25 µs a tasklet (most of it V8 formatting stacks). A
+ * spawned, then the sections other layers add (a cluster node lists the
+ * jobs it runs and the jobs it waits on, src/core/dump-sections.ts).
+ * Costs about 25 µs a tasklet (most of it V8 formatting stacks). A
  * program run with `main()` prints it on SIGQUIT (`kill -QUIT <pid>`) and on
  * a deadlock.
  *
@@ -60,7 +64,8 @@ export function dump(options?: DumpOptions): string {
   checkOptionKeys("dump", options, ["runtime"]);
   const rt = options?.runtime ?? current?.rt ?? runtime();
   const list = tasklets({ runtime: rt });
-  return formatDump(list, { pid: process.pid, uptimeMs: process.uptime() * 1000, traced: rt.recordSites });
+  const text = formatDump(list, { pid: process.pid, uptimeMs: process.uptime() * 1000, traced: rt.recordSites });
+  return [text, ...renderDumpSections()].join("\n");
 }
 
 export interface DumpHeader {
@@ -81,6 +86,31 @@ export function formatDump(list: readonly TaskletInfo[], header: DumpHeader): st
   if (!header.traced && list.length > 0) {
     out += "(spawn sites are not recorded: run with TASKLET_TRACE=1 to see where each tasklet was spawned)\n";
   }
+  for (const g of groupTasklets(list)) {
+    out += `\n${g.state === "blocked" ? `blocked on ${g.title}` : g.state}: ${plural(g.count, "tasklet")}\n`;
+    // Sub-groups of one stack each, apart by a blank line.
+    out += g.stacks.map((same) => formatGroup(same, g.title)).join("\n");
+  }
+  return out;
+}
+
+/** A group of a dump: tasklets of one state that wait on one thing (or a family of things). */
+export interface DumpGroup {
+  readonly state: TaskletInfo["state"];
+  /** What they wait on, without what varies (`recv on channel#2 (capacity 0)`); "" unless blocked. */
+  readonly title: string;
+  readonly count: number;
+  /** Its tasklets by where they stand: each list shares one stack (suspension and spawn frames). */
+  readonly stacks: readonly (readonly TaskletInfo[])[];
+}
+
+/**
+ * Groups `list` as the dump prints it: by state (running, ready, blocked), then
+ * by what they wait on (biggest group first), then by stack (the console shows
+ * the same groups).
+ */
+export function groupTasklets(list: readonly TaskletInfo[]): DumpGroup[] {
+  const out: DumpGroup[] = [];
   for (const state of STATE_ORDER) {
     const ofState = list.filter((t) => t.state === state);
     if (ofState.length === 0) continue;
@@ -88,12 +118,7 @@ export function formatDump(list: readonly TaskletInfo[], header: DumpHeader): st
     const byTitle = groupBy(ofState, titleOf(ofState));
     byTitle.sort((a, b) => b.items.length - a.items.length || (a.items[0]?.id ?? 0) - (b.items[0]?.id ?? 0));
     for (const { key, items } of byTitle) {
-      const title = state === "blocked" ? `blocked on ${key}` : state;
-      out += `\n${title}: ${plural(items.length, "tasklet")}\n`;
-      // Sub-groups of one stack each, apart by a blank line.
-      out += groupBy(items, stackKey)
-        .map(({ items: same }) => formatGroup(same, key))
-        .join("\n");
+      out.push({ state, title: key, count: items.length, stacks: groupBy(items, stackKey).map((g) => g.items) });
     }
   }
   return out;

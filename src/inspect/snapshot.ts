@@ -18,7 +18,9 @@ export type TaskletState = "ready" | "running" | "blocked";
 
 /** One tasklet in a snapshot (see `tasklets()`). */
 export interface TaskletInfo {
+  /** The tasklet's id (`Tasklet.id`). */
   readonly id: number;
+  /** Its name (`Tasklet.name`): the one given at spawn, or `tasklet-<id>`. */
   readonly name: string;
   /** `running` is the tasklet that took the snapshot. A spawned tasklet that has not started is `ready`. */
   readonly state: TaskletState;
@@ -26,6 +28,7 @@ export interface TaskletInfo {
   readonly started: boolean;
   /** kill() was called: it is running its cleanup, or will at its next suspension. */
   readonly killed: boolean;
+  /** The priority it was spawned with. */
   readonly priority: Priority;
   /**
    * While blocked: what it waits on (the channel, lock, socket, timer), with
@@ -33,6 +36,13 @@ export interface TaskletInfo {
    * (capacity 0), under timeout() (480 ms left)`.
    */
   readonly waitsOn: string | null;
+  /**
+   * While blocked on a wait that one tasklet alone can end (a lock's owner, a
+   * join's target, a dispatcher's runner): that tasklet's id, the edge of the
+   * wait-for graph (docs/inspect.md). Null for every other wait (a channel, a
+   * timer, a select) and when not blocked.
+   */
+  readonly waitsFor: number | null;
   /** The tasklet that spawned it, or null for a root or a spawn from outside any tasklet. */
   readonly parentId: number | null;
   /** The user's frames where it was spawned, innermost first; null unless spawn sites are traced. */
@@ -49,6 +59,7 @@ export interface TaskletInfo {
   readonly switches: number;
 }
 
+/** Options of `tasklets(options)`. */
 export interface SnapshotOptions {
   /**
    * Collect where each tasklet is suspended and was spawned (default true).
@@ -125,6 +136,12 @@ function waitOf(t: Tasklet, now: number, deadlines: Map<Tasklet, string>): strin
   return s + (deadlines.get(t) ?? "");
 }
 
+function waitsForOf(t: Tasklet): number | null {
+  const b = t.blocker;
+  if (t.state !== BLOCKED || b === null || b.waitsFor === undefined) return null;
+  return b.waitsFor(t)?.id ?? null;
+}
+
 function info(
   t: Tasklet,
   now: number,
@@ -147,6 +164,7 @@ function info(
     killed: t.isKilled(),
     priority: PRIORITIES[t.level] ?? "normal",
     waitsOn: waitOf(t, now, deadlines),
+    waitsFor: waitsForOf(t),
     parentId: t.parentId === 0 ? null : t.parentId,
     spawnedAt: stacks && site !== undefined ? userFrames(site) : null,
     suspendedAt,

@@ -35,8 +35,10 @@ import { checkInteger, checkOptionKeys, checkString, rangeError } from "../core/
 import type { Operation } from "../core/op.js";
 import { type Done, HostOp, ioError } from "./waiting.js";
 
+/** The resolv.conf a `Resolver` follows unless `resolvConf` names another. */
 export const DEFAULT_RESOLV_CONF = "/etc/resolv.conf";
 
+/** Options of `new Resolver(options)`. */
 export interface ResolverOptions {
   /** The resolv.conf to follow (default /etc/resolv.conf). */
   resolvConf?: string;
@@ -164,15 +166,19 @@ export class Resolver {
   resolveTxt(host: string): Operation<string[][]> {
     return this.lookup("resolveTxt", host);
   }
+  /** MX records: `{ exchange, priority }` each. */
   resolveMx(host: string): Operation<dns.MxRecord[]> {
     return this.lookup("resolveMx", host);
   }
+  /** SRV records: `{ name, port, priority, weight }` each. */
   resolveSrv(host: string): Operation<dns.SrvRecord[]> {
     return this.lookup("resolveSrv", host);
   }
+  /** CNAME records: the names `host` is an alias of. */
   resolveCname(host: string): Operation<string[]> {
     return this.lookup("resolveCname", host);
   }
+  /** NS records: the name servers of the zone `host`. */
   resolveNs(host: string): Operation<string[]> {
     return this.lookup("resolveNs", host);
   }
@@ -313,15 +319,31 @@ export function defaultResolver(): Resolver {
 export function resolve4(host: string): Operation<string[]> {
   return defaultResolver().resolve4(host);
 }
-/** AAAA records of `host` through the default resolver. */
+/**
+ * AAAA records of `host` through the default resolver. Throws `IOError`
+ * (code `ENOTFOUND`, `ENODATA`, `ETIMEOUT`, …) when the lookup fails.
+ *
+ * @example
+ * const addrs = yield* resolve6("example.com"); // ["2606:2800:…", …]
+ */
 export function resolve6(host: string): Operation<string[]> {
   return defaultResolver().resolve6(host);
 }
-/** TXT records of `host` through the default resolver. */
+/**
+ * TXT records of `host` through the default resolver: each record's strings.
+ *
+ * @example
+ * const spf = (yield* resolveTxt("example.com")).map((r) => r.join("")).find((t) => t.startsWith("v=spf1"));
+ */
 export function resolveTxt(host: string): Operation<string[][]> {
   return defaultResolver().resolveTxt(host);
 }
-/** Host names of `ip` (PTR) through the default resolver. */
+/**
+ * Host names of `ip` (PTR) through the default resolver.
+ *
+ * @example
+ * const [name] = yield* reverse("8.8.8.8"); // "dns.google"
+ */
 export function reverse(ip: string): Operation<string[]> {
   return defaultResolver().reverse(ip);
 }

@@ -28,6 +28,7 @@ import { timeout } from "../time/timeout.js";
 import { argvOf, checkSpawnOptions, launch } from "./process.js";
 import { Latch } from "./waiting.js";
 
+/** Options of `exec(argv, options)`. */
 export interface ExecOptions {
   /** Working directory of the child (default: ours). */
   cwd?: string;
@@ -43,7 +44,9 @@ export interface ExecOptions {
 
 /** What exec returns: the output and the exit status. */
 export interface ExecResult {
+  /** What the child wrote to stdout, decoded as UTF-8. */
   stdout: string;
+  /** What the child wrote to stderr, decoded as UTF-8. */
   stderr: string;
   /** The exit code, or 128 + the number of the signal that ended the process. */
   exitStatus: number;

@@ -83,6 +83,7 @@ export class File {
   leftover: Buffer | null = null;
   /** An error of a background write, thrown by the next call. */
   lateError: IOError | null = null;
+  /** @internal A call of the chain runs now (the others queue behind it). */
   busy = false;
   /** @internal The call of the chain that runs now (null when not busy). */
   running: FileOp<unknown, unknown> | null = null;
@@ -92,6 +93,7 @@ export class File {
   private scratch: Buffer | null = null;
 
   private constructor(
+    /** The file descriptor (closed by `close()`). */
     readonly fd: number,
     /** The path it was opened with, for messages (`fd N` for fromFd). */
     readonly path: string,
@@ -245,6 +247,7 @@ export class File {
     return s;
   }
 
+  /** `File(path)`, for logs. */
   toString(): string {
     return `File(${this.path})`;
   }

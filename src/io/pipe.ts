@@ -28,6 +28,7 @@ import { ioError } from "./waiting.js";
  *
  * @example
  * const n = yield* p.stdout!.recv(buf); // > 0, or ClosedError at the end
+ * @hideconstructor
  */
 export class ProcessOutput {
   /** Tasklets waiting in recv, FIFO; node.value is their PipeRecvOp. */
@@ -39,6 +40,7 @@ export class ProcessOutput {
 
   constructor(
     private readonly stream: Readable,
+    /** Names the stream in messages and dumps (`stdout of ls (2 args)`). */
     readonly label: string,
   ) {
     stream.on("readable", this.serve);
@@ -143,6 +145,7 @@ class PipeRecvOp extends WaitOp<number> {
  * @example
  * yield* p.stdin!.send(Buffer.from("data\n"));
  * p.stdin!.close();
+ * @hideconstructor
  */
 export class ProcessInput {
   private error: IOError | null = null;
@@ -150,6 +153,7 @@ export class ProcessInput {
 
   constructor(
     private readonly stream: Writable,
+    /** Names the stream in messages and dumps (`stdin of cat`). */
     readonly label: string,
   ) {
     this.drain = new DrainWait(stream, label);

@@ -37,6 +37,7 @@ import { ioError, Latch } from "./waiting.js";
 /** What each standard stream of the child is connected to. */
 export type StdioMode = "pipe" | "ignore" | "inherit";
 
+/** Options of `spawnProcess(argv, options)`. */
 export interface SpawnProcessOptions {
   /** Working directory of the child (default: ours). */
   cwd?: string;
@@ -88,6 +89,7 @@ export class Subprocess {
 
   /** @internal spawnProcess and exec make these. */
   constructor(
+    /** Node's `ChildProcess`, for what this class does not cover (its `pid`, say). */
     readonly child: ChildProcess,
     /** The command, for messages: by default its program and argument count (see `commandLabel`). */
     readonly label: string,

@@ -428,6 +428,7 @@ export class TcpConn {
     }
   }
 
+  /** `tcp <local address>:<port> <-> <peer address>:<port>`, for logs. */
   toString(): string {
     return `tcp ${this.myAddress}:${this.myPort} <-> ${this.peerAddress}:${this.peerPort}`;
   }

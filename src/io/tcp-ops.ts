@@ -70,10 +70,21 @@ export interface TcpWriter {
   sent: number;
 }
 
-/** recv(buf): a Waitable, so select can use it. */
+/**
+ * What `TcpConn.recv(buf)` returns: an operation (and a select case) whose
+ * result is the number of bytes read into `buf`. Throws `ClosedError` at the
+ * end of the stream.
+ *
+ * @example
+ * const buf = new Uint8Array(4096);
+ * const r = yield* select(conn.recv(buf), after(1000));
+ * if (r.index === 0) console.log(`got ${r.value} bytes`);
+ * @hideconstructor
+ */
 export class TcpRecvOp extends WaitOp<number> implements TcpReader {
   constructor(
     private readonly conn: TcpStream,
+    /** Where the bytes go. */
     readonly buf: Uint8Array,
   ) {
     super();
@@ -140,16 +151,29 @@ export class TcpMoreOp extends WaitOp<void> implements TcpReader {
  * over so far: they are the connection's (they reach the peer unless the
  * connection fails), the rest were never written. The connection moves
  * `sent` forward (TcpConn's `pump`); a withdrawn sender keeps it as it stands.
+ * This is what `TcpConn.send` returns.
+ *
+ * @example
+ * const op = conn.send(Buffer.from("hello\n"));
+ * try {
+ *   yield* timeout(1000, op);
+ * } catch (e) {
+ *   console.log(`${op.sent} bytes went before the timeout`);
+ *   throw e;
+ * }
+ * @hideconstructor
  */
 export class TcpSendOp extends Op<void> implements Blocker, TcpWriter {
   /** Bytes of this call handed to the connection (all of them once the send returned). */
   sent = 0;
   constructor(
     private readonly conn: TcpStream,
+    /** The bytes to send (a copy of the caller's). */
     readonly data: Buffer,
   ) {
     super();
   }
+  /** Called by the runtime at `yield*`: hands what fits to the socket, else queues the tasklet on the connection's writers and parks it. */
   start(t: Tasklet): undefined | Suspend {
     if (this.conn.startSend(this)) return undefined;
     const n = t.node();

@@ -24,6 +24,7 @@ import { checkPort } from "./net-wait.js";
 import { TcpConn } from "./tcp-conn.js";
 import { type Done, HostOp, ioError } from "./waiting.js";
 
+/** Options of `listen(options)`. */
 export interface ListenOptions {
   /** Port to listen on; 0 picks a free one (see `TcpServer.address`). */
   port: number;
@@ -51,7 +52,10 @@ export class TcpServer {
   readonly acceptors = new HeldQueue();
 
   /** @internal Use `listen`. */
-  constructor(readonly server: net.Server) {
+  constructor(
+    /** Node's `net.Server` underneath. */
+    readonly server: net.Server,
+  ) {
     server.on("connection", this.onConnection);
     server.on("error", this.onError);
   }
@@ -108,15 +112,28 @@ export class TcpServer {
     this.acceptors.failAll(ioError("accept", e));
   };
 
+  /** `tcp server <address>:<port>`, for logs. */
   toString(): string {
     const a = this.server.address();
     return a !== null && typeof a === "object" ? `tcp server ${a.address}:${a.port}` : "tcp server";
   }
 }
 
-/** accept(): a Waitable, so select can use it. */
+/**
+ * What `TcpServer.accept()` returns: an operation (and a select case) whose
+ * result is the next connection. Throws `IOError` once the server was closed.
+ *
+ * @example
+ * const server = yield* listen({ port: 0 });
+ * const r = yield* select(server.accept(), quit.recv());
+ * if (r.index === 0) spawn(serveConn(r.value));
+ * @hideconstructor
+ */
 export class TcpAcceptOp extends WaitOp<TcpConn> {
-  constructor(readonly server: TcpServer) {
+  constructor(
+    /** The server it accepts from. */
+    readonly server: TcpServer,
+  ) {
     super();
   }
   poll(_t: Tasklet): TcpConn | NotReady {
@@ -190,8 +207,11 @@ export function listen(options: ListenOptions): Operation<TcpServer> {
   return new ListenOp(options);
 }
 
+/** Options of `connect(options)`. */
 export interface ConnectOptions {
+  /** The host name or address to connect to. */
   host: string;
+  /** The port to connect to. */
   port: number;
   /** Local address to connect from (bind the socket to it before connecting). */
   localAddress?: string;

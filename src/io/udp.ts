@@ -37,7 +37,9 @@ const QUEUE_BYTES = 1024 * 1024;
 export interface Datagram {
   /** Bytes copied into the buffer (> 0, or 0 for an empty datagram). */
   n: number;
+  /** The sender's address. */
   rmtIp: string;
+  /** The sender's port. */
   rmtPort: number;
   /** The datagram was longer than the buffer: its tail was discarded. */
   truncated: boolean;
@@ -85,6 +87,7 @@ export class UdpSocket {
 
   /** @internal Use `bindUdp`. */
   constructor(
+    /** Node's `dgram.Socket` underneath. */
     readonly socket: dgram.Socket,
     /** The device the socket is bound to, if any. */
     readonly device: string | undefined,
@@ -204,6 +207,7 @@ export class UdpSocket {
     this.failSends();
   };
 
+  /** `udp <address>:<port>[ on <device>]`, for logs. */
   toString(): string {
     let where = "";
     try {
@@ -222,10 +226,23 @@ function deliver(data: Buffer, ip: string, port: number, buf: Uint8Array): Datag
   return { n, rmtIp: ip, rmtPort: port, truncated: n < data.length };
 }
 
-/** recvfrom(buf): a Waitable, so select can use it. */
+/**
+ * What `UdpSocket.recvfrom(buf)` returns: an operation (and a select case)
+ * whose result is the `Datagram` copied into `buf`. Throws `ClosedError`
+ * once the socket was closed.
+ *
+ * @example
+ * const sock = yield* bindUdp({ port: 0 });
+ * const buf = new Uint8Array(1500);
+ * const r = yield* select(sock.recvfrom(buf), after(500));
+ * if (r.index === 0) console.log(`${r.value.n} bytes from ${r.value.rmtIp}:${r.value.rmtPort}`);
+ * @hideconstructor
+ */
 export class RecvfromOp extends WaitOp<Datagram> {
   constructor(
+    /** The socket it receives on. */
     readonly sock: UdpSocket,
+    /** Where the datagram goes (a longer one is truncated). */
     readonly buf: Uint8Array,
   ) {
     super();
@@ -279,6 +296,7 @@ class SendtoOp extends HostOp<void, void> {
   }
 }
 
+/** Options of `bindUdp(options)`. */
 export interface UdpOptions {
   /** Local port; 0 picks a free one. */
   port: number;

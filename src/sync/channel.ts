@@ -61,6 +61,7 @@ import type { Tasklet } from "../core/tasklet.js";
 import { type Blocker, NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
 import { checkMs } from "../time/timers.js";
+import { DEBUG, watchChannel } from "./invariants.js";
 import { ValueRing } from "./ring.js";
 import { TimedWait } from "./timed-wait.js";
 
@@ -109,10 +110,19 @@ let nextChannelId = 1;
  * A channel of `T` values between tasklets. Make one with `channel(capacity)`.
  * Receivers are served FIFO, blocked senders too, and values leave in the
  * order they were sent.
+ *
+ * @example
+ * const jobs = channel<number>(10);
+ * spawn(function* () {
+ *   for (let i = 0; i < 3; i++) yield* jobs.send(i);
+ *   jobs.close();
+ * });
+ * for (let r = yield* jobs.recvOrDone(); !r.done; r = yield* jobs.recvOrDone()) use(r.value);
  */
 export class Channel<T> {
   /** How many values `send` may buffer without a receiver (0: rendezvous). */
   readonly capacity: number;
+  /** Names it in dumps and deadlock reports (`channel#3`). */
   readonly id = nextChannelId++;
   /** @internal Blocked receivers (see the file's comment). */
   readonly recvq = new WaitQueue();
@@ -130,6 +140,7 @@ export class Channel<T> {
     if (capacity > 0) this.buf = new ValueRing<T>(Math.min(capacity, 1024));
     this.recvOp = new ChanRecvOp(this);
     this.recvOrDoneOp = new ChanRecvOrDoneOp(this);
+    if (DEBUG) watchChannel(this);
   }
 
   /**
@@ -294,6 +305,7 @@ export class Channel<T> {
     return `channel#${this.id} (capacity ${this.capacity})`;
   }
 
+  /** `Channel(#id, capacity n, balance b[, closed])`, for logs. */
   toString(): string {
     return `Channel(#${this.id}, capacity ${this.capacity}, balance ${this.balance}${this.closed_ ? ", closed" : ""})`;
   }

@@ -173,7 +173,10 @@ export class Dispatcher {
   private head: DispatchJob<unknown> | null = null;
   private tail: DispatchJob<unknown> | null = null;
 
-  constructor(readonly name = "dispatcher") {}
+  constructor(
+    /** Names its runner tasklet (`dispatcher`, by default) in dumps and reports. */
+    readonly name = "dispatcher",
+  ) {}
 
   /**
    * Queues `body` to run after every body dispatched before it. Returns at

@@ -11,6 +11,7 @@ import type { Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
+import { DEBUG, watchEvent } from "./invariants.js";
 
 class EventWaitOp extends WaitOp<void> {
   constructor(private readonly e: Event) {
@@ -27,6 +28,8 @@ class EventWaitOp extends WaitOp<void> {
   }
 }
 
+let nextEventId = 1;
+
 /**
  * A flag tasklets can wait for: `wait()` blocks until `set()`; once set, it
  * stays set (every wait returns at once) until `reset()`. Import it by
@@ -40,16 +43,18 @@ class EventWaitOp extends WaitOp<void> {
  * spawn(function* () { yield* ready.wait(); serve(); });
  * ready.set();
  */
-let nextEventId = 1;
-
 export class Event {
   /** Names it in dumps and deadlock reports (`event#3`). */
   readonly id = nextEventId++;
   /** Whether the event is set. Written by set() and reset() only. */
   flag = false;
-  /** Tasklets waiting for set(). */
+  /** @internal Tasklets waiting for set(). */
   readonly waiters = new WaitQueue();
   private readonly op = new EventWaitOp(this);
+
+  constructor() {
+    if (DEBUG) watchEvent(this);
+  }
 
   /** Sets the event and wakes every waiter. Callable from anywhere, tasklet or not. */
   set(): void {

@@ -40,6 +40,7 @@ const CANCELLED = 3;
  * @example
  * const c = post(worker, () => pending.length);
  * if (!c.isDone()) c.cancel();
+ * @hideconstructor
  */
 export class PostedCall<T> extends WaitOp<T> implements Posted {
   private state = PENDING;
@@ -47,6 +48,7 @@ export class PostedCall<T> extends WaitOp<T> implements Posted {
   private readonly waiters = new WaitQueue();
 
   constructor(
+    /** The tasklet the call runs in. */
     readonly target: Tasklet,
     private readonly fn: (target: Tasklet) => T,
   ) {

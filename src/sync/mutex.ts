@@ -33,6 +33,7 @@ import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
 import { checkWaitFor } from "../core/wait-for.js";
 import { WaitOp } from "../core/wait-op.js";
+import { DEBUG, watchMutex } from "./invariants.js";
 
 class LockOp extends WaitOp<void> {
   constructor(private readonly m: Mutex) {
@@ -65,6 +66,8 @@ class LockOp extends WaitOp<void> {
   }
 }
 
+let nextMutexId = 1;
+
 /**
  * A mutual-exclusion lock for tasklets, fair: waiters get the lock in the
  * order they asked for it, handed over by `unlock`. Not reentrant.
@@ -76,16 +79,18 @@ class LockOp extends WaitOp<void> {
  * yield* m.lock();
  * try { yield* update(shared); } finally { m.unlock(); }
  */
-let nextMutexId = 1;
-
 export class Mutex {
   /** Names it in dumps and deadlock reports (`mutex#3`). */
   readonly id = nextMutexId++;
   /** The tasklet holding the lock, or null. Written by LockOp and unlock only. */
   owner: Tasklet | null = null;
-  /** Tasklets waiting for the lock, FIFO. */
+  /** @internal Tasklets waiting for the lock, FIFO. */
   readonly waiters = new WaitQueue();
   private readonly op = new LockOp(this);
+
+  constructor() {
+    if (DEBUG) watchMutex(this);
+  }
 
   /**
    * Waits until the lock is free and takes it. A kill or timeout withdraws the

@@ -61,12 +61,15 @@ class SpawnOp<T> extends WaitOp<Tasklet<T>> {
  * for (const conn of connections) yield* pool.spawn(() => serve(conn));
  */
 export class TaskletPool implements Selector {
-  /** Tasklets of the pool that have not ended. */
+  /** @internal Tasklets of the pool that have not ended (read `active`). */
   running = 0;
-  /** Spawns waiting for a slot, FIFO. */
+  /** @internal Spawns waiting for a slot, FIFO. */
   readonly waiters = new WaitQueue();
 
-  constructor(readonly size: number) {
+  constructor(
+    /** The most tasklets of the pool that run at once (an integer ≥ 1, else `TaskletError`). */
+    readonly size: number,
+  ) {
     checkInteger("TaskletPool", "size", size, 1);
   }
 
@@ -90,7 +93,7 @@ export class TaskletPool implements Selector {
     return this.running;
   }
 
-  /** Takes a slot and spawns the op's tasklet as a child of `parent`. */
+  /** @internal Takes a slot and spawns the op's tasklet as a child of `parent`. */
   begin<T>(op: SpawnOp<T>, parent: Tasklet): Tasklet<T> {
     const o = op.options;
     const t = parent.rt.spawn(op.gen, o?.name, o?.joinable ?? true, op.level, parent, parent.group);

@@ -77,25 +77,31 @@ class DrainOp extends WaitOp<void> {
  * yield* scope(function* (s) {
  *   for (const conn of conns) s.spawn(() => serve(conn), { name: "conn" });
  * });
+ * @hideconstructor
  */
 export class Scope implements Selector {
-  /** Children that have not ended. */
+  /** @internal Children that have not ended. */
   readonly children = new Set<Tasklet>();
-  /** The owner's wait for the children, or null. */
+  /** @internal The owner's wait for the children, or null. */
   waiter: WaitNode | null = null;
-  /** Failures in the order they happened. */
+  /** @internal Failures in the order they happened. */
   readonly failures: unknown[] = [];
-  /** Whether the body is still running (a failure then interrupts it). */
+  /** @internal Whether the body is still running (a failure then interrupts it). */
   inBody = true;
-  /** Set when the scope has returned: no more children. */
+  /** @internal Set when the scope has returned: no more children. */
   closed = false;
+  /** @internal What cancels the body when a child fails (caught by the scope's own `cancellable` frame only). */
   readonly token = new ScopeCancelled("the scope is failing: its body is cancelled");
+  /** @internal The owner's wait for the children to end. */
   readonly drain = new DrainOp(this);
 
   /** Made inside the cleanup of a killed tasklet: its cancellation of the body may land there. */
   private readonly inCleanup: boolean;
 
-  constructor(readonly owner: Tasklet) {
+  constructor(
+    /** The tasklet that opened the scope (its body runs there). */
+    readonly owner: Tasklet,
+  ) {
     this.inCleanup = owner.isDying();
   }
 
@@ -126,7 +132,7 @@ export class Scope implements Selector {
     }
   }
 
-  /** Records a failure; the first kills the children and cancels the body. */
+  /** @internal Records a failure; the first kills the children and cancels the body. */
   fail(error: unknown): void {
     if (this.failures.includes(error)) return; // a child's error rethrown by the body's join of it
     this.failures.push(error);
@@ -135,7 +141,7 @@ export class Scope implements Selector {
     if (this.inBody) interrupt(this.owner, this.token, this.inCleanup);
   }
 
-  /** The error the scope throws: the first failure, with later ones as `suppressed`. */
+  /** @internal The error the scope throws: the first failure, with later ones as `suppressed`. */
   error(): unknown {
     const first = this.failures[0];
     if (this.failures.length > 1 && typeof first === "object" && first !== null && Object.isExtensible(first)) {

@@ -21,6 +21,7 @@ import type { Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
+import { DEBUG, watchSemaphore } from "./invariants.js";
 
 class AcquireOp extends WaitOp<void> {
   constructor(private readonly s: Semaphore) {
@@ -42,6 +43,8 @@ class AcquireOp extends WaitOp<void> {
   }
 }
 
+let nextSemaphoreId = 1;
+
 /**
  * A counting semaphore: `acquire` takes a permit, waiting FIFO while there
  * is none; `release` gives one back (to the first waiter, if any). The
@@ -54,8 +57,6 @@ class AcquireOp extends WaitOp<void> {
  * const slots = new Semaphore(4);
  * yield* withPermit(slots, () => download(url));
  */
-let nextSemaphoreId = 1;
-
 export class Semaphore {
   /** Names it in dumps and deadlock reports (`semaphore#3`). */
   readonly id = nextSemaphoreId++;
@@ -63,13 +64,14 @@ export class Semaphore {
   permits: number;
   /** The initial count: the most permits there are, free and held. */
   readonly size: number;
-  /** Tasklets waiting for a permit, FIFO. */
+  /** @internal Tasklets waiting for a permit, FIFO. */
   readonly waiters = new WaitQueue();
   private readonly op = new AcquireOp(this);
 
   constructor(permits: number) {
     this.permits = checkInteger("Semaphore", "permits", permits, 0);
     this.size = permits;
+    if (DEBUG) watchSemaphore(this);
   }
 
   /** Waits for a permit and takes it. A kill or timeout withdraws the wait without taking one. */

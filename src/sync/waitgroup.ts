@@ -12,6 +12,7 @@ import type { Operation } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import { NOT_READY, type NotReady, type Waitable, type WaitNode, WaitQueue } from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
+import { DEBUG, watchWaitGroup } from "./invariants.js";
 
 class GroupWaitOp extends WaitOp<void> {
   constructor(private readonly g: WaitGroup) {
@@ -28,6 +29,8 @@ class GroupWaitOp extends WaitOp<void> {
   }
 }
 
+let nextWaitGroupId = 1;
+
 /**
  * Counts outstanding work: `add(n)` before starting it, `done()` when each
  * piece ends, `wait()` blocks until the count is zero.
@@ -40,16 +43,18 @@ class GroupWaitOp extends WaitOp<void> {
  * }
  * yield* wg.wait();
  */
-let nextWaitGroupId = 1;
-
 export class WaitGroup {
   /** Names it in dumps and deadlock reports (`wait group#3`). */
   readonly id = nextWaitGroupId++;
   /** Outstanding work. Written by add() only. */
   count = 0;
-  /** Tasklets waiting for zero. */
+  /** @internal Tasklets waiting for zero. */
   readonly waiters = new WaitQueue();
   private readonly op = new GroupWaitOp(this);
+
+  constructor() {
+    if (DEBUG) watchWaitGroup(this);
+  }
 
   /** Adds `n` (may be negative) to the counter; a counter that would go below zero throws and is left unchanged. */
   add(n: number): void {

@@ -23,13 +23,17 @@ import type { Operation } from "../core/op.js";
 
 /** The body of a tasklet: an object whose `func` is the tasklet (ntkd: ITaskletSpawnable). */
 export interface ITaskletSpawnable<T = unknown> {
+  /** The tasklet's body: `ITasklet.spawn` runs it in a new tasklet, `join` returns its value. */
   func(): Operation<T>;
 }
 
 /** The handle `spawn` returns. */
 export interface ITaskletHandle<T = unknown> {
+  /** True until the tasklet has ended (its cleanup included). */
   isRunning(): boolean;
+  /** Kills the tasklet at its current or next suspension point: its `finally` blocks run, `join` throws `KilledError`. Does nothing once it ended. */
   kill(): void;
+  /** Whether it was spawned joinable (`join` throws `NotJoinableError` otherwise). */
   isJoinable(): boolean;
   /** Waits for the end; the value of `func`, or of `exitTasklet`. */
   join(): Operation<T>;
@@ -37,7 +41,9 @@ export interface ITaskletHandle<T = unknown> {
 
 /** What `execCommand` returns. */
 export interface TaskletCommandResult {
+  /** What the command wrote to stdout, decoded as UTF-8. */
   stdout: string;
+  /** What the command wrote to stderr, decoded as UTF-8. */
   stderr: string;
   /** The exit code, or 128 + the signal number when a signal ended the process. */
   exitStatus: number;
@@ -45,31 +51,41 @@ export interface TaskletCommandResult {
 
 /** A listening TCP socket. */
 export interface IServerStreamSocket {
+  /** Waits for the next connection; throws `IOError` once the socket was closed. */
   accept(): Operation<IConnectedStreamSocket>;
+  /** Stops listening; tasklets waiting in `accept` get `IOError`. Connections already accepted stay open. */
   close(): void;
 }
 
 /** Either end of a TCP connection. */
 export interface IConnectedStreamSocket {
+  /** The other end's IP address. */
   readonly peerAddress: string;
+  /** This end's IP address. */
   readonly myAddress: string;
   /** Bytes received into `b` (>= 1); `ClosedError` when the peer closed. */
   recv(b: Uint8Array, maxlen?: number): Operation<number>;
   /** Returns when all of `b[0, len)` was handed to the kernel. */
   send(b: Uint8Array, len?: number): Operation<void>;
+  /** Closes the connection; waiting `recv` and `send` calls throw. */
   close(): void;
 }
 
 /** What `recvfrom` returns. */
 export interface RecvFromResult {
+  /** Bytes copied into the buffer. */
   n: number;
+  /** The sender's IP address. */
   rmtIp: string;
+  /** The sender's port. */
   rmtPort: number;
 }
 
 /** A UDP socket bound to a port and a network device, receiving broadcasts. */
 export interface IServerDatagramSocket {
+  /** Waits for the next datagram and copies at most `maxlen` bytes of it into `b`; throws `ClosedError` once the socket was closed. */
   recvfrom(b: Uint8Array, maxlen?: number): Operation<RecvFromResult>;
+  /** Closes the socket; a waiting `recvfrom` throws. */
   close(): void;
 }
 
@@ -77,6 +93,7 @@ export interface IServerDatagramSocket {
 export interface IClientDatagramSocket {
   /** Sends `b[0, len)` as one broadcast datagram; returns `len`. */
   sendto(b: Uint8Array, len?: number): Operation<number>;
+  /** Closes the socket. */
   close(): void;
 }
 
@@ -121,10 +138,16 @@ export interface ITasklet {
   read(fd: number, b: Uint8Array, maxlen?: number): Operation<number>;
   /** Writes to an open descriptor: >= 1 bytes written. */
   write(fd: number, b: Uint8Array, count?: number): Operation<number>;
+  /** Listens on TCP `port` at `myAddr` (default: every address); suspends only until bound, throws `IOError` (EADDRINUSE, …) at the call. */
   getServerStreamSocket(port: number, myAddr?: string | null): Operation<IServerStreamSocket>;
+  /** Connects to `destAddr:destPort`, from `myAddr` if given; throws `IOError` (ECONNREFUSED, …) if the connection fails. */
   getClientStreamSocket(destAddr: string, destPort: number, myAddr?: string | null): Operation<IConnectedStreamSocket>;
+  /** Binds a UDP socket to `port` on device `dev`, receiving broadcasts; throws `IOError` (EADDRINUSE, ENODEV, …) at the call. */
   getServerDatagramSocket(port: number, dev: string): Operation<IServerDatagramSocket>;
+  /** A UDP socket on device `dev` (from `myAddr` if given) that broadcasts to `port`; throws `IOError` (ENODEV, …) at the call. */
   getClientDatagramSocket(port: number, dev: string, myAddr?: string | null): Operation<IClientDatagramSocket>;
+  /** A new channel between tasklets. */
   getChannel<T = unknown>(): IChannel<T>;
+  /** A new dispatcher: runs what is dispatched to it one at a time, in order. */
   createDispatchableTasklet(): DispatchableTasklet;
 }

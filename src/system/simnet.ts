@@ -55,24 +55,53 @@ export interface SimStats {
   delivered: number;
 }
 
-/** A broadcast domain. */
+/**
+ * A broadcast domain of a `SimNetwork`: a datagram sent on it reaches every
+ * device on it. Made by `SimHost.addDevice` when a link name is new.
+ *
+ * @example
+ * const net = new SimNetwork();
+ * net.host("a").addDevice("eth0", "lan", "10.0.0.1");
+ * const lan = net.links.get("lan");
+ * if (lan !== undefined) lan.dropNext = 2; // the next two datagrams on "lan" are lost
+ * @hideconstructor
+ */
 export class SimLink {
+  /** False while the link is down: nothing crosses it (`SimNetwork.setLinkUp`). */
   up = true;
   /** Datagrams sent on this link that are still to be dropped. */
   dropNext = 0;
+  /** The devices on the link, in the order they were added. */
   readonly devices: SimDevice[] = [];
-  constructor(readonly name: string) {}
+  constructor(
+    /** The link's name, as given to `addDevice`. */
+    readonly name: string,
+  ) {}
 }
 
-/** A host's network interface on a link. */
+/**
+ * A host's network interface on a link. Made by `SimHost.addDevice`.
+ *
+ * @example
+ * const net = new SimNetwork();
+ * const a = net.host("a").addDevice("eth0", "lan", "10.0.0.1");
+ * net.setDeviceUp("a", "eth0", false); // the cable is pulled: eth0 neither sends nor receives
+ * a.devices.get("eth0")?.up;             // false
+ * @hideconstructor
+ */
 export class SimDevice {
+  /** False while the device is down: it neither sends nor receives. */
   up = true;
-  /** UDP sockets bound to this device, by port. */
+  /** @internal UDP sockets bound to this device, by port. */
   readonly udp = new Map<number, SimDatagramServer>();
   constructor(
+    /** The host it belongs to. */
     readonly host: SimHost,
+    /** Its name on the host (`eth0`). */
     readonly name: string,
+    /** The link it is on. */
     readonly link: SimLink,
+    /** Its IP address, unique in the network. */
     readonly addr: string,
   ) {}
 }
@@ -97,8 +126,11 @@ export interface SimNetworkOptions {
  * net.setLinkUp("lan", false);   // nothing crosses "lan" until it is up again
  */
 export class SimNetwork {
+  /** The links by name (made by `SimHost.addDevice`). */
   readonly links = new Map<string, SimLink>();
+  /** The hosts by name (made by `host(name)`). */
   readonly hosts = new Map<string, SimHost>();
+  /** Datagrams sent, dropped and delivered so far. */
   readonly stats: SimStats = { sent: 0, dropped: 0, delivered: 0 };
   /** Datagrams on any link still to be dropped. */
   private dropAny = 0;
@@ -222,17 +254,32 @@ const EPHEMERAL_FIRST = 32768;
 
 /**
  * A simulated host: its devices and its port space. It is a `Network`:
- * pass it to `createTaskletSystem({ network: host })`.
+ * pass it to `createTaskletSystem({ network: host })`. Made by
+ * `SimNetwork.host(name)`.
+ *
+ * @example
+ * const net = new SimNetwork();
+ * const a = net.host("a").addDevice("eth0", "lan", "10.0.0.1");
+ * const b = net.host("b").addDevice("eth0", "lan", "10.0.0.2");
+ * const sysA = createTaskletSystem({ network: a });
+ * const sysB = createTaskletSystem({ network: b });
+ * const server = yield* sysB.getServerStreamSocket(80);
+ * const conn = yield* sysA.getClientStreamSocket("10.0.0.2", 80);
+ * @hideconstructor
  */
 export class SimHost implements Network {
+  /** Its devices by name (`addDevice`). */
   readonly devices = new Map<string, SimDevice>();
+  /** @internal Its listening TCP sockets, by port. */
   readonly listeners = new Map<number, SimListener>();
   /** Datagrams this host sends that are still to be dropped. */
   dropNext = 0;
   private nextPort = EPHEMERAL_FIRST;
 
   constructor(
+    /** The network it is part of. */
     readonly net: SimNetwork,
+    /** Its name, unique in the network. */
     readonly name: string,
   ) {}
 

@@ -38,6 +38,7 @@ export class ExploreError extends TaskletError {
   }
 }
 
+/** Options of `explore(body, options)`: those of `runTest` with `runs`, and `seed` as the first run's. */
 export interface ExploreOptions extends Omit<TestOptions, "seed"> {
   /** How many schedules to try (default 100). */
   runs?: number | undefined;
@@ -45,6 +46,7 @@ export interface ExploreOptions extends Omit<TestOptions, "seed"> {
   seed?: number | undefined;
 }
 
+/** What `explore` resolves with when every run passed. */
 export interface ExploreResult {
   /** How many runs passed (all of them). */
   runs: number;

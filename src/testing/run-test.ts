@@ -47,6 +47,7 @@ import { VirtualHost } from "./virtual-host.js";
  */
 export class LeakError extends TaskletError {
   override name = "LeakError";
+  /** One line per tasklet left alive: `#id name: waits on …`, or its state if it was not blocked. */
   readonly leaked: readonly string[];
   /** `cause`, when set, is the DeadlockError of their cleanup (killed, they blocked each other). */
   constructor(leaked: readonly string[], cleanup?: DeadlockError) {
@@ -62,6 +63,7 @@ export class LeakError extends TaskletError {
   }
 }
 
+/** Options of `runTest(body, options)`: the test runtime's, and how the test ends. */
 export interface TestOptions extends TestRuntimeOptions {
   /** Name of the root tasklet (default "test"). */
   name?: string | undefined;

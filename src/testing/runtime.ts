@@ -31,6 +31,7 @@ import { VirtualHost } from "./virtual-host.js";
 /** A seeded schedule picks among at most this many tasklets at the head of the ready queue. */
 export const CHOICE_WINDOW = 64;
 
+/** Options of a test runtime (`createTestRuntime`, and through `runTest` and `explore`): its schedule and clock. */
 export interface TestRuntimeOptions {
   /** Draw the order among tasklets ready at once from this seed (an integer in [0, 2^32)); default FIFO. */
   seed?: number | undefined;

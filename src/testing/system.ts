@@ -25,6 +25,7 @@ import type { Network } from "../system/network.js";
 import { SimNetwork } from "../system/simnet.js";
 import { createTaskletSystem as createSystem } from "../system/system.js";
 
+/** Options of `createTaskletSystem(options)` of `tasklet/testing`. */
 export interface TestTaskletSystemOptions {
   /** Where sockets are opened (default: a simulated host with `lo` at 127.0.0.1). */
   network?: Network | undefined;

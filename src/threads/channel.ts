@@ -42,6 +42,7 @@ import { encode, OR_DONE, Waiters } from "./waiters.js";
 
 const DONE: RecvResult<never> = Object.freeze({ done: true, value: undefined });
 
+/** Options of `new ThreadChannel(capacity, options)`. */
 export interface ThreadChannelOptions {
   /** Size of the shared ring in bytes (default 64 KiB): the largest value it can carry, encoded. */
   bufferBytes?: number;
@@ -260,6 +261,7 @@ export class ThreadChannel<T = unknown> {
     Atomics.notify(h, RECVD);
   }
 
+  /** `thread channel <key> (capacity n)`, for dumps and deadlock reports. */
   describe(): string {
     return this.w.label;
   }

@@ -47,8 +47,10 @@ export class WorkerError extends TaskletError {
  * @example
  * const t = pool.spawn(new URL("./jobs.js", import.meta.url), "hash", data);
  * const digest = yield* t.join();
+ * @hideconstructor
  */
 export class PoolTasklet<T = unknown> {
+  /** @internal QUEUED, RUNNING or DONE; written by the pool (pool.ts). */
   state = QUEUED;
   /** @internal The worker slot it runs on (pool.ts), or null. */
   slot: unknown = null;
@@ -66,9 +68,11 @@ export class PoolTasklet<T = unknown> {
   threadId: number | undefined = undefined;
 
   constructor(
+    /** Unique per pool, counting from 1. */
     readonly id: number,
+    /** The job function's export name (`offload` for an offloaded function). */
     readonly name: string,
-    // internal: the job's message, for the pool
+    /** The message that runs the job on a worker: the pool's, not for users. */
     readonly msg: RunMessage,
     private readonly owner: JobOwner,
   ) {}
@@ -108,6 +112,7 @@ export class PoolTasklet<T = unknown> {
     return this.promise;
   }
 
+  /** `pool tasklet #id name`, as dumps and reports print it. */
   describe(): string {
     return `pool tasklet #${this.id} ${this.name}`;
   }

@@ -16,6 +16,7 @@ import { checkDuration, checkFunction, checkInteger, checkOptionKeys, checkStrin
 import type { UncaughtError } from "../core/errors.js";
 import { runtime } from "../core/runtime.js";
 
+/** Options of `new WorkerPool(options)`. */
 export interface WorkerPoolOptions {
   /** Threads the pool keeps (default `os.availableParallelism()`). */
   size?: number;

@@ -79,8 +79,11 @@ export type ResultOf<T> = T extends (...args: never[]) => Operation<infer R> ? R
  * await pool.close();
  */
 export class WorkerPool {
+  /** Threads the pool keeps (`WorkerPoolOptions.size`). */
   readonly size: number;
+  /** Threads it may grow to while offloaded calls block every thread (`WorkerPoolOptions.maxSize`). */
   readonly maxSize: number;
+  /** How long a thread beyond `size` may stay idle before it ends, in ms (`WorkerPoolOptions.idleMs`). */
   readonly idleMs: number;
   private readonly prefix: string;
   private readonly queue: PoolTasklet<unknown>[] = [];

@@ -23,6 +23,8 @@
  * for an entry on no heap; every parent is <= its children.
  */
 
+import { checkHeap, DEBUG, watch } from "../core/invariants.js";
+
 export interface HeapEntry {
   /** Deadline, in whole milliseconds of the runtime clock (a small integer: no boxed double). */
   at: number;
@@ -37,6 +39,10 @@ export class TimerHeap<E extends HeapEntry> {
   /** `seqs[i]` is the order in which `items[i]` was pushed: it breaks ties between equal deadlines. */
   private readonly seqs: number[] = [];
   private seq = 0;
+
+  constructor() {
+    if (DEBUG) watch(this, checkHeap);
+  }
 
   get size(): number {
     return this.items.length;
@@ -70,6 +76,11 @@ export class TimerHeap<E extends HeapEntry> {
     if (e.idx < 0 || this.items[e.idx] !== e) return false;
     this.removeAt(e.idx);
     return true;
+  }
+
+  /** @internal The key arrays beside the entries, for the invariant checks (core/invariants.ts). */
+  keys(): { ats: readonly number[]; seqs: readonly number[] } {
+    return { ats: this.ats, seqs: this.seqs };
   }
 
   /** The entries in no particular order (for dumps). */

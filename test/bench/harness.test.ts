@@ -84,3 +84,31 @@ test("a runtime whose result disagrees with tasklet's, or that crashes, fails th
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a case that skips (its server is missing) leaves the table, its reason goes to the notes, and the run passes", () => {
+  const dir = mkdtempSync(join(tmpdir(), "bench-skip-"));
+  try {
+    const cases = join(dir, "cases", "sum");
+    mkdirSync(cases, { recursive: true });
+    const reportJs = JSON.stringify(new URL("../../bench/lib/report.js", import.meta.url).href);
+    writeFileSync(join(dir, "cases", "package.json"), '{ "type": "module" }\n');
+    writeFileSync(join(cases, "tasklet.js"), `import { report } from ${reportJs};\nreport(performance.now(), 45);\n`);
+    writeFileSync(
+      join(cases, "absent.js"),
+      `import { report, skip } from ${reportJs};\nskip("no such server here");\nreport(performance.now(), 44);\n`,
+    );
+    const out = join(dir, "results");
+    const r = harness(["--reps", "2", "--cases", join(dir, "cases"), "--out", out]);
+    assert.equal(r.status, 0, r.out);
+    const json = JSON.parse(readFileSync(join(out, "latest.json"), "utf8")) as ReportJson & { notes: string[] };
+    assert.deepEqual(
+      json.cells.map((c) => c.runtime),
+      ["tasklet"],
+    );
+    assert.deepEqual(json.failures, []);
+    assert.ok(json.notes.includes("sum/absent skipped: no such server here"), `notes: ${JSON.stringify(json.notes)}`);
+    assert.match(readFileSync(join(out, "latest.md"), "utf8"), /sum\/absent skipped: no such server here/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -84,3 +84,35 @@ test("without bench/results/latest.md the README is left alone and the script sa
   assert.match(r.stderr, /bench\/results\/latest\.md is missing: run `npm run bench -- --node 24,20` first/);
   assert.match(r.readme, /old table/);
 });
+
+test("the cost of inspection table of each Node's report goes into the README with its legend", () => {
+  const cost = (node: string, ratio: string): string =>
+    table(node).replace(
+      "## What each benchmark does",
+      [
+        "## Cost of inspection (time ÷ the same case with it off, same run)",
+        "",
+        "| benchmark | off, ms | watchdog | leaks |",
+        "| --- | ---: | ---: | ---: |",
+        `| switch 10M | 1 500 | ${ratio} | — |`,
+        "",
+        "- `—`: the feature is not in this build",
+        "",
+        "## What each benchmark does",
+      ].join("\n"),
+    );
+  const r = readmeBench({ "latest.md": cost("v24.11.1", "1.05×"), "latest-node20.md": cost("v20.20.2", "1.07×") });
+  assert.equal(r.status, 0, r.stderr);
+  const body = r.readme.slice(r.readme.indexOf("<!-- bench:start -->"), r.readme.indexOf("<!-- bench:end -->"));
+  assert.deepEqual(
+    body.split("\n").filter((l) => l.startsWith("#### Cost")),
+    [
+      "#### Cost of inspection (time ÷ the same case with it off, same run)",
+      "#### Cost of inspection (time ÷ the same case with it off, same run)",
+    ],
+  );
+  assert.match(
+    body,
+    /\| switch 10M \| 1 500 \| 1\.05× \| — \|\n\n- `—`: the feature is not in this build[\s\S]*\| switch 10M \| 1 500 \| 1\.07× \| — \|/,
+  );
+});

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Cell, Machine } from "../../bench/lib/harness.js";
 import { type Report, toMarkdown, toText } from "../../bench/lib/table.js";
+import type { VariantCell } from "../../bench/lib/variants.js";
 
 function machine(load: string): Machine {
   return { cpu: "cpu", cores: 2, memoryGB: 4, os: "linux", node: "v24.0.0", go: null, peers: {}, date: "d", load };
@@ -71,4 +72,30 @@ test("a run started above a load of 1.5 says so in its tables; one started below
   const calm = report("1.5 3.0 3.0", cells);
   assert.doesNotMatch(toMarkdown(calm), /BUSY/);
   assert.doesNotMatch(toText(calm), /BUSY/);
+});
+
+test("the cost table has a row per benchmark with variants: the ratio to the plain case, — for a feature not in the build, n/a where not measured, FAILED and WRONG", () => {
+  const variant = (bench: string, name: string, ms: number, more: Partial<VariantCell> = {}): VariantCell => ({
+    ...cell(bench, "tasklet", ms),
+    variant: name,
+    env: { [`TASKLET_${name.toUpperCase()}`]: "1" },
+    ...more,
+  });
+  const r = report("0.5 0.5 0.5", [cell("spawn", "tasklet", 100), cell("switch", "tasklet", 200)]);
+  r.variants = [
+    variant("spawn", "watchdog", 150),
+    variant("spawn", "leaks", 0, { runs: [], absent: "this build does not read TASKLET_LEAKS" }),
+    variant("switch", "watchdog", 210),
+    variant("switch", "console", 0, { runs: [], error: "switch/tasklet with console: exit 1: Error: boom" }),
+    variant("switch", "debug", 0, { error: "WRONG RESULT at n=1000: 2, but tasklet with it off gave 1" }),
+    variant("switch", "leaks", 0, { runs: [], absent: "this build does not read TASKLET_LEAKS" }),
+  ];
+  const md = toMarkdown(r);
+  assert.match(md, /## Cost of inspection \(time ÷ the same case with it off, same run\)/);
+  assert.match(md, /\| benchmark \| off, ms \| watchdog \| console \| debug \| leaks \|/);
+  assert.match(md, /\| spawn 1k \| 100 \| 1\.5× \| n\/a \| n\/a \| — \|/);
+  assert.match(md, /\| switch 1k \| 200 \| 1\.05× \| FAILED \| WRONG \| — \|/);
+  assert.match(toText(r), /switch 1k\s+200\s+1\.05×\s+FAILED\s+WRONG\s+—/);
+  r.variants = [];
+  assert.doesNotMatch(toMarkdown(r), /Cost of inspection/);
 });

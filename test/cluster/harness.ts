@@ -54,14 +54,32 @@ export interface NatsServer {
 export async function startNats(): Promise<NatsServer> {
   const port = await freePort();
   const mport = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "tasklet-nats-"));
-  const p = spawn("nats-server", ["-a", "127.0.0.1", "-p", String(port), "-m", String(mport), "-js", "-sd", dir], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const d = await startDaemon(
+    "nats-server",
+    (dir) => ["-a", "127.0.0.1", "-p", String(port), "-m", String(mport), "-js", "-sd", dir],
+    () => healthy(mport),
+  );
+  return { url: `nats://127.0.0.1:${port}`, pid: d.pid, stop: d.stop };
+}
+
+/**
+ * Starts a server program with a fresh data directory (`args(dir)`) and
+ * resolves once `ready()` says so; `stop()` ends it by pid (SIGTERM) and
+ * removes the directory. The bench's redis-server starts the same way.
+ */
+export async function startDaemon(
+  cmd: string,
+  args: (dir: string) => string[],
+  ready: () => Promise<boolean>,
+): Promise<{ pid: number; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), `tasklet-${cmd}-`));
+  const p = spawn(cmd, args(dir), { stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
-  p.stderr?.on("data", (b: Buffer) => {
+  const keep = (b: Buffer) => {
     log += b.toString();
-  });
+  };
+  p.stdout?.on("data", keep);
+  p.stderr?.on("data", keep);
   const stop = async () => {
     if (p.exitCode === null && p.signalCode === null) {
       const ended = new Promise((r) => p.once("exit", r));
@@ -71,14 +89,14 @@ export async function startNats(): Promise<NatsServer> {
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 10_000;
-  while (!(await healthy(mport))) {
+  while (!(await ready())) {
     if (p.exitCode !== null || Date.now() > deadline) {
       await stop();
-      throw new Error(`nats-server did not become healthy on port ${port}: ${log}`);
+      throw new Error(`${cmd} did not become ready: ${log}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { url: `nats://127.0.0.1:${port}`, pid: p.pid as number, stop };
+  return { pid: p.pid as number, stop };
 }
 
 export interface NodeProcess {

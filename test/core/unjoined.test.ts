@@ -23,7 +23,9 @@ test("the issue's program: an unjoined failure is reported at the next idle with
   await run(
     function* () {
       id = spawn(failsAfter(1, "kaboom"), { name: "doomed" }).id;
-      yield* sleep(50);
+      // 400 ms, not less: a process stalled past both deadlines wakes both tasklets in one
+      // stretch, and then the root would run before the idle that reports.
+      yield* sleep(400);
       // Reported while the root still sleeps: at the idle that followed the failure.
       assert.equal(reports.length, 1);
     },

@@ -197,8 +197,10 @@ test("the runner's command line: flags before or after the file, the app's argum
     dumpOnExit: false,
     trace: true,
     watchdog: null,
+    console: false,
     args: ["x", "--y"],
   });
+  assert.equal(parseArgs(["run", "a.ts", "--console"]).console, true);
   assert.throws(() => parseArgs(["go", "a.ts"]), /unknown command: go/);
   assert.throws(() => parseArgs(["run"]), /no file to run/);
   assert.throws(() => parseArgs(["run", "a.ts", "--bogus"]), /unknown flag: --bogus/);

@@ -161,8 +161,23 @@ test("an open withdrawn while it blocks closes the descriptor it gets later", as
     const path = fifo(dir);
     await run(function* () {
       // Opening a FIFO for reading blocks (on the pool) until a writer opens it.
-      yield* errorOf(timeout(30, open(path, "r")), TimeoutError);
-      const w = fs.openSync(path, "w"); // now the withdrawn open completes, in the background
+      // 300 ms, so that the open has started (and blocks) before the timeout withdraws it even
+      // on a loaded machine: an open withdrawn before it started never opens at all.
+      yield* errorOf(timeout(300, open(path, "r")), TimeoutError);
+      // The withdrawn open, blocked in its thread, is the FIFO's reader: a non-blocking open for
+      // writing succeeds, and the withdrawn open then completes in the background. (A blocking
+      // open here would hang the test's own thread for good if no reader were there.)
+      let w = -1;
+      const writerOpened = (): boolean => {
+        try {
+          w = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+          return true;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === "ENXIO") return false;
+          throw e;
+        }
+      };
+      yield* pollUntil("the withdrawn open is the FIFO's reader", writerOpened);
       try {
         // Once the late open's descriptor is closed, the FIFO has no reader: a write fails with EPIPE.
         const readerClosed = (): boolean => {

@@ -104,7 +104,9 @@ test("a kill or timeout of a waiting caller withdraws a body that has not starte
   const log: string[] = [];
   await run(function* () {
     const d = new Dispatcher();
-    yield* d.dispatch(() => sleep(10));
+    // The first body holds the dispatcher 200 ms, far beyond the 2 ms timeout below even
+    // when the process stalls between arming the two timers.
+    yield* d.dispatch(() => sleep(200));
     const killed = spawn(() => d.dispatch(() => job(log, "killed", 1), { waitEnd: true }));
     const timed = spawn(function* () {
       try {

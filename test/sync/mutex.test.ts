@@ -166,8 +166,10 @@ test("a timeout that fires after the lock was handed over does not lose the lock
     const m = new Mutex();
     yield* m.lock();
     const waiter = spawn(function* () {
-      // 20 ms, not 1: the root must reach unlock() before it expires, even on a loaded machine.
-      yield* timeout(20, m.lock());
+      // 60 ms, not 1 or 20: the root must reach unlock() before it expires, even on a loaded machine
+      // (at load 15 the 400 steps before it took 1-3 ms, but 25 ms when the process lost its core;
+      // 20 ms ran out in 1 run of 4, and in 2 of 4 under TASKLET_DEBUG=1, which npm test also runs).
+      yield* timeout(60, m.lock());
       m.unlock();
       return "locked";
     });
@@ -185,9 +187,9 @@ test("a timeout that fires after the lock was handed over does not lose the lock
     };
     try {
       m.unlock(); // handed over now; the waiter runs only after the timer is due
-      const until = performance.now() + 30;
+      const until = performance.now() + 70;
       while (performance.now() < until) {
-        // busy: the 20 ms timer expires while the waiter holds the lock in hand
+        // busy: the 60 ms timer expires while the waiter holds the lock in hand
       }
       assert.equal(yield* waiter.join(), "locked");
     } finally {
