@@ -22,7 +22,7 @@ export { TaskletLocal } from "./core/local.js";
 export type { Operation, Suspend } from "./core/op.js";
 export { exit, schedule } from "./core/ops.js";
 export { type MainOptions, main, type RunOptions, run } from "./core/run.js";
-export { type Body, type SpawnOptions, self as current, spawn } from "./core/spawn.js";
+export { type Body, type SpawnOptions, self as current, spawn, spawnNow } from "./core/spawn.js";
 export type { Priority, Tasklet } from "./core/tasklet.js";
 export type { Waitable } from "./core/wait.js";
 export type { HogReport } from "./core/watchdog.js";

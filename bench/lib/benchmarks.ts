@@ -152,6 +152,7 @@ export const LIMIT = "limit";
 export const RUNTIME_ORDER = [
   "tasklet",
   "tasklet-closure",
+  "tasklet-now",
   "limit",
   "async",
   "effect",

@@ -284,26 +284,44 @@ export function checkQueuedNode(n: AnyNode): void {
 
 interface HeapEntryView {
   at: number;
-  seq: number;
   idx: number;
 }
 
-/** A 4-ary timer heap (time/heap.ts): `items[i].idx === i`, every parent <= its children by (deadline, seq). */
-export function checkHeap(h: { entries(): readonly HeapEntryView[] }): void {
+/**
+ * A 4-ary timer heap (time/heap.ts): `items[i].idx === i`, every parent <= its
+ * children by (deadline, order of pushing), and the key arrays beside the
+ * entries agree with them (`ats[i] === items[i].at`).
+ */
+export function checkHeap(h: {
+  entries(): readonly HeapEntryView[];
+  keys(): { ats: readonly number[]; seqs: readonly number[] };
+}): void {
   const items = h.entries();
+  const { ats, seqs } = h.keys();
   for (let i = 0; i < items.length; i++) {
     const e = items[i] as HeapEntryView;
     if (e.idx !== i)
       fail("items[i].idx === i for every entry on the heap (time/heap.ts)", `entry ${i} has idx ${e.idx}`);
     if (i > 0) {
-      const p = items[(i - 1) >> 2] as HeapEntryView;
-      if (e.at < p.at || (e.at === p.at && e.seq < p.seq)) {
+      const pi = (i - 1) >> 2;
+      const p = items[pi] as HeapEntryView;
+      if (e.at < p.at || (e.at === p.at && (seqs[i] as number) < (seqs[pi] as number))) {
         fail(
           "every parent is <= its children (time/heap.ts)",
-          `entry ${i} (at ${e.at}) under entry ${(i - 1) >> 2} (at ${p.at})`,
+          `entry ${i} (at ${e.at}) under entry ${pi} (at ${p.at})`,
         );
       }
     }
+  }
+  if (ats.length !== items.length || seqs.length !== items.length) {
+    fail(
+      "the key arrays are as long as the heap (time/heap.ts)",
+      `${items.length} entries, ${ats.length} deadlines, ${seqs.length} sequence numbers`,
+    );
+  }
+  for (let i = 0; i < items.length; i++) {
+    const at = (items[i] as HeapEntryView).at;
+    if (ats[i] !== at) fail("ats[i] === items[i].at (time/heap.ts)", `entry ${i} has at ${at}, its key ${ats[i]}`);
   }
   spent(items.length);
 }

@@ -20,7 +20,8 @@
  * of their ready queues. So a spawned tasklet starts when its spawner
  * suspends, before every tasklet already ready, and one stretch's spawns
  * start in spawn order. Everything else (wake, schedule, kill) goes to the
- * back.
+ * back. The exception, by name: `spawnNow` steps the child at once, nested
+ * in the spawner's step (`nowDepth` deep, at most MAX_NOW_DEPTH).
  *
  * Invariants:
  *   - a NEW or READY tasklet is on exactly one ReadyQueue; RUNNING, BLOCKED
@@ -57,7 +58,7 @@ import type { LeakWatch } from "./leaks.js";
 import { watchLeaks } from "./leaks.js";
 import * as protocol from "./op.js";
 import { ReadyQueue } from "./queue.js";
-import { type Group, Tasklet } from "./tasklet.js";
+import { type Group, Origin, Tasklet } from "./tasklet.js";
 import type { TimerService } from "./timer-service.js";
 import type { Blocker, WaitNode } from "./wait.js";
 
@@ -89,6 +90,8 @@ const CHECK = DEBUG;
 
 /** How long a burst of ready work may hold the thread before the event loop gets a turn. */
 export const BUDGET_MS = 5;
+/** spawnNow starts nested deeper than this start as spawn's do (the stack stays bounded). */
+export const MAX_NOW_DEPTH = 100;
 /** The loop reads the clock once per this many steps (a power of two). */
 const CLOCK_EVERY = 64;
 
@@ -151,6 +154,10 @@ export class Runtime {
   onDeadlock: ((error: DeadlockError) => void) | null = null;
 
   private nextId = 1;
+  /** spawnNow starts running nested on this thread's stack now. */
+  private nowDepth = 0;
+  /** The origin of the last spawn, reused while runtime, group, parent and clock match (tasklet.ts). */
+  private origin: Origin = new Origin(this, { onUncaught: () => {} }, -1, 0);
   private readonly queues = [new ReadyQueue(), new ReadyQueue(), new ReadyQueue()];
   private readonly batches = [new ReadyQueue(), new ReadyQueue(), new ReadyQueue()];
   /** @internal Bit `level` set while that level's spawn batch is not empty (read by deadlock.ts). */
@@ -198,8 +205,57 @@ export class Runtime {
     parent: Tasklet | null,
     group: Group,
   ): Tasklet<T> {
+    const t = this.create(gen, name, joinable, level, parent, group);
+    (this.batches[level] as ReadyQueue).pushBack(t);
+    this.batchMask |= 1 << level;
+    if (!this.running && !this.scheduled) this.kick();
+    return t;
+  }
+
+  /**
+   * Creates a tasklet and, when `parent` is the running tasklet, steps it at
+   * once, up to its first suspension or its end (spawn.ts, `spawnNow`, says
+   * the rule). Otherwise, and beyond MAX_NOW_DEPTH nested starts, as spawn.
+   */
+  spawnNow<T>(
+    gen: Iterator<unknown, T, unknown>,
+    name: string | undefined,
+    joinable: boolean,
+    level: number,
+    parent: Tasklet | null,
+    group: Group,
+  ): Tasklet<T> {
+    if (parent === null || parent !== protocol.current || this.nowDepth >= MAX_NOW_DEPTH) {
+      return this.spawn(gen, name, joinable, level, parent, group);
+    }
+    const t = this.create(gen, name, joinable, level, parent, group);
+    this.nowDepth++;
+    try {
+      this.step(t);
+    } finally {
+      this.nowDepth--;
+      setCurrent(parent);
+    }
+    return t;
+  }
+
+  private create<T>(
+    gen: Iterator<unknown, T, unknown>,
+    name: string | undefined,
+    joinable: boolean,
+    level: number,
+    parent: Tasklet | null,
+    group: Group,
+  ): Tasklet<T> {
     const flags = joinable ? level | F_JOINABLE : level;
-    const t = new Tasklet<T>(this, this.nextId++, gen, name, flags, parent, group);
+    const parentId = parent === null ? 0 : parent.id;
+    const born = this.clock | 0;
+    let o = this.origin;
+    if (o.parentId !== parentId || o.group !== group || o.born !== born) {
+      o = new Origin(this, group, parentId, born);
+      this.origin = o;
+    }
+    const t = new Tasklet<T>(o, this.nextId++, gen, name, flags, parent);
     if (parent !== null) parent.flags &= ~F_LOCALS_OWNED;
     if (this.recordSites) t.extra().site = new Error("spawned here");
     const head = this.liveHead;
@@ -207,9 +263,6 @@ export class Runtime {
     if (head !== null) head.livePrev = t;
     this.liveHead = t;
     this.liveCount++;
-    (this.batches[level] as ReadyQueue).pushBack(t);
-    this.batchMask |= 1 << level;
-    if (!this.running && !this.scheduled) this.kick();
     return t;
   }
 

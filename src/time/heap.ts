@@ -10,7 +10,16 @@
  * entry knows its own index (`idx`), so a withdrawn wait removes its timer in
  * O(log n) instead of leaving a tombstone.
  *
- * Invariants: `items[i].idx === i` for every entry on the heap; `idx === -1`
+ * The keys live in two numeric arrays parallel to the entries (`ats`,
+ * `seqs`), so a sift compares numbers in three arrays instead of loading
+ * each entry it passes: pushing and popping the deadlines of the sleepers
+ * bench (1M) took 0.48 / 0.51 of the time with the keys on the entries
+ * (Node 24 / 20, medians of 5 alternated runs, loaded machine); the arrays
+ * cost ~14 bytes more per armed timer (their spare capacity). The `idx`
+ * writes on every move cost 1–4 % of that time: kept, for O(log n) removal.
+ *
+ * Invariants: `items[i].idx === i`, `ats[i] === items[i].at` and `seqs[i]`
+ * is `items[i]`'s order of pushing, for every entry on the heap; `idx === -1`
  * for an entry on no heap; every parent is <= its children.
  */
 
@@ -19,18 +28,16 @@ import { checkHeap, DEBUG, watch } from "../core/invariants.js";
 export interface HeapEntry {
   /** Deadline, in whole milliseconds of the runtime clock (a small integer: no boxed double). */
   at: number;
-  /** Order of arming, to break ties between equal deadlines. */
-  seq: number;
   /** Index on the heap, or -1. */
   idx: number;
 }
 
-function less(a: HeapEntry, b: HeapEntry): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-}
-
 export class TimerHeap<E extends HeapEntry> {
   private readonly items: E[] = [];
+  /** `ats[i]` is `items[i].at`: the comparisons read these numbers, not the entries. */
+  private readonly ats: number[] = [];
+  /** `seqs[i]` is the order in which `items[i]` was pushed: it breaks ties between equal deadlines. */
+  private readonly seqs: number[] = [];
   private seq = 0;
 
   constructor() {
@@ -45,11 +52,17 @@ export class TimerHeap<E extends HeapEntry> {
     return this.items[0];
   }
 
+  /** The earliest deadline, or `Infinity` when the heap is empty. */
+  firstAt(): number {
+    return this.items.length === 0 ? Number.POSITIVE_INFINITY : (this.ats[0] as number);
+  }
+
   push(e: E): void {
-    e.seq = this.seq++;
-    e.idx = this.items.length;
+    const i = this.items.length;
     this.items.push(e);
-    this.up(e.idx);
+    this.ats.push(e.at);
+    this.seqs.push(this.seq++);
+    this.up(i);
   }
 
   pop(): E | undefined {
@@ -65,6 +78,11 @@ export class TimerHeap<E extends HeapEntry> {
     return true;
   }
 
+  /** @internal The key arrays beside the entries, for the invariant checks (core/invariants.ts). */
+  keys(): { ats: readonly number[]; seqs: readonly number[] } {
+    return { ats: this.ats, seqs: this.seqs };
+  }
+
   /** The entries in no particular order (for dumps). */
   entries(): readonly E[] {
     return this.items;
@@ -74,9 +92,13 @@ export class TimerHeap<E extends HeapEntry> {
     const items = this.items;
     const gone = items[i] as E;
     const last = items.pop() as E;
+    const lastAt = this.ats.pop() as number;
+    const lastSeq = this.seqs.pop() as number;
     gone.idx = -1;
     if (last === gone) return;
     items[i] = last;
+    this.ats[i] = lastAt;
+    this.seqs[i] = lastSeq;
     last.idx = i;
     this.down(i);
     this.up(last.idx);
@@ -84,42 +106,63 @@ export class TimerHeap<E extends HeapEntry> {
 
   private up(i: number): void {
     const items = this.items;
+    const ats = this.ats;
+    const seqs = this.seqs;
     const e = items[i] as E;
+    const at = ats[i] as number;
+    const seq = seqs[i] as number;
     while (i > 0) {
       const p = (i - 1) >> 2;
+      const pAt = ats[p] as number;
+      const pSeq = seqs[p] as number;
+      if (pAt < at || (pAt === at && pSeq < seq)) break;
       const parent = items[p] as E;
-      if (!less(e, parent)) break;
       items[i] = parent;
+      ats[i] = pAt;
+      seqs[i] = pSeq;
       parent.idx = i;
       i = p;
     }
     items[i] = e;
+    ats[i] = at;
+    seqs[i] = seq;
     e.idx = i;
   }
 
   private down(i: number): void {
     const items = this.items;
+    const ats = this.ats;
+    const seqs = this.seqs;
     const n = items.length;
     const e = items[i] as E;
+    const at = ats[i] as number;
+    const seq = seqs[i] as number;
     for (;;) {
       const c0 = (i << 2) + 1;
       if (c0 >= n) break;
       let m = c0;
-      let best = items[c0] as E;
+      let mAt = ats[c0] as number;
+      let mSeq = seqs[c0] as number;
       const end = Math.min(c0 + 4, n);
       for (let c = c0 + 1; c < end; c++) {
-        const x = items[c] as E;
-        if (less(x, best)) {
+        const cAt = ats[c] as number;
+        if (cAt < mAt || (cAt === mAt && (seqs[c] as number) < mSeq)) {
           m = c;
-          best = x;
+          mAt = cAt;
+          mSeq = seqs[c] as number;
         }
       }
-      if (!less(best, e)) break;
+      if (at < mAt || (at === mAt && seq < mSeq)) break;
+      const best = items[m] as E;
       items[i] = best;
+      ats[i] = mAt;
+      seqs[i] = mSeq;
       best.idx = i;
       i = m;
     }
     items[i] = e;
+    ats[i] = at;
+    seqs[i] = seq;
     e.idx = i;
   }
 }

@@ -32,7 +32,6 @@ import { type HeapEntry, TimerHeap } from "./heap.js";
  */
 export abstract class Timer<T = void> extends Op<T> implements HeapEntry {
   at = 0;
-  seq = 0;
   idx = -1;
   abstract fire(): void;
   /** What the timer is for, in dumps. */
@@ -64,15 +63,12 @@ export class Timers implements TimerService {
   }
 
   nextDeadline(): number {
-    return this.heap.peek()?.at ?? Number.POSITIVE_INFINITY;
+    return this.heap.firstAt();
   }
 
   poll(now: number): void {
     const heap = this.heap;
-    for (let top = heap.peek(); top !== undefined && top.at <= now; top = heap.peek()) {
-      heap.pop();
-      top.fire();
-    }
+    while (heap.firstAt() <= now) (heap.pop() as Timer<unknown>).fire();
   }
 
   arm(): void {

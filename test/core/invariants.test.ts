@@ -347,7 +347,7 @@ test("a select's node queued for a tasklet in a single wait has two blockers: a 
 
 function heapOf(...ats: number[]): { heap: TimerHeap<HeapEntry>; items: HeapEntry[] } {
   const heap = new TimerHeap<HeapEntry>();
-  for (const at of ats) heap.push({ at, seq: 0, idx: -1 });
+  for (const at of ats) heap.push({ at, idx: -1 });
   return { heap, items: heap.entries() as HeapEntry[] };
 }
 
@@ -360,6 +360,18 @@ test("a heap entry whose idx is not its index is a broken invariant (time/heap.t
     caught(rt, "items[i].idx === i", () => checkHeap(heap));
   } finally {
     e.idx = 1;
+  }
+});
+
+test("a heap entry whose deadline differs from its key beside it is a broken invariant (time/heap.ts)", () => {
+  const { rt } = setup();
+  const { heap, items } = heapOf(1, 2, 3);
+  const last = items[2] as HeapEntry;
+  last.at = 4;
+  try {
+    caught(rt, "ats[i] === items[i].at", () => checkHeap(heap));
+  } finally {
+    last.at = 3;
   }
 });
 

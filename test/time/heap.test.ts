@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type HeapEntry, TimerHeap } from "../../src/time/heap.js";
 
-const entry = (at: number): HeapEntry & { name: string } => ({ at, seq: 0, idx: -1, name: `t${at}` });
+const entry = (at: number): HeapEntry & { name: string } => ({ at, idx: -1, name: `t${at}` });
 
 test("the heap pops by deadline, and equal deadlines in the order they were pushed", () => {
   const h = new TimerHeap<HeapEntry & { name: string }>();
@@ -33,7 +33,7 @@ test("removing any entry keeps the heap ordered (random trial against a sorted l
         live.push(e);
       }
     }
-    live.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    live.sort((a, b) => a.at - b.at); // stable: equal deadlines stay in push order
     const out = [];
     for (let e = h.pop(); e !== undefined; e = h.pop()) out.push(e);
     assert.deepEqual(out, live);
