@@ -90,14 +90,6 @@ export interface Operation<T> {
  */
 export const SUSPEND = Symbol("suspend") as unknown as Suspend;
 
-/**
- * @deprecated Old names of `SUSPEND` and `Suspend`, kept only until
- * time/sleep.ts moves to the new ones; not exported by the package.
- */
-export const PARK = SUSPEND;
-/** @deprecated See `PARK`. */
-export type Park = Suspend;
-
 /** The tasklet that is running on this thread, or null between steps. */
 export let current: Tasklet | null = null;
 /** Set by the scheduler only. */

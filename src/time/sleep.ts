@@ -1,4 +1,4 @@
-import { type Operation, PARK, type Park } from "../core/op.js";
+import { type Operation, SUSPEND, type Suspend } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
 import type { Blocker } from "../core/wait.js";
 import { checkMs, Timer, timersOf } from "./timers.js";
@@ -9,11 +9,11 @@ class Sleep extends Timer implements Blocker {
   constructor(private readonly ms: number) {
     super();
   }
-  start(t: Tasklet): Park {
+  start(t: Tasklet): Suspend {
     this.t = t;
     timersOf(t.rt).add(this, this.ms);
     t.rt.park(t, this);
-    return PARK;
+    return SUSPEND;
   }
   fire(): void {
     const t = this.t as Tasklet;

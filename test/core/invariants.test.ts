@@ -20,7 +20,7 @@ import {
   DEBUG,
   InvariantError,
 } from "../../src/core/invariants.js";
-import { Op, PARK, type Park, setCurrent } from "../../src/core/op.js";
+import { Op, SUSPEND, type Suspend, setCurrent } from "../../src/core/op.js";
 import { Runtime } from "../../src/core/runtime.js";
 import { BLOCKED, NEW, READY, RETURNED, type Tasklet } from "../../src/core/tasklet.js";
 import { WaitNode, WaitQueue, WatchNode } from "../../src/core/wait.js";
@@ -56,9 +56,9 @@ function* spin(): Generator<unknown, void, unknown> {
 
 /** Parks its tasklet with a blocker and no node: it stays BLOCKED. */
 class Forever extends Op<never> {
-  start(t: Tasklet): Park {
+  start(t: Tasklet): Suspend {
     t.rt.park(t, { withdraw() {}, describe: () => "forever" });
-    return PARK;
+    return SUSPEND;
   }
 }
 
@@ -135,9 +135,9 @@ test("a tasklet whose own node stays queued after it ran is a broken invariant (
 test("a step that leaves its tasklet NEW is a broken invariant (tasklet.ts)", () => {
   const { rt, spawn } = setup();
   class Reset extends Op<void> {
-    start(t: Tasklet): Park {
+    start(t: Tasklet): Suspend {
       t.state = NEW;
-      return PARK;
+      return SUSPEND;
     }
   }
   const t = spawn(function* () {
