@@ -193,7 +193,7 @@ function costs(r: Report): [string, Grid, string[]] | null {
     })
     .join("; ");
   const legend = [
-    `Each column is the tasklet case run with one feature on (${envs}), right after the same case with all of them unset, in every repetition; the ratio is of the two medians, > 1 means slower.${names.includes("console") ? " The console runs with no page open." : ""}`,
+    `Each column is the tasklet case run with one feature on (${envs}), right after the same case with all of them unset, in every repetition; the ratio is of the two medians, > 1 means slower.${names.includes("console") ? " The console runs with no page open." : ""} The ratio includes each feature's one-time start (the watchdog's thread, the console's server: tens of ms), which weighs heavily on cases of a few hundred ms; the cost per operation on long runs is in docs/inspect.md.`,
     "`—`: the feature is not in this build (its variable is read by no file of the build; see Notes), so nothing ran; `n/a`: not measured on that benchmark (the feature does nothing per operation of it).",
     "The wait-for check (a lock or join that would close a cycle throws DeadlockError) has no switch: it is always on and runs only when a lock or join must wait. Measured against the build before it on `mutex` (1000 tasklets, 12 runs each, interleaved): 1.02×, within the noise (docs/inspect.md).",
   ];
