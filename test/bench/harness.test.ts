@@ -2,11 +2,12 @@
 // writes its files; a case with a wrong result fails the run loudly. No time is asserted.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { fakeCases, REPORT_JS, reports } from "./fake-cases.js";
 
 /** The repository root: this file runs from dist/test/bench/. */
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -57,18 +58,14 @@ test("a quick run of spawn and switch: every runtime gives the expected result, 
 test("a runtime whose result disagrees with tasklet's, or that crashes, fails the run and is named; a file that does not report is no case", () => {
   const dir = mkdtempSync(join(tmpdir(), "bench-wrong-"));
   try {
-    const cases = join(dir, "cases", "sum");
-    mkdirSync(cases, { recursive: true });
-    const reportJs = JSON.stringify(new URL("../../bench/lib/report.js", import.meta.url).href);
-    const line = (result: number): string =>
-      `import { report } from ${reportJs};\nreport(performance.now(), ${result});\n`;
-    writeFileSync(join(dir, "cases", "package.json"), '{ "type": "module" }\n');
-    writeFileSync(join(cases, "tasklet.js"), line(45));
-    writeFileSync(join(cases, "async.js"), line(45));
-    writeFileSync(join(cases, "liar.js"), line(44));
-    writeFileSync(join(cases, "crash.js"), `import { report } from ${reportJs};\nthrow new Error("out of luck");\n`);
-    // not a case: it does not report (a helper or load generator beside the cases)
-    writeFileSync(join(cases, "helper.js"), 'throw new Error("a helper must not be run");\n');
+    fakeCases(dir, {
+      tasklet: reports(45),
+      async: reports(45),
+      liar: reports(44),
+      crash: `import { report } from ${REPORT_JS};\nthrow new Error("out of luck");\n`,
+      // not a case: it does not report (a helper or load generator beside the cases)
+      helper: 'throw new Error("a helper must not be run");\n',
+    });
     const out = join(dir, "results");
     const r = harness(["--reps", "2", "--cases", join(dir, "cases"), "--out", out]);
     assert.equal(r.status, 1, r.out);
@@ -88,15 +85,10 @@ test("a runtime whose result disagrees with tasklet's, or that crashes, fails th
 test("a case that skips (its server is missing) leaves the table, its reason goes to the notes, and the run passes", () => {
   const dir = mkdtempSync(join(tmpdir(), "bench-skip-"));
   try {
-    const cases = join(dir, "cases", "sum");
-    mkdirSync(cases, { recursive: true });
-    const reportJs = JSON.stringify(new URL("../../bench/lib/report.js", import.meta.url).href);
-    writeFileSync(join(dir, "cases", "package.json"), '{ "type": "module" }\n');
-    writeFileSync(join(cases, "tasklet.js"), `import { report } from ${reportJs};\nreport(performance.now(), 45);\n`);
-    writeFileSync(
-      join(cases, "absent.js"),
-      `import { report, skip } from ${reportJs};\nskip("no such server here");\nreport(performance.now(), 44);\n`,
-    );
+    fakeCases(dir, {
+      tasklet: reports(45),
+      absent: `import { report, skip } from ${REPORT_JS};\nskip("no such server here");\nreport(performance.now(), 44);\n`,
+    });
     const out = join(dir, "results");
     const r = harness(["--reps", "2", "--cases", join(dir, "cases"), "--out", out]);
     assert.equal(r.status, 0, r.out);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { nodeVersion, parseNodeOption, resolveNodes } from "../../bench/lib/nodes.js";
+import { fakeCases, reports } from "./fake-cases.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const RUN = join(ROOT, "dist/bench/run.js");
@@ -72,11 +73,7 @@ test("npm run bench with a bad --node exits 2 before running anything, and says 
 test("with two Nodes the harness writes one report per Node, the first as latest, and drops an earlier run's files", () => {
   const dir = mkdtempSync(join(tmpdir(), "bench-nodes-"));
   try {
-    const cases = join(dir, "cases", "sum");
-    mkdirSync(cases, { recursive: true });
-    const reportJs = JSON.stringify(new URL("../../bench/lib/report.js", import.meta.url).href);
-    writeFileSync(join(dir, "cases", "package.json"), '{ "type": "module" }\n');
-    writeFileSync(join(cases, "tasklet.js"), `import { report } from ${reportJs};\nreport(performance.now(), 45);\n`);
+    fakeCases(dir, { tasklet: reports(45) });
     const out = join(dir, "results");
     mkdirSync(out);
     writeFileSync(join(out, "latest-node99.md"), "stale\n");
