@@ -64,6 +64,8 @@ export class Server {
   private readonly n: ReturnType<typeof names>;
   private lanes: Promise<void>[] = [];
   private stopping = false;
+  /** The drain ran out of time: outcomes still being stored give up (their jobs go back). */
+  private abandoned = false;
 
   constructor(
     private readonly o: ResolvedClusterOptions,
@@ -137,11 +139,12 @@ export class Server {
       return;
     }
     const delivery = m.info.deliveryCount;
-    if (this.killed.delete(job.id)) {
-      this.settle(
-        m,
-        await this.report(job, { type: "result", id: job.id, node: this.o.name, delivery, outcome: "killed" }),
-      );
+    if (this.killed.has(job.id)) {
+      // Forgotten only once reported: a job sent back for want of a store must still be dropped.
+      const out: Outcome = { type: "result", id: job.id, node: this.o.name, delivery, outcome: "killed" };
+      const stored = await this.report(job, out);
+      if (stored) this.killed.delete(job.id);
+      this.settle(m, stored);
       return;
     }
     if (delivery > job.maxDeliver) {
@@ -224,6 +227,7 @@ export class Server {
         msgID: `${job.id}.out`,
         timeoutMs: this.o.publishTimeoutMs,
         giveUpMs: REPORT_GIVE_UP_MS,
+        abandoned: () => this.abandoned,
       });
     let data: Uint8Array;
     try {
@@ -261,6 +265,7 @@ export class Server {
     const late = new AbortController();
     await Promise.race([lanes, delay(drainMs, undefined, { signal: late.signal }).catch(() => {})]);
     late.abort();
+    this.abandoned = true;
     for (const r of this.running.values()) {
       r.handedBack = true;
       r.m.nak();
