@@ -49,7 +49,7 @@ import {
   type ResolvedClusterOptions,
   resolveSpawnOptions,
 } from "./options.js";
-import { publishDurably } from "./publish.js";
+import { LEAVE_MS, publishDurably, within } from "./publish.js";
 import { Server } from "./serve.js";
 import type { Cluster, NodeInfo } from "./types.js";
 import { decode, encode, type Heartbeat, type JobMessage, names, type Outcome, type Started } from "./wire.js";
@@ -379,8 +379,12 @@ export class NatsCluster implements Cluster, JobBackend {
 
   async nodes(): Promise<NodeInfo[]> {
     const out: NodeInfo[] = [];
-    const keys: string[] = [];
-    for await (const k of await this.kv.keys()) keys.push(k);
+    // The bucket's keys from one stream-info request: the client's kv.keys() runs a consumer that
+    // can wait forever when a heartbeat expires between its count and its reading (seen on a
+    // loaded machine).
+    const prefix = `$KV.${this.n.bucket}.`;
+    const info = await this.jsm.streams.info(`KV_${this.n.bucket}`, { subjects_filter: `${prefix}>` });
+    const keys = Object.keys(info.state.subjects ?? {}).map((s) => s.slice(prefix.length));
     for (const k of keys) {
       const e = await this.kv.get(k);
       if (e === null || e.operation !== "PUT" || e.value.length === 0) continue;
@@ -409,18 +413,23 @@ export class NatsCluster implements Cluster, JobBackend {
       job.kill();
       this.end(job, "killed", undefined);
     }
-    try {
-      await this.kv.delete(this.name);
-    } catch {}
     this.channels.dispose();
     this.inbox?.unsubscribe();
-    // This process's outcomes have no reader anymore: its consumer and whatever waits for it go.
     this.outcomes?.stop();
-    try {
-      await this.jsm.consumers.delete(this.n.outcomes, this.client);
-      await this.jsm.streams.purge(this.n.outcomes, { filter: this.n.out(this.client) });
-    } catch {}
-    await this.nc.drain();
+    // Bounded, as each step below: a server that is gone must not keep this process from leaving.
+    // This process's outcomes have no reader anymore: its consumer and whatever waits for it go.
+    await within(
+      LEAVE_MS,
+      Promise.all([
+        this.kv.delete(this.name),
+        this.jsm.consumers
+          .delete(this.n.outcomes, this.client)
+          .then(() => this.jsm.streams.purge(this.n.outcomes, { filter: this.n.out(this.client) })),
+      ]),
+    );
+    await within(LEAVE_MS, this.nc.drain());
+    // A drain refused or not done (no server to flush to): closing stops the reconnect attempts too.
+    if (!this.nc.isClosed()) await this.nc.close();
   }
 }
 

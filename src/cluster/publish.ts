@@ -64,3 +64,24 @@ export async function publishDurably(
     await delay(wait);
   }
 }
+
+/** How long each step of leaving a cluster may wait for the server. */
+export const LEAVE_MS = 2000;
+
+/**
+ * Waits for `p` at most `ms` (wall clock); true when it settled in time. For
+ * the steps of leaving a cluster, which a server that is gone would
+ * otherwise hold forever (a request is bounded by its timeout, but a
+ * connection's drain or a pull waits for a reconnect that may never come).
+ */
+export async function within(ms: number, p: Promise<unknown>): Promise<boolean> {
+  const timer = new AbortController();
+  const settled = p.then(
+    () => true,
+    () => true,
+  );
+  const late = delay(ms, false, { signal: timer.signal }).catch(() => false);
+  const r = await Promise.race([settled, late]);
+  timer.abort();
+  return r;
+}

@@ -30,7 +30,7 @@ import { WorkerPool } from "../threads/pool.js";
 import { toWire } from "../threads/protocol.js";
 import { JOB_ENTRY, type JobCtx } from "./job-context.js";
 import type { ResolvedClusterOptions } from "./options.js";
-import { publishDurably, transient } from "./publish.js";
+import { LEAVE_MS, publishDurably, transient, within } from "./publish.js";
 import { decode, encode, type JobMessage, names, type Outcome, type Started } from "./wire.js";
 
 interface Running {
@@ -271,7 +271,9 @@ export class Server {
       r.m.nak();
       r.h.kill();
     }
-    await lanes;
+    // A lane waits on its pull until the server answers; with the server gone it is left behind
+    // (closing the connection ends it).
+    await within(LEAVE_MS, lanes);
     await this.pool.close();
   }
 }

@@ -122,3 +122,17 @@ test("joinCluster rejects a publishTimeoutMs below 10 ms, naming it", async () =
     /joinCluster: options\.publishTimeoutMs must be an integer >= 10, got 0/,
   );
 });
+
+test("a node whose server is gone still ends on SIGTERM, within its drain bound", { skip }, async () => {
+  const lonely = await startNats();
+  const orphan = await startNode(lonely.url, "orphan", { cluster: CLUSTER, workers: 1, drainMs: 1000 });
+  try {
+    await lonely.stop();
+    orphan.proc.kill("SIGTERM");
+    const code = await Promise.race([orphan.exited, new Promise((r) => setTimeout(() => r("still running"), 20_000))]);
+    assert.equal(code, 0, orphan.output());
+    assert.match(orphan.output(), /draining[\s\S]*drained/);
+  } finally {
+    await killAll([orphan]);
+  }
+});
