@@ -4,23 +4,35 @@
  *
  * The d-ary heap is D. B. Johnson's (1975); 4 children per node halve the
  * depth of a binary heap and keep a node's children in one cache line of the
- * index array. Go's runtime keeps its timers in a 4-ary heap
+ * key arrays. Go's runtime keeps its timers in a 4-ary heap
  * (`runtime/time.go`), and so does libtf, whose timers this layer follows
- * (docs/design.md, "Timers"); libuv's `heap-inl.h` is a binary heap. Each
- * entry knows its own index (`idx`), so a withdrawn wait removes its timer in
- * O(log n) instead of leaving a tombstone.
+ * (docs/design.md, "Timers"); libuv's `heap-inl.h` is a binary heap.
  *
  * The keys live in two numeric arrays parallel to the entries (`ats`,
- * `seqs`), so a sift compares numbers in three arrays instead of loading
- * each entry it passes: pushing and popping the deadlines of the sleepers
- * bench (1M) took 0.48 / 0.51 of the time with the keys on the entries
- * (Node 24 / 20, medians of 5 alternated runs, loaded machine); the arrays
- * cost ~14 bytes more per armed timer (their spare capacity). The `idx`
- * writes on every move cost 1–4 % of that time: kept, for O(log n) removal.
+ * `seqs`), so a sift compares and moves numbers and entry pointers and never
+ * touches an entry: a million sleeping tasklets' timers are scattered over
+ * the heap of the VM, and loading or writing one per level was a cache miss
+ * per level. Pushing and popping the sleepers bench's deadlines (1M) took
+ * 0.48 / 0.51 of the time with the keys on the entries (Node 24 / 20); the
+ * per-entry index that made removal O(log n) (an `idx` written on every
+ * move) was, in the sleepers bench itself, 373 of tasklet's 4 600 ms
+ * (profile on Node 24), and is gone.
  *
- * Invariants: `items[i].idx === i`, `ats[i] === items[i].at` and `seqs[i]`
- * is `items[i]`'s order of pushing, for every entry on the heap; `idx === -1`
- * for an entry on no heap; every parent is <= its children.
+ * Removal is lazy, as in Go's runtime (its "zombie" timers): `remove(e)`
+ * only marks `e` unarmed (`e.seq = -1`); its slot stays, a zombie, until
+ * it reaches the top (then it is dropped at once, so the top is always an
+ * armed timer) or until zombies outnumber the armed timers (then every
+ * zombie is dropped and the heap rebuilt in O(n), Floyd's heapify). A remove
+ * is O(1) amortized, and right after one the arrays hold at most twice the
+ * armed timers. A slot is armed when its sequence number is its entry's: an entry
+ * removed and pushed again gets a new one, so its old slot stays a zombie.
+ *
+ * Invariants: every parent's key (`ats`, `seqs`) is <= its children's; slot
+ * `i` is armed iff `items[i].seq === seqs[i]`, and then `ats[i] ===
+ * items[i].at`; an armed entry has exactly one armed slot, an unarmed entry
+ * has `seq === -1`; `zombies` counts the slots that are not armed; slot 0,
+ * if any, is armed; after a remove, `zombies <= size` (pops only shrink the
+ * arrays).
  */
 
 import { checkHeap, DEBUG, watch } from "../core/invariants.js";
@@ -28,24 +40,27 @@ import { checkHeap, DEBUG, watch } from "../core/invariants.js";
 export interface HeapEntry {
   /** Deadline, in whole milliseconds of the runtime clock (a small integer: no boxed double). */
   at: number;
-  /** Index on the heap, or -1. */
-  idx: number;
+  /** The sequence number of its push while it is armed (on a heap, not removed); -1 when not. Only the heap writes it. */
+  seq: number;
 }
 
 export class TimerHeap<E extends HeapEntry> {
   private readonly items: E[] = [];
-  /** `ats[i]` is `items[i].at`: the comparisons read these numbers, not the entries. */
+  /** `ats[i]` is the deadline slot `i` was pushed with: the comparisons read these numbers, not the entries. */
   private readonly ats: number[] = [];
-  /** `seqs[i]` is the order in which `items[i]` was pushed: it breaks ties between equal deadlines. */
+  /** `seqs[i]` is the order in which slot `i` was pushed: it breaks ties between equal deadlines. */
   private readonly seqs: number[] = [];
+  /** Slots whose entry was removed (or pushed again) since. */
+  private zombies = 0;
   private seq = 0;
 
   constructor() {
     if (DEBUG) watch(this, checkHeap);
   }
 
+  /** Armed timers. */
   get size(): number {
-    return this.items.length;
+    return this.items.length - this.zombies;
   }
 
   peek(): E | undefined {
@@ -58,85 +73,110 @@ export class TimerHeap<E extends HeapEntry> {
   }
 
   push(e: E): void {
-    const i = this.items.length;
-    this.items.push(e);
-    this.ats.push(e.at);
-    this.seqs.push(this.seq++);
-    this.up(i);
+    const seq = this.seq++;
+    e.seq = seq;
+    this.up(this.items.length, e, e.at, seq);
   }
 
+  /** Takes the earliest armed timer off (it is unarmed after), or undefined. */
   pop(): E | undefined {
     const top = this.items[0];
-    if (top !== undefined) this.removeAt(0);
+    if (top === undefined) return undefined;
+    top.seq = -1;
+    this.dropTop();
     return top;
   }
 
-  /** Removes `e` if it is on the heap; returns whether it was. */
+  /** Unarms `e` if it is armed; returns whether it was. */
   remove(e: E): boolean {
-    if (e.idx < 0 || this.items[e.idx] !== e) return false;
-    this.removeAt(e.idx);
+    if (e.seq < 0) return false;
+    e.seq = -1;
+    if (this.items[0] === e) this.dropTop();
+    else if (++this.zombies > this.items.length - this.zombies) this.sweep();
     return true;
   }
 
-  /** @internal The key arrays beside the entries, for the invariant checks (core/invariants.ts). */
-  keys(): { ats: readonly number[]; seqs: readonly number[] } {
-    return { ats: this.ats, seqs: this.seqs };
+  /** @internal The slots as they stand, for the invariant checks (core/invariants.ts). */
+  slots(): { items: readonly E[]; ats: readonly number[]; seqs: readonly number[]; zombies: number } {
+    return { items: this.items, ats: this.ats, seqs: this.seqs, zombies: this.zombies };
   }
 
-  /** The entries in no particular order (for dumps). */
-  entries(): readonly E[] {
-    return this.items;
-  }
-
-  private removeAt(i: number): void {
+  /** The armed timers in no particular order (for dumps; a new array). */
+  entries(): E[] {
+    const out: E[] = [];
     const items = this.items;
-    const gone = items[i] as E;
-    const last = items.pop() as E;
-    const lastAt = this.ats.pop() as number;
-    const lastSeq = this.seqs.pop() as number;
-    gone.idx = -1;
-    if (last === gone) return;
-    items[i] = last;
-    this.ats[i] = lastAt;
-    this.seqs[i] = lastSeq;
-    last.idx = i;
-    this.down(i);
-    this.up(last.idx);
+    for (let i = 0; i < items.length; i++) {
+      const e = items[i] as E;
+      if (e.seq === this.seqs[i]) out.push(e);
+    }
+    return out;
   }
 
-  private up(i: number): void {
+  /** Drops slot 0 (armed, or counted out of `zombies` by the caller), then every zombie that comes to the top. */
+  private dropTop(): void {
     const items = this.items;
     const ats = this.ats;
     const seqs = this.seqs;
-    const e = items[i] as E;
-    const at = ats[i] as number;
-    const seq = seqs[i] as number;
+    for (;;) {
+      const e = items.pop() as E;
+      const at = ats.pop() as number;
+      const seq = seqs.pop() as number;
+      const n = items.length;
+      if (n === 0) return;
+      this.down(0, e, at, seq);
+      const top = items[0] as E;
+      if (top.seq === seqs[0]) return;
+      this.zombies--;
+    }
+  }
+
+  /** Drops every zombie and restores the order bottom-up (Floyd's heapify, O(n)). */
+  private sweep(): void {
+    const items = this.items;
+    const ats = this.ats;
+    const seqs = this.seqs;
+    let n = 0;
+    for (let i = 0; i < items.length; i++) {
+      const e = items[i] as E;
+      if (e.seq !== seqs[i]) continue;
+      items[n] = e;
+      ats[n] = ats[i] as number;
+      seqs[n] = seqs[i] as number;
+      n++;
+    }
+    items.length = n;
+    ats.length = n;
+    seqs.length = n;
+    this.zombies = 0;
+    for (let i = (n - 2) >> 2; i >= 0; i--) this.down(i, items[i] as E, ats[i] as number, seqs[i] as number);
+  }
+
+  /** Puts (e, at, seq) in slot `i` (the end or a hole) and moves it up to its place. */
+  private up(i: number, e: E, at: number, seq: number): void {
+    const items = this.items;
+    const ats = this.ats;
+    const seqs = this.seqs;
     while (i > 0) {
       const p = (i - 1) >> 2;
       const pAt = ats[p] as number;
       const pSeq = seqs[p] as number;
       if (pAt < at || (pAt === at && pSeq < seq)) break;
-      const parent = items[p] as E;
-      items[i] = parent;
+      items[i] = items[p] as E;
       ats[i] = pAt;
       seqs[i] = pSeq;
-      parent.idx = i;
       i = p;
     }
     items[i] = e;
     ats[i] = at;
     seqs[i] = seq;
-    e.idx = i;
   }
 
-  private down(i: number): void {
+  /** Puts (e, at, seq) in the hole at slot `i` (< length) and moves it down to its place. */
+  private down(i: number, e: E, at: number, seq: number): void {
     const items = this.items;
     const ats = this.ats;
     const seqs = this.seqs;
     const n = items.length;
-    const e = items[i] as E;
-    const at = ats[i] as number;
-    const seq = seqs[i] as number;
     for (;;) {
       const c0 = (i << 2) + 1;
       if (c0 >= n) break;
@@ -153,16 +193,13 @@ export class TimerHeap<E extends HeapEntry> {
         }
       }
       if (at < mAt || (at === mAt && seq < mSeq)) break;
-      const best = items[m] as E;
-      items[i] = best;
+      items[i] = items[m] as E;
       ats[i] = mAt;
       seqs[i] = mSeq;
-      best.idx = i;
       i = m;
     }
     items[i] = e;
     ats[i] = at;
     seqs[i] = seq;
-    e.idx = i;
   }
 }

@@ -21,6 +21,7 @@ class Sleep extends Timer implements Blocker {
   }
   withdraw(t: Tasklet): void {
     timersOf(t.rt).remove(this);
+    this.t = null; // a removed timer may stay in the heap a while (heap.ts): it keeps no tasklet alive
   }
   describe(): string {
     const t = this.t as Tasklet;

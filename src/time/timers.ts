@@ -32,7 +32,8 @@ import { type HeapEntry, TimerHeap } from "./heap.js";
  */
 export abstract class Timer<T = void> extends Op<T> implements HeapEntry {
   at = 0;
-  idx = -1;
+  /** Written by the heap only (time/heap.ts): the number of its push while armed, -1 when not. */
+  seq = -1;
   abstract fire(): void;
   /** What the timer is for, in dumps. */
   abstract describe(): string;

@@ -345,21 +345,36 @@ test("a select's node queued for a tasklet in a single wait has two blockers: a 
 
 // ---- time/heap.ts -------------------------------------------------------------------
 
-function heapOf(...ats: number[]): { heap: TimerHeap<HeapEntry>; items: HeapEntry[] } {
+function heapOf(...ats: number[]): { heap: TimerHeap<HeapEntry>; items: HeapEntry[]; keys: number[] } {
   const heap = new TimerHeap<HeapEntry>();
-  for (const at of ats) heap.push({ at, idx: -1 });
-  return { heap, items: heap.entries() as HeapEntry[] };
+  for (const at of ats) heap.push({ at, seq: -1 });
+  const slots = heap.slots();
+  return { heap, items: slots.items as HeapEntry[], keys: slots.ats as number[] };
 }
 
-test("a heap entry whose idx is not its index is a broken invariant (time/heap.ts)", () => {
+test("a heap entry unarmed behind the heap's back (its slot not counted a zombie) is a broken invariant (time/heap.ts)", () => {
   const { rt } = setup();
   const { heap, items } = heapOf(1, 2, 3);
   const e = items[1] as HeapEntry;
-  e.idx = 2;
+  const seq = e.seq;
+  e.seq = -1;
   try {
-    caught(rt, "items[i].idx === i", () => checkHeap(heap));
+    caught(rt, "zombies counts the slots that are not armed", () => checkHeap(heap));
   } finally {
-    e.idx = 1;
+    e.seq = seq;
+  }
+});
+
+test("a removed timer left at the top of the heap is a broken invariant (time/heap.ts)", () => {
+  const { rt } = setup();
+  const { heap, items } = heapOf(1, 2, 3);
+  const top = items[0] as HeapEntry;
+  const seq = top.seq;
+  top.seq = -1;
+  try {
+    caught(rt, "the top of the heap is an armed timer", () => checkHeap(heap));
+  } finally {
+    top.seq = seq;
   }
 });
 
@@ -377,13 +392,15 @@ test("a heap entry whose deadline differs from its key beside it is a broken inv
 
 test("a heap entry earlier than its parent is a broken invariant (time/heap.ts)", () => {
   const { rt } = setup();
-  const { heap, items } = heapOf(1, 2, 3);
+  const { heap, items, keys } = heapOf(1, 2, 3);
   const root = items[0] as HeapEntry;
   root.at = 5;
+  keys[0] = 5;
   try {
     caught(rt, "every parent is <= its children", () => checkHeap(heap));
   } finally {
     root.at = 1;
+    keys[0] = 1;
   }
 });
 
