@@ -282,38 +282,40 @@ export function checkQueuedNode(n: AnyNode): void {
 
 // ---- the timer heap ---------------------------------------------------------------
 
-interface HeapEntryView {
-  at: number;
-  seq: number;
-}
-
 /**
  * A 4-ary timer heap with lazy removal (time/heap.ts): every parent's key <=
- * its children's, slot `i` armed iff `items[i].seq === seqs[i]` and then
- * `ats[i] === items[i].at`, `zombies` counts the other slots, slot 0 is armed.
+ * its children's, `zombies` counts the slots that are not armed (by the
+ * owner's `armed`), slot 0 is armed, an armed timer's key is its `at`, and no
+ * entry has two armed slots.
  */
 export function checkHeap(h: {
-  slots(): { items: readonly HeapEntryView[]; ats: readonly number[]; seqs: readonly number[]; zombies: number };
+  readonly armed: (e: never, seq: number) => boolean;
+  slots(): { items: readonly unknown[]; ats: readonly number[]; seqs: readonly number[]; zombies: number };
 }): void {
   const { items, ats, seqs, zombies } = h.slots();
+  const armed = h.armed as (e: unknown, seq: number) => boolean;
   if (ats.length !== items.length || seqs.length !== items.length) {
     fail(
       "the key arrays are as long as the heap (time/heap.ts)",
       `${items.length} entries, ${ats.length} deadlines, ${seqs.length} sequence numbers`,
     );
   }
-  if (items.length > 0 && (items[0] as HeapEntryView).seq !== seqs[0]) {
-    fail(
-      "the top of the heap is an armed timer (time/heap.ts)",
-      `slot 0 has sequence ${seqs[0]}, its entry ${(items[0] as HeapEntryView).seq}`,
-    );
+  if (items.length > 0 && !armed(items[0], seqs[0] as number)) {
+    fail("the top of the heap is armed (time/heap.ts)", `slot 0 (sequence ${seqs[0]}) is not`);
   }
   let dead = 0;
+  const seen = new Set<unknown>();
   for (let i = 0; i < items.length; i++) {
-    const e = items[i] as HeapEntryView;
-    if (e.seq !== seqs[i]) dead++;
-    else if (ats[i] !== e.at)
-      fail("ats[i] === items[i].at for an armed slot (time/heap.ts)", `entry ${i} has at ${e.at}, its key ${ats[i]}`);
+    const e = items[i];
+    if (!armed(e, seqs[i] as number)) dead++;
+    else {
+      if (seen.has(e)) fail("no entry has two armed slots (time/heap.ts)", `slot ${i} (at ${ats[i]})`);
+      seen.add(e);
+      const at = (e as { at?: unknown }).at;
+      if (typeof at === "number" && ats[i] !== at) {
+        fail("an armed timer's key is its deadline (time/heap.ts)", `slot ${i} has at ${at}, its key ${ats[i]}`);
+      }
+    }
     if (i > 0) {
       const pi = (i - 1) >> 2;
       const at = ats[i] as number;

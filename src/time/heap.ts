@@ -18,33 +18,25 @@
  * move) was, in the sleepers bench itself, 373 of tasklet's 4 600 ms
  * (profile on Node 24), and is gone.
  *
- * Removal is lazy, as in Go's runtime (its "zombie" timers): `remove(e)`
- * only marks `e` unarmed (`e.seq = -1`); its slot stays, a zombie, until
- * it reaches the top (then it is dropped at once, so the top is always an
- * armed timer) or until zombies outnumber the armed timers (then every
- * zombie is dropped and the heap rebuilt in O(n), Floyd's heapify). A remove
- * is O(1) amortized, and right after one the arrays hold at most twice the
- * armed timers. A slot is armed when its sequence number is its entry's: an entry
- * removed and pushed again gets a new one, so its old slot stays a zombie.
+ * Removal is lazy, as in Go's runtime (its "zombie" timers): the owner of an
+ * entry makes its slot dead (what "armed" means is the owner's: the
+ * `armed(e, seq)` given to the constructor) and calls `unarmed(e)`; the slot
+ * stays, a zombie, until it reaches the top (then it is dropped at once, so
+ * the top is always armed) or until zombies outnumber the armed slots (then
+ * every zombie is dropped and the heap rebuilt in O(n), Floyd's heapify). A
+ * removal is O(1) amortized, and right after one the arrays hold at most
+ * twice the armed slots. The heap never writes to an entry.
  *
- * Invariants: every parent's key (`ats`, `seqs`) is <= its children's; slot
- * `i` is armed iff `items[i].seq === seqs[i]`, and then `ats[i] ===
- * items[i].at`; an armed entry has exactly one armed slot, an unarmed entry
- * has `seq === -1`; `zombies` counts the slots that are not armed; slot 0,
- * if any, is armed; after a remove, `zombies <= size` (pops only shrink the
- * arrays).
+ * Invariants: every parent's key (`ats`, `seqs`) is <= its children's;
+ * `zombies` counts the slots `i` for which `armed(items[i], seqs[i])` is
+ * false; slot 0, if any, is armed; an entry has at most one armed slot (its
+ * owner's rule: time/timers.ts); after an `unarmed`, `zombies <= size`
+ * (pops only shrink the arrays).
  */
 
 import { checkHeap, DEBUG, watch } from "../core/invariants.js";
 
-export interface HeapEntry {
-  /** Deadline, in whole milliseconds of the runtime clock (a small integer: no boxed double). */
-  at: number;
-  /** The sequence number of its push while it is armed (on a heap, not removed); -1 when not. Only the heap writes it. */
-  seq: number;
-}
-
-export class TimerHeap<E extends HeapEntry> {
+export class TimerHeap<E> {
   private readonly items: E[] = [];
   /** `ats[i]` is the deadline slot `i` was pushed with: the comparisons read these numbers, not the entries. */
   private readonly ats: number[] = [];
@@ -54,7 +46,8 @@ export class TimerHeap<E extends HeapEntry> {
   private zombies = 0;
   private seq = 0;
 
-  constructor() {
+  /** `armed(e, seq)`: whether the slot of `e` pushed as number `seq` is still armed (the owner's rule). */
+  constructor(readonly armed: (e: E, seq: number) => boolean) {
     if (DEBUG) watch(this, checkHeap);
   }
 
@@ -72,28 +65,27 @@ export class TimerHeap<E extends HeapEntry> {
     return this.items.length === 0 ? Number.POSITIVE_INFINITY : (this.ats[0] as number);
   }
 
-  push(e: E): void {
+  /** Arms `e` for deadline `at`; returns the slot's sequence number (the owner keeps it if its `armed` needs it). */
+  push(e: E, at: number): number {
     const seq = this.seq++;
-    e.seq = seq;
-    this.up(this.items.length, e, e.at, seq);
+    this.up(this.items.length, e, at, seq);
+    return seq;
   }
 
-  /** Takes the earliest armed timer off (it is unarmed after), or undefined. */
+  /** Takes the earliest armed entry off, or undefined; its owner unarms it. */
   pop(): E | undefined {
     const top = this.items[0];
-    if (top === undefined) return undefined;
-    top.seq = -1;
-    this.dropTop();
+    if (top !== undefined) this.dropTop();
     return top;
   }
 
-  /** Unarms `e` if it is armed; returns whether it was. */
-  remove(e: E): boolean {
-    if (e.seq < 0) return false;
-    e.seq = -1;
+  /**
+   * The owner made the armed slot of `e` dead (`armed` now says so): the slot
+   * is dropped at once if it is the top, or counted a zombie.
+   */
+  unarmed(e: E): void {
     if (this.items[0] === e) this.dropTop();
     else if (++this.zombies > this.items.length - this.zombies) this.sweep();
-    return true;
   }
 
   /** @internal The slots as they stand, for the invariant checks (core/invariants.ts). */
@@ -101,15 +93,13 @@ export class TimerHeap<E extends HeapEntry> {
     return { items: this.items, ats: this.ats, seqs: this.seqs, zombies: this.zombies };
   }
 
-  /** The armed timers in no particular order (for dumps; a new array). */
-  entries(): E[] {
-    const out: E[] = [];
+  /** Calls `f` with each armed entry and its deadline, in no particular order (dumps). */
+  forEach(f: (e: E, at: number) => void): void {
     const items = this.items;
     for (let i = 0; i < items.length; i++) {
       const e = items[i] as E;
-      if (e.seq === this.seqs[i]) out.push(e);
+      if (this.armed(e, this.seqs[i] as number)) f(e, this.ats[i] as number);
     }
-    return out;
   }
 
   /** Drops slot 0 (armed, or counted out of `zombies` by the caller), then every zombie that comes to the top. */
@@ -124,21 +114,20 @@ export class TimerHeap<E extends HeapEntry> {
       const n = items.length;
       if (n === 0) return;
       this.down(0, e, at, seq);
-      const top = items[0] as E;
-      if (top.seq === seqs[0]) return;
+      if (this.armed(items[0] as E, seqs[0] as number)) return;
       this.zombies--;
     }
   }
 
   /** Drops every zombie and restores the order bottom-up (Floyd's heapify, O(n)). */
-  private sweep(): void {
+  sweep(): void {
     const items = this.items;
     const ats = this.ats;
     const seqs = this.seqs;
     let n = 0;
     for (let i = 0; i < items.length; i++) {
       const e = items[i] as E;
-      if (e.seq !== seqs[i]) continue;
+      if (!this.armed(e, seqs[i] as number)) continue;
       items[n] = e;
       ats[n] = ats[i] as number;
       seqs[n] = seqs[i] as number;

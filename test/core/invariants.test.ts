@@ -26,7 +26,7 @@ import { BLOCKED, NEW, READY, RETURNED, type Tasklet } from "../../src/core/task
 import { WaitNode, WaitQueue, WatchNode } from "../../src/core/wait.js";
 import { type Channel, channel, Event, Mutex, Semaphore, schedule, select, WaitGroup } from "../../src/index.js";
 import { checkChannel, checkEvent, checkMutex, checkSemaphore, checkWaitGroup } from "../../src/sync/invariants.js";
-import { type HeapEntry, TimerHeap } from "../../src/time/heap.js";
+import { TimerHeap } from "../../src/time/heap.js";
 
 /** A host that never calls back: the test runs the loop itself, and no timer or kick runs it later. */
 class ManualHost extends RealHost {
@@ -345,9 +345,17 @@ test("a select's node queued for a tasklet in a single wait has two blockers: a 
 
 // ---- time/heap.ts -------------------------------------------------------------------
 
+interface HeapEntry {
+  at: number;
+  seq: number;
+}
+
 function heapOf(...ats: number[]): { heap: TimerHeap<HeapEntry>; items: HeapEntry[]; keys: number[] } {
-  const heap = new TimerHeap<HeapEntry>();
-  for (const at of ats) heap.push({ at, seq: -1 });
+  const heap = new TimerHeap<HeapEntry>((e, seq) => e.seq === seq);
+  for (const at of ats) {
+    const e = { at, seq: -1 };
+    e.seq = heap.push(e, at);
+  }
   const slots = heap.slots();
   return { heap, items: slots.items as HeapEntry[], keys: slots.ats as number[] };
 }
@@ -372,7 +380,7 @@ test("a removed timer left at the top of the heap is a broken invariant (time/he
   const seq = top.seq;
   top.seq = -1;
   try {
-    caught(rt, "the top of the heap is an armed timer", () => checkHeap(heap));
+    caught(rt, "the top of the heap is armed", () => checkHeap(heap));
   } finally {
     top.seq = seq;
   }
@@ -384,7 +392,7 @@ test("a heap entry whose deadline differs from its key beside it is a broken inv
   const last = items[2] as HeapEntry;
   last.at = 4;
   try {
-    caught(rt, "ats[i] === items[i].at", () => checkHeap(heap));
+    caught(rt, "an armed timer's key is its deadline", () => checkHeap(heap));
   } finally {
     last.at = 3;
   }
