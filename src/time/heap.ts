@@ -46,8 +46,15 @@ export class TimerHeap<E> {
   private zombies = 0;
   private seq = 0;
 
-  /** `armed(e, seq)`: whether the slot of `e` pushed as number `seq` is still armed (the owner's rule). */
-  constructor(readonly armed: (e: E, seq: number) => boolean) {
+  /**
+   * `armed(e, seq)`: whether the slot of `e` pushed as number `seq` is still
+   * armed (the owner's rule); `dropped(e)`: a dead slot of `e` has left the
+   * heap (the owner may forget that it had one).
+   */
+  constructor(
+    readonly armed: (e: E, seq: number) => boolean,
+    private readonly dropped: (e: E) => void = () => {},
+  ) {
     if (DEBUG) watch(this, checkHeap);
   }
 
@@ -114,8 +121,10 @@ export class TimerHeap<E> {
       const n = items.length;
       if (n === 0) return;
       this.down(0, e, at, seq);
-      if (this.armed(items[0] as E, seqs[0] as number)) return;
+      const top = items[0] as E;
+      if (this.armed(top, seqs[0] as number)) return;
       this.zombies--;
+      this.dropped(top);
     }
   }
 
@@ -127,7 +136,10 @@ export class TimerHeap<E> {
     let n = 0;
     for (let i = 0; i < items.length; i++) {
       const e = items[i] as E;
-      if (!this.armed(e, seqs[i] as number)) continue;
+      if (!this.armed(e, seqs[i] as number)) {
+        this.dropped(e);
+        continue;
+      }
       items[n] = e;
       ats[n] = ats[i] as number;
       seqs[n] = seqs[i] as number;

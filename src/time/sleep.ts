@@ -13,18 +13,33 @@
  *
  * The deadline lives in the heap's key array only: `describe` finds it there
  * (`Timers.deadlineOf`, an index built once per dump).
+ *
+ * The one exception: a tasklet whose interrupted sleep (a kill, a timeout)
+ * left its slot in the heap (`F_SLEEP_LEFT`) sleeps on an `OwnSleep`, a
+ * timer of its own, until that slot has left (time/timers.ts).
  */
 
+import { F_SLEEP_LEFT } from "../core/flags.js";
 import { type Operation, SUSPEND, type Suspend } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
-import { checkMs, SleepWait, timersOf } from "./timers.js";
+import type { Blocker } from "../core/wait.js";
+import { checkMs, SleepWait, Timer, timersOf } from "./timers.js";
 
 class Sleep extends SleepWait {
   constructor(readonly ms: number) {
     super();
   }
   start(t: Tasklet): Suspend {
-    if (this.ms !== Number.POSITIVE_INFINITY) timersOf(t.rt).addSleeper(t, this.ms);
+    if (this.ms !== Number.POSITIVE_INFINITY) {
+      if ((t.flags & F_SLEEP_LEFT) !== 0) {
+        // A slot of an interrupted sleep of t is still in the heap, where t would look armed twice.
+        const own = new OwnSleep(t, this.ms);
+        timersOf(t.rt).add(own, this.ms);
+        t.rt.park(t, own);
+        return SUSPEND;
+      }
+      timersOf(t.rt).addSleeper(t, this.ms);
+    }
     t.rt.park(t, this);
     return SUSPEND;
   }
@@ -36,6 +51,32 @@ class Sleep extends SleepWait {
     const at = timersOf(t.rt).deadlineOf(t);
     if (Number.isNaN(at)) return `sleep(${this.ms})`;
     return `sleep(${this.ms}) (${Math.max(0, Math.round(at - t.rt.host.now()))} ms left)`;
+  }
+}
+
+/**
+ * The sleep of a tasklet whose interrupted sleep left its slot in the heap
+ * (`F_SLEEP_LEFT`): a timer of its own, the blocker while it waits, as every
+ * sleep once was. Rare: the slot leaves at the next pass over it.
+ */
+class OwnSleep extends Timer implements Blocker {
+  constructor(
+    private readonly t: Tasklet,
+    private readonly ms: number,
+  ) {
+    super();
+  }
+  start(): never {
+    throw new Error("an OwnSleep is a blocker, not an operation");
+  }
+  fire(): void {
+    this.t.rt.wake(this.t, undefined);
+  }
+  withdraw(t: Tasklet): void {
+    timersOf(t.rt).remove(this);
+  }
+  describe(): string {
+    return `sleep(${this.ms}) (${Math.max(0, Math.round(this.at - this.t.rt.host.now()))} ms left)`;
   }
 }
 

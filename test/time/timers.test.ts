@@ -98,6 +98,46 @@ test("many sleepers killed at once leave no armed timer, and the heap keeps its 
   assert.deepEqual(log, ["y@1200", "z@1200", "x@1500"]);
 });
 
+test("sleeps interrupted over and over among many sleepers cost the heap amortized O(1) each, not a sweep each", async () => {
+  const CROWD = 2000;
+  const RESTLESS = 1000;
+  const ROUNDS = 4;
+  let checks = 0;
+  let woke = 0;
+  await runTest(function* () {
+    const timers = timersOf(current()?.rt ?? runtime());
+    const heap = (timers as unknown as { heap: { armed: (e: unknown, seq: number) => boolean } }).heap;
+    const armed = heap.armed;
+    Object.defineProperty(heap, "armed", {
+      value: (e: unknown, seq: number) => {
+        checks++;
+        return armed(e, seq);
+      },
+    });
+    const crowd = Array.from({ length: CROWD }, (_, i) => spawn(sleep(60_000 + i)));
+    const restless = Array.from({ length: RESTLESS }, () =>
+      spawn(function* () {
+        for (let r = 0; r < ROUNDS; r++) {
+          // The timeout withdraws the sleep, whose slot stays behind in the heap, and the next round sleeps again.
+          yield* errorOf(timeout(1 + r, sleep(1000)), TimeoutError);
+        }
+        yield* sleep(5);
+        woke++;
+      }),
+    );
+    for (const t of restless) yield* t.join();
+    for (const t of crowd) t.kill();
+    for (const t of crowd) yield* errorOf(t.join());
+    assert.equal(timers.size, 0);
+  });
+  assert.equal(woke, RESTLESS);
+  const slots = CROWD + 2 * RESTLESS;
+  assert.ok(
+    checks < 40 * slots * ROUNDS,
+    `${checks} armed checks for ${RESTLESS * ROUNDS} interrupted sleeps among ${slots} slots`,
+  );
+});
+
 test("one sleep op shared by tasklets sleeping at once wakes each at its own deadline", async () => {
   const log: string[] = [];
   await runTest(function* () {
