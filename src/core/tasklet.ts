@@ -6,7 +6,7 @@
  * "A tasklet is its own handle": a handle with closures, or a WeakMap from
  * handles to records, made spawn several times slower). Methods live on the
  * prototype. The record is kept small because a million of them must fit
- * (12 fields, 120 bytes): booleans, `state` and `resumeKind` share one
+ * (13 fields, 128 bytes): booleans, `state` and `resumeKind` share one
  * `flags` word, the outcome is part of `state`, what siblings share
  * (runtime, group, parent id, birth time) lives in one shared `Origin`
  * (read through the getters `rt`, `group`, `parentId`, `born`), and what
@@ -14,6 +14,18 @@
  * root callbacks, spawn site) lives in `ext`. Every field is initialized in
  * the constructor, in declaration order, so all tasklets share one hidden
  * class.
+ *
+ * The tasklet is also its own wait node for a single wait (core/wait.ts):
+ * `queue`, `prev` and `next` link it on the wait queue it blocks on, and
+ * `value` holds what it offers there, so a blocked tasklet allocates no
+ * node (issue 15: 369 -> 297 bytes per tasklet blocked on a channel, Node
+ * 24). `next` is also its ready-queue link (queue.ts); the uses never overlap.
+ *
+ * Invariants (checked by core/invariants.ts under TASKLET_DEBUG):
+ *   - `blocker` is set exactly while BLOCKED;
+ *   - `queue` is set only while BLOCKED in a single wait; off a wait queue,
+ *     `prev` is null and `next` is null unless it is NEW or READY (then it
+ *     is its ready-queue link).
  *
  * State machine (field `state`, three bits of `flags`):
  *
@@ -28,14 +40,18 @@
  *   - `resumeKind` and `value`: runtime.ts (wake, wakeThrow, step), delivery.ts
  *     (a kill, an interrupt, a pending one delivered), end.ts (the outcome),
  *     and the ops that resume their own tasklet at once (ops.ts's exit,
- *     cancel.ts's UNWIND, op.ts when a frame's return was lost);
+ *     cancel.ts's UNWIND, op.ts when a frame's return was lost); while
+ *     BLOCKED in a single wait, `value` is its node's value, written by the
+ *     source (its `enqueue`, a waker or `dequeue` clearing it before the
+ *     tasklet is woken or withdrawn, never after);
  *   - the other bits of `flags`: delivery.ts (F_KILLED, F_DYING, F_PENDING_*),
  *     end.ts and `outcome()` below (F_OBSERVED), ops.ts (F_EXITING),
  *     time/timeout.ts (F_TIMED), runtime.ts (F_YIELDED), local.ts and
  *     runtime.ts's spawn (F_LOCALS_OWNED);
  *   - `blocker`: the op that parks the tasklet passes it to `Runtime.park`;
  *     `Runtime.wake`/`wakeThrow`, delivery.ts's `withdraw` and end.ts clear it;
- *   - `qnext`: the ready queues (queue.ts); `liveNext`/`livePrev`: runtime.ts's
+ *   - `next`: the ready queues (queue.ts) and the wait queues (wait.ts), `prev`
+ *     and `queue`: the wait queues; `liveNext`/`livePrev`: runtime.ts's
  *     spawn links, end.ts unlinks (leaks.ts, at the first park, while leak
  *     detection is on); `gen`: end.ts drops it; `locals`: local.ts;
  *     `ext`: whoever needs a rare field, through `extra()`.
@@ -46,7 +62,17 @@ import { type DeadlockError, KilledError, NotJoinableError, TaskletError, type U
 import type { LeakRecord, LeakReport } from "./leaks.js";
 import type { Operation, Suspend } from "./op.js";
 import type { Runtime } from "./runtime.js";
-import { type Blocker, NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue, type WatchNode } from "./wait.js";
+import {
+  type AnyNode,
+  type Blocker,
+  NOT_READY,
+  type NotReady,
+  unlinkNode,
+  type Waitable,
+  type WaitNode,
+  WaitQueue,
+  type WatchNode,
+} from "./wait.js";
 import { checkWaitFor } from "./wait-for.js";
 import { WaitOp } from "./wait-op.js";
 
@@ -173,18 +199,30 @@ export class Tasklet<T = unknown> {
   /** @internal `state`, `resumeKind`, the priority level and the F_* bits in one word (see the file comment for who writes which). */
   flags: number;
 
-  /** @internal Lives on one ready queue or spawn batch of `rt` while NEW or READY. */
-  qnext: Tasklet | null = null;
   /** @internal Lives on `rt`'s list of live tasklets until it ends (or, while leak detection is on, until its first park: leaks.ts). */
   liveNext: Tasklet | null = null;
   /** @internal The other link of `rt`'s list of live tasklets. */
   livePrev: Tasklet | null = null;
 
-  /** @internal While live: what the next step resumes with. Once ended: the value or error. */
+  /**
+   * @internal While BLOCKED in a single wait: what it offers or asks for (its
+   * value as a wait node: a value to send, a permit count). Else while live:
+   * what the next step resumes with. Once ended: the value or error.
+   */
   value: unknown = undefined;
   /** @internal While BLOCKED: the source it waits on, which can withdraw the wait. */
   blocker: Blocker | null = null;
-  private _node: WaitNode | null = null;
+  /** @internal While BLOCKED in a single wait: the wait queue it is linked on (the tasklet is its own wait node, wait.ts). */
+  queue: WaitQueue<AnyNode> | null = null;
+  /** @internal The node before it on `queue`, or null. */
+  prev: AnyNode | null = null;
+  /**
+   * @internal The link after it: on `queue` while BLOCKED in a single wait;
+   * on one ready queue or spawn batch of `rt` (the tasklet after it there)
+   * while NEW or READY. The two never overlap: a waker takes a tasklet off
+   * its wait queue before it makes it ready.
+   */
+  next: AnyNode | null = null;
   /** @internal The rarely used part of the record (made by `extra()`), or null. */
   ext: TaskletExt | null = null;
   /** Number of times the tasklet was stepped. */
@@ -378,14 +416,19 @@ export class Tasklet<T = unknown> {
     }
   }
 
-  /** @internal The reusable wait node for single waits. Free whenever the tasklet runs. */
-  node(): WaitNode {
-    let n = this._node;
-    if (n === null) {
-      n = new WaitNode(this);
-      this._node = n;
-    }
-    return n;
+  /** @internal As a wait node (wait.ts): the tasklet that waits, itself. */
+  get t(): Tasklet {
+    return this;
+  }
+
+  /** @internal As a wait node: the select it is a case of, none (a select's cases are `CaseNode`s). */
+  get sel(): null {
+    return null;
+  }
+
+  /** @internal As a wait node: takes it off its wait queue, if it is on one. */
+  unlink(): void {
+    unlinkNode(this);
   }
 
   /** @internal `ext`, made on first use. */
