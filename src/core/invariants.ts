@@ -27,7 +27,7 @@
  */
 
 import { TaskletError } from "./errors.js";
-import { BLOCKED, NEW, READY, RETURNED, RUNNING } from "./flags.js";
+import { BLOCKED, F_EXT, NEW, READY, RETURNED, RUNNING } from "./flags.js";
 import { current } from "./op.js";
 import type { ReadyQueue } from "./queue.js";
 import type { Runtime } from "./runtime.js";
@@ -155,6 +155,9 @@ export function checkTasklet(t: Tasklet): void {
   }
   if (!blocked && t.queue !== null) {
     fail("a tasklet's own node is on no queue unless it is blocked (wait.ts)", `${who(t)}, ${t.stateName}`);
+  }
+  if (((t.flags & F_EXT) !== 0) !== t.origin.own) {
+    fail("F_EXT is set exactly when `origin` is the tasklet's own (tasklet.ts)", who(t));
   }
   // `next` doubles as the ready queues' link (queue.ts): only a NEW or READY tasklet may keep it off a wait queue.
   const queuedToRun = t.state === NEW || t.state === READY;

@@ -6,23 +6,26 @@
  * "A tasklet is its own handle": a handle with closures, or a WeakMap from
  * handles to records, made spawn several times slower). Methods live on the
  * prototype. The record is kept small because a million of them must fit
- * (13 fields, 128 bytes): booleans, `state` and `resumeKind` share one
+ * (12 fields, 120 bytes): booleans, `state` and `resumeKind` share one
  * `flags` word, the outcome is part of `state`, what siblings share
  * (runtime, group, parent id, birth time) lives in one shared `Origin`
  * (read through the getters `rt`, `group`, `parentId`, `born`), and what
  * few tasklets need (name, locals, joiners, exit value, pending interrupt,
- * root callbacks, spawn site) lives in `ext`. Every field is initialized in
- * the constructor, in declaration order, so all tasklets share one hidden
- * class.
+ * root callbacks, spawn site) lives in `ext`: a tasklet's own `Origin`,
+ * which replaces the shared one in the same field (`F_EXT`). Every field is
+ * initialized in the constructor, in declaration order, so all tasklets
+ * share one hidden class.
  *
  * The tasklet is also its own wait node for a single wait (core/wait.ts):
  * `queue`, `prev` and `next` link it on the wait queue it blocks on, and
  * `value` holds what it offers there, so a blocked tasklet allocates no
  * node (issue 15: 369 -> 297 bytes per tasklet blocked on a channel, Node
- * 24). `next` is also its ready-queue link (queue.ts); the uses never overlap.
+ * 24; 289 with `ext` in `origin`). `next` is also its ready-queue link
+ * (queue.ts); the uses never overlap.
  *
  * Invariants (checked by core/invariants.ts under TASKLET_DEBUG):
  *   - `blocker` is set exactly while BLOCKED;
+ *   - F_EXT is set exactly when `origin` is the tasklet's own (`own`);
  *   - `queue` is set only while BLOCKED in a single wait; off a wait queue,
  *     `prev` is null and `next` is null unless it is NEW or READY (then it
  *     is its ready-queue link).
@@ -54,7 +57,8 @@
  *     and `queue`: the wait queues; `liveNext`/`livePrev`: runtime.ts's
  *     spawn links, end.ts unlinks (leaks.ts, at the first park, while leak
  *     detection is on); `gen`: end.ts drops it; `locals`: local.ts;
- *     `ext`: whoever needs a rare field, through `extra()`.
+ *     `ext`: whoever needs a rare field, through `extra()` (which replaces
+ *     `origin` by the tasklet's own copy and sets F_EXT, once).
  */
 
 import { kill } from "./delivery.js";
@@ -80,6 +84,7 @@ export * from "./flags.js";
 
 import {
   F_DYING,
+  F_EXT,
   F_JOINABLE,
   F_KILLED,
   F_OBSERVED,
@@ -114,8 +119,24 @@ export interface Group {
   onLeak?: ((leak: LeakReport) => void) | undefined;
 }
 
-/** The rarely used part of a tasklet's record. */
-export class TaskletExt {
+/**
+ * What the tasklets that one parent spawns in one stretch share: the
+ * runtime, the group, the parent's id and the clock at spawn. `Runtime.spawn`
+ * reuses its last one while all four match (a parent spawning a thousand
+ * children in a loop makes one), so these four facts cost the record one
+ * field instead of four.
+ *
+ * The same object, made for one tasklet alone (`own`, by `Tasklet.extra()`,
+ * a copy of the shared one it replaces), holds the fields that few tasklets
+ * need: the rare part of the record (`Tasklet.ext`, the type `TaskletExt`).
+ * So the four facts and the rare fields cost the record that one field. One
+ * class for both, so that `t.rt` and the other reads through `origin` see
+ * one hidden class (a subclass for the own ones measured up to 1.1x the CPU
+ * time of pingpong, Node 24, issue 15). The four facts never change; a
+ * shared one's rare fields stay unset (96 bytes per stretch of spawns:
+ * skynet's 111 111 parents make one each, against 8 bytes saved per tasklet).
+ */
+export class Origin {
   /** The name given at spawn (most tasklets have none: `name` reads `tasklet-<id>`). */
   name: string | undefined = undefined;
   exitValue: unknown = undefined;
@@ -143,16 +164,6 @@ export class TaskletExt {
   joiners: Joiners | null = null;
   /** While leak detection is on, from its first park: its record, which holds it weakly (leaks.ts). */
   leak: LeakRecord | null = null;
-}
-
-/**
- * What the tasklets that one parent spawns in one stretch share: the
- * runtime, the group, the parent's id and the clock at spawn. Immutable;
- * `Runtime.spawn` reuses its last one while all four match (a parent
- * spawning a thousand children in a loop makes one), so these four facts
- * cost the record one field instead of four.
- */
-export class Origin {
   constructor(
     readonly rt: Runtime,
     readonly group: Group,
@@ -160,8 +171,13 @@ export class Origin {
     readonly parentId: number,
     /** Runtime clock (whole ms) at spawn. */
     readonly born: number,
+    /** One tasklet's own (its `ext`), not shared by siblings. */
+    readonly own: boolean,
   ) {}
 }
+
+/** The rarely used part of a tasklet's record: its own `Origin` (see there). */
+export type TaskletExt = Origin;
 
 /**
  * A call posted to a tasklet (sync/ifc.ts): `run()` is called once, with the
@@ -194,8 +210,12 @@ export class Tasklet<T = unknown> {
   readonly id: number;
   /** @internal The body; null once ended, so the generator's frames can be collected. */
   gen: Iterator<unknown, T, unknown> | null;
-  /** @internal Its runtime, group, parent and birth time, shared with its siblings of one stretch. */
-  readonly origin: Origin;
+  /**
+   * @internal Its runtime, group, parent and birth time, shared with its
+   * siblings of one stretch; or, once it has rare fields (`F_EXT`), its own
+   * copy, which holds them too.
+   */
+  origin: Origin;
   /** @internal `state`, `resumeKind`, the priority level and the F_* bits in one word (see the file comment for who writes which). */
   flags: number;
 
@@ -223,8 +243,6 @@ export class Tasklet<T = unknown> {
    * its wait queue before it makes it ready.
    */
   next: AnyNode | null = null;
-  /** @internal The rarely used part of the record (made by `extra()`), or null. */
-  ext: TaskletExt | null = null;
   /** Number of times the tasklet was stepped. */
   switches = 0;
 
@@ -431,13 +449,18 @@ export class Tasklet<T = unknown> {
     unlinkNode(this);
   }
 
-  /** @internal `ext`, made on first use. */
+  /** @internal The rarely used part of the record (made by `extra()`, kept in `origin`), or null. */
+  get ext(): TaskletExt | null {
+    return (this.flags & F_EXT) !== 0 ? (this.origin as TaskletExt) : null;
+  }
+
+  /** @internal `ext`, made on first use: it takes the place of the shared `origin`. */
   extra(): TaskletExt {
-    let e = this.ext;
-    if (e === null) {
-      e = new TaskletExt();
-      this.ext = e;
-    }
+    if ((this.flags & F_EXT) !== 0) return this.origin as TaskletExt;
+    const o = this.origin;
+    const e = new Origin(o.rt, o.group, o.parentId, o.born, true);
+    this.origin = e;
+    this.flags |= F_EXT;
     return e;
   }
 

@@ -23,7 +23,7 @@ import {
 } from "../../src/core/invariants.js";
 import { Op, SUSPEND, type Suspend, setCurrent } from "../../src/core/op.js";
 import { Runtime } from "../../src/core/runtime.js";
-import { BLOCKED, NEW, READY, RETURNED, type Tasklet } from "../../src/core/tasklet.js";
+import { BLOCKED, F_EXT, NEW, READY, RETURNED, type Tasklet } from "../../src/core/tasklet.js";
 import { CaseNode, WaitQueue, WatchNode } from "../../src/core/wait.js";
 import { type Channel, channel, Event, Mutex, Semaphore, schedule, select, WaitGroup } from "../../src/index.js";
 import { checkChannel, checkEvent, checkMutex, checkSemaphore, checkWaitGroup } from "../../src/sync/invariants.js";
@@ -272,6 +272,25 @@ test("a WaitQueue whose length disagrees with its links is a broken invariant (w
   } finally {
     ch.recvq.length = 1;
   }
+});
+
+test("a tasklet whose F_EXT bit disagrees with its origin is a broken invariant (tasklet.ts)", () => {
+  const { rt, spawn } = setup();
+  const t = spawn(function* () {
+    yield* new Forever();
+  });
+  rt.runNow();
+  assert.equal(t.ext, null, "an unnamed tasklet has no rare fields");
+  t.flags |= F_EXT; // says its origin is its own; it is the one its siblings share
+  try {
+    caught(rt, "F_EXT is set exactly when `origin` is the tasklet's own", () => checkTasklet(t));
+  } finally {
+    t.flags &= ~F_EXT;
+  }
+  t.extra().name = "x";
+  assert.equal(t.name, "x");
+  assert.equal(t.rt, rt, "its own origin keeps the runtime of the shared one it replaced");
+  checkTasklet(t);
 });
 
 test("a WaitQueue whose last node is not the end of its links is a broken invariant (wait.ts)", () => {
