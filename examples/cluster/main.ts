@@ -40,6 +40,14 @@ async function connectWhenUp(url: string): Promise<Cluster> {
 const children: ChildProcess[] = [];
 let dir: string | null = null;
 let cluster: Cluster;
+// Ctrl-C (or whoever stops the example) must not leave the server and the nodes running.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    for (const c of children) c.kill("SIGKILL");
+    if (dir !== null) rmSync(dir, { recursive: true, force: true });
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  });
+}
 if (spawnSync("nats-server", ["--version"]).error === undefined) {
   const port = await freePort();
   dir = mkdtempSync(join(tmpdir(), "tasklet-example-"));

@@ -1,6 +1,6 @@
 /**
  * tasklet/cluster: tasklets across processes and hosts on NATS (JetStream
- * work queue, request/reply, key-value), or in this process with no broker.
+ * work queue and outcome streams, key-value), or in this process with no broker.
  * See docs/cluster.md. The NATS client is loaded only when `servers` is
  * given: an embedded cluster (and the rest of tasklet) never loads it.
  */

@@ -3,14 +3,16 @@
  * work-queue stream and, when it has `workers`, serves them (serve.ts).
  *
  * A job's life, seen from the process that spawned it:
- *   spawn: publish the job (msgID = job id, so a retried publish is not a
- *   second job) -> "queued"; a node that has an idle thread pulls it and
- *   says "started" (node, delivery) -> "running"; the node's "result" ends
- *   it (`finish` runs once: a result from a second delivery after a lost
- *   node is dropped). A result is a request: the reply tells the node it
- *   was received; the node acks the job only after that, so a node lost
- *   between running a job and reporting it leads to a redelivery, never
- *   to a lost outcome (at-least-once).
+ *   spawn: publish the job durably (publish.ts: retried with msgID = job
+ *   id, so a retry is never a second job, and a late acknowledgement is
+ *   never a failure) -> "queued"; a node that has an idle thread pulls it
+ *   and says "started" (node, delivery) -> "running"; the node stores the
+ *   job's outcome in the outcome stream, then acks the job; this process's
+ *   durable consumer of its outcomes ends the handle (`finish` runs once:
+ *   the outcome of a second delivery after a lost node is dropped) and
+ *   acks the outcome. Nothing of a job's end travels outside a stream, so
+ *   neither a lost node nor a submitter away for a while loses an outcome
+ *   (at-least-once runs, exactly-once outcomes).
  *   kill: a broadcast on the kill subject (the node running it kills its
  *   tasklet; a node that pulls it later drops it) and, while queued, the
  *   job's message is deleted from the stream, which ends the handle at
@@ -22,7 +24,14 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import {
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+} from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import { connect, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { addDumpSection } from "../core/dump-sections.js";
@@ -40,11 +49,14 @@ import {
   type ResolvedClusterOptions,
   resolveSpawnOptions,
 } from "./options.js";
+import { LEAVE_MS, publishDurably, within } from "./publish.js";
 import { Server } from "./serve.js";
 import type { Cluster, NodeInfo } from "./types.js";
-import { decode, encode, type Heartbeat, type JobMessage, names, type ToClient } from "./wire.js";
+import { decode, encode, type Heartbeat, type JobMessage, names, type Outcome, type Started } from "./wire.js";
 
 const MS = 1_000_000; // nanoseconds in a millisecond (JetStream's durations)
+/** How long a spawn's publish is retried: well inside JetStream's 2-minute duplicate window. */
+const QUEUE_GIVE_UP_MS = 60_000;
 
 /** Connects, makes sure the stream, consumer and bucket exist, and starts serving if `workers` > 0. */
 export async function joinNats(o: ResolvedClusterOptions): Promise<NatsCluster> {
@@ -75,6 +87,17 @@ export async function joinNats(o: ResolvedClusterOptions): Promise<NatsCluster> 
           subjects: [n.jobs],
           retention: "workqueue" as never,
           storage: "file" as never,
+        }),
+    );
+    await ensure(
+      () => jsm.streams.info(n.outcomes),
+      () =>
+        jsm.streams.add({
+          name: n.outcomes,
+          subjects: [n.outAll],
+          retention: "workqueue" as never,
+          storage: "file" as never,
+          max_age: o.keepOutcomesMs * MS,
         }),
     );
     await ensure(
@@ -124,6 +147,7 @@ export class NatsCluster implements Cluster, JobBackend {
   private readonly book = new JobBook();
   private readonly seqs = new Map<string, Promise<number>>();
   private inbox: Subscription | null = null;
+  private outcomes: ConsumerMessages | null = null;
   private server: Server | null = null;
   private beat: ReturnType<typeof setInterval> | null = null;
   private nextJob = 1;
@@ -155,13 +179,31 @@ export class NatsCluster implements Cluster, JobBackend {
   async start(): Promise<void> {
     this.inbox = this.nc.subscribe(this.n.client(this.client), {
       callback: (err, m) => {
-        if (err === null) this.onClientMessage(m);
+        if (err === null) this.onStarted(m);
       },
     });
+    // This process's outcomes wait in the stream for this consumer, however long it is away
+    // (up to keepOutcomesMs, after which the server forgets the consumer too).
+    await this.jsm.consumers.add(this.n.outcomes, {
+      durable_name: this.client,
+      filter_subject: this.n.out(this.client),
+      ack_policy: "explicit" as never,
+      ack_wait: 30_000 * MS,
+      max_ack_pending: -1,
+      inactive_threshold: this.o.keepOutcomesMs * MS,
+    });
+    const feed = await this.js.consumers.get(this.n.outcomes, this.client);
+    this.outcomes = await feed.consume({ callback: (m) => this.onOutcome(m) });
     if (this.o.workers > 0) {
       const consumer = await this.js.consumers.get(this.n.stream, this.n.consumer);
       const info = await consumer.info(true);
-      this.server = new Server(this.o, this.nc, consumer, (info.config.ack_wait ?? this.o.ackWaitMs * MS) / MS);
+      this.server = new Server(
+        this.o,
+        this.nc,
+        this.js,
+        consumer,
+        (info.config.ack_wait ?? this.o.ackWaitMs * MS) / MS,
+      );
       this.server.start();
     }
     this.undump = addDumpSection(() =>
@@ -220,14 +262,24 @@ export class NatsCluster implements Cluster, JobBackend {
     }
     const job = new ClusterJob<T>(id, exportName, this, target);
     this.book.add(job as ClusterJob<unknown>);
-    const seq = this.js.publish(this.n.jobs, data, { msgID: id }).then((ack) => ack.seq);
+    const seq = publishDurably(this.js, this.n.jobs, data, {
+      msgID: id,
+      timeoutMs: this.o.publishTimeoutMs,
+      giveUpMs: QUEUE_GIVE_UP_MS,
+      abandoned: () => job.state === "done",
+    });
     this.seqs.set(id, seq);
     seq.catch((e: unknown) => {
-      this.end(
-        job as ClusterJob<unknown>,
-        "error",
-        new TaskletError(`cluster.spawn: could not queue ${job.describe()}: ${(e as Error).message}`, { cause: e }),
-      );
+      // A node that took it anyway (the server stored a try whose acknowledgement was lost) says so:
+      // then its outcome ends the handle, not this.
+      if (job.state !== "queued") return;
+      if (job.killRequested) this.end(job as ClusterJob<unknown>, "killed", undefined);
+      else
+        this.end(
+          job as ClusterJob<unknown>,
+          "error",
+          new TaskletError(`cluster.spawn: could not queue ${job.describe()}: ${(e as Error).message}`, { cause: e }),
+        );
     });
     return job;
   }
@@ -238,22 +290,35 @@ export class NatsCluster implements Cluster, JobBackend {
     this.book.done(job);
   }
 
-  private onClientMessage(m: Msg): void {
-    let msg: ToClient;
+  private onStarted(m: Msg): void {
+    let msg: Started;
     try {
-      msg = decode<ToClient>(m.data);
+      msg = decode<Started>(m.data);
     } catch {
       return;
     }
     const job = this.book.get(msg.id);
-    if (msg.type === "started") {
-      if (job === undefined) return;
-      job.started(msg.node, msg.delivery);
-      if (job.killRequested) this.nc.publish(this.n.kill, msg.id);
+    if (job === undefined) return;
+    job.started(msg.node, msg.delivery);
+    if (job.killRequested) this.nc.publish(this.n.kill, msg.id);
+  }
+
+  private onOutcome(m: JsMsg): void {
+    let msg: Outcome;
+    try {
+      msg = decode<Outcome>(m.data);
+    } catch {
+      m.term("not a tasklet outcome");
       return;
     }
-    if (m.reply) m.respond();
-    if (job === undefined) return;
+    const job = this.book.get(msg.id);
+    if (job !== undefined) this.settle(job, msg);
+    // Acked once settled (or dropped: a second run's outcome); if the ack is lost, the outcome
+    // comes again and finds the job done.
+    m.ack();
+  }
+
+  private settle(job: ClusterJob<unknown>, msg: Outcome): void {
     // A "lost" report comes from the node that got the delivery too many: the lost one is the last started.
     if (msg.outcome !== "lost") {
       job.node = msg.node;
@@ -314,8 +379,12 @@ export class NatsCluster implements Cluster, JobBackend {
 
   async nodes(): Promise<NodeInfo[]> {
     const out: NodeInfo[] = [];
-    const keys: string[] = [];
-    for await (const k of await this.kv.keys()) keys.push(k);
+    // The bucket's keys from one stream-info request: the client's kv.keys() runs a consumer that
+    // can wait forever when a heartbeat expires between its count and its reading (seen on a
+    // loaded machine).
+    const prefix = `$KV.${this.n.bucket}.`;
+    const info = await this.jsm.streams.info(`KV_${this.n.bucket}`, { subjects_filter: `${prefix}>` });
+    const keys = Object.keys(info.state.subjects ?? {}).map((s) => s.slice(prefix.length));
     for (const k of keys) {
       const e = await this.kv.get(k);
       if (e === null || e.operation !== "PUT" || e.value.length === 0) continue;
@@ -344,12 +413,23 @@ export class NatsCluster implements Cluster, JobBackend {
       job.kill();
       this.end(job, "killed", undefined);
     }
-    try {
-      await this.kv.delete(this.name);
-    } catch {}
     this.channels.dispose();
     this.inbox?.unsubscribe();
-    await this.nc.drain();
+    this.outcomes?.stop();
+    // Bounded, as each step below: a server that is gone must not keep this process from leaving.
+    // This process's outcomes have no reader anymore: its consumer and whatever waits for it go.
+    await within(
+      LEAVE_MS,
+      Promise.all([
+        this.kv.delete(this.name),
+        this.jsm.consumers
+          .delete(this.n.outcomes, this.client)
+          .then(() => this.jsm.streams.purge(this.n.outcomes, { filter: this.n.out(this.client) })),
+      ]),
+    );
+    await within(LEAVE_MS, this.nc.drain());
+    // A drain refused or not done (no server to flush to): closing stops the reconnect attempts too.
+    if (!this.nc.isClosed()) await this.nc.close();
   }
 }
 

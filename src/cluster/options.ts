@@ -40,6 +40,20 @@ export interface ClusterOptions {
   /** How often a serving node writes its heartbeat, in ms (default 1000); it expires after 3 of them. */
   heartbeatMs?: number;
   /**
+   * How long one publish to JetStream (a spawned job, a job's outcome)
+   * waits for the server's acknowledgement before it is tried again with
+   * the same message id, in ms (default 5000). A late acknowledgement is
+   * never taken as a failure: the tries go on for up to a minute.
+   */
+  publishTimeoutMs?: number;
+  /**
+   * How long a job's outcome waits in the cluster's outcome stream for a
+   * submitter that is away (its link cut, its server restarting), in ms
+   * (default one hour). A submitter that comes back within it gets every
+   * outcome of its jobs. Set when the stream is first created.
+   */
+  keepOutcomesMs?: number;
+  /**
    * Called with the error of a job that failed and whose handle was
    * collected with nobody having joined it (`cause` is the error). By default
    * the process crashes, as for a local tasklet nobody joins.
@@ -67,6 +81,8 @@ export interface ResolvedClusterOptions {
   ackWaitMs: number;
   maxDeliver: number;
   heartbeatMs: number;
+  publishTimeoutMs: number;
+  keepOutcomesMs: number;
   onUncaught: (error: UncaughtError) => void;
 }
 
@@ -113,11 +129,24 @@ export function resolveOptions(options: ClusterOptions | undefined): ResolvedClu
   const ackWaitMs = positiveInt("ackWaitMs", o.ackWaitMs ?? 5000, 100);
   const maxDeliver = positiveInt("maxDeliver", o.maxDeliver ?? 3, 1);
   const heartbeatMs = positiveInt("heartbeatMs", o.heartbeatMs ?? 1000, 50);
+  const publishTimeoutMs = positiveInt("publishTimeoutMs", o.publishTimeoutMs ?? 5000, 10);
+  const keepOutcomesMs = positiveInt("keepOutcomesMs", o.keepOutcomesMs ?? 3_600_000, 1000);
   const onUncaught = o.onUncaught ?? ((e: UncaughtError) => runtime().host.fatal(e));
   if (typeof onUncaught !== "function") {
     throw new TypeError(`joinCluster: options.onUncaught must be a function, got ${typeof onUncaught}`);
   }
-  return { servers, name, workers, cluster, ackWaitMs, maxDeliver, heartbeatMs, onUncaught };
+  return {
+    servers,
+    name,
+    workers,
+    cluster,
+    ackWaitMs,
+    maxDeliver,
+    heartbeatMs,
+    publishTimeoutMs,
+    keepOutcomesMs,
+    onUncaught,
+  };
 }
 
 /** Checks spawnWith's options against the cluster's defaults. */

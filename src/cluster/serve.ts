@@ -3,10 +3,11 @@
  * WorkerPool of `workers` threads.
  *
  * One lane per thread; a lane pulls one job (a JetStream pull request)
- * only when it has none, runs it on the pool, reports the outcome to the
- * spawning process and then acknowledges the job. So a node never holds
- * more queued work than it has idle threads (the design's idle-vcpu pull),
- * and a job leaves the stream only once its outcome was delivered.
+ * only when it has none, runs it on the pool, stores the outcome in the
+ * outcome stream for the spawning process (publish.ts: retried, never
+ * twice) and then acknowledges the job. So a node never holds more queued
+ * work than it has idle threads (the design's idle-vcpu pull), and a job
+ * leaves the work queue only once its outcome is stored.
  *
  * While a job runs, `working()` every third of the ack wait tells the
  * server it is alive; a lost node stops doing so, and after the ack wait
@@ -21,7 +22,7 @@
 // A node's timers (pull retries, the drain's bound) are wall-clock, as JetStream's ack wait is:
 // they never run under the testing layer's virtual time, so the host's timers are used directly.
 import { setTimeout as delay } from "node:timers/promises";
-import type { Consumer, JsMsg } from "@nats-io/jetstream";
+import type { Consumer, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { KilledError } from "../core/errors.js";
 import type { PoolTasklet } from "../threads/handle.js";
@@ -29,7 +30,8 @@ import { WorkerPool } from "../threads/pool.js";
 import { toWire } from "../threads/protocol.js";
 import { JOB_ENTRY, type JobCtx } from "./job-context.js";
 import type { ResolvedClusterOptions } from "./options.js";
-import { decode, encode, type JobMessage, names, type ToClient } from "./wire.js";
+import { LEAVE_MS, publishDurably, transient, within } from "./publish.js";
+import { decode, encode, type JobMessage, names, type Outcome, type Started } from "./wire.js";
 
 interface Running {
   job: JobMessage;
@@ -52,7 +54,8 @@ export interface RunningJob {
 }
 
 const KILLED_KEEP = 10_000;
-const REPORT_TRIES = 3;
+/** How long a node tries to store an outcome; past it the job is handed back (it runs again elsewhere). */
+const REPORT_GIVE_UP_MS = 60_000;
 
 export class Server {
   private readonly pool: WorkerPool;
@@ -61,10 +64,13 @@ export class Server {
   private readonly n: ReturnType<typeof names>;
   private lanes: Promise<void>[] = [];
   private stopping = false;
+  /** The drain ran out of time: outcomes still being stored give up (their jobs go back). */
+  private abandoned = false;
 
   constructor(
     private readonly o: ResolvedClusterOptions,
     private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
     private readonly consumer: Consumer,
     private readonly ackWaitMs: number,
   ) {
@@ -133,17 +139,22 @@ export class Server {
       return;
     }
     const delivery = m.info.deliveryCount;
-    if (this.killed.delete(job.id)) {
-      await this.report(job, { type: "result", id: job.id, node: this.o.name, delivery, outcome: "killed" });
-      m.ack();
+    if (this.killed.has(job.id)) {
+      // Forgotten only once reported: a job sent back for want of a store must still be dropped.
+      const out: Outcome = { type: "result", id: job.id, node: this.o.name, delivery, outcome: "killed" };
+      const stored = await this.report(job, out);
+      if (stored) this.killed.delete(job.id);
+      this.settle(m, stored);
       return;
     }
     if (delivery > job.maxDeliver) {
-      await this.report(job, { type: "result", id: job.id, node: this.o.name, delivery, outcome: "lost" });
-      m.term("maxDeliver");
+      if (await this.report(job, { type: "result", id: job.id, node: this.o.name, delivery, outcome: "lost" }))
+        m.term("maxDeliver");
+      else m.nak();
       return;
     }
-    this.nc.publish(this.n.client(job.client), encode({ type: "started", id: job.id, node: this.o.name, delivery }));
+    const started: Started = { type: "started", id: job.id, node: this.o.name, delivery };
+    this.nc.publish(this.n.client(job.client), encode(started));
     let h: PoolTasklet<unknown>;
     try {
       const ctx: JobCtx = {
@@ -157,21 +168,23 @@ export class Server {
       };
       h = this.pool.spawn(JOB_ENTRY, "runJob", ctx, job.module, job.exportName, job.args);
     } catch (e) {
-      await this.report(job, {
-        type: "result",
-        id: job.id,
-        node: this.o.name,
-        delivery,
-        outcome: "error",
-        error: toWire(e),
-      });
-      m.ack();
+      this.settle(
+        m,
+        await this.report(job, {
+          type: "result",
+          id: job.id,
+          node: this.o.name,
+          delivery,
+          outcome: "error",
+          error: toWire(e),
+        }),
+      );
       return;
     }
     const r: Running = { job, h, m, handedBack: false, since: Date.now(), attempt: delivery };
     this.running.set(job.id, r);
     const alive = setInterval(() => m.working(), Math.max(50, this.ackWaitMs / 3));
-    let out: ToClient;
+    let out: Outcome;
     try {
       const value = await h.result();
       out = { type: "result", id: job.id, node: this.o.name, delivery, outcome: "ok", value };
@@ -187,35 +200,59 @@ export class Server {
       clearInterval(alive);
       return;
     }
-    // Still "working" while the outcome travels: a slow client must not make the job run again.
+    // Still "working" while the outcome is stored: a slow server must not make the job run again.
+    let stored: boolean;
     try {
-      await this.report(job, out);
+      stored = await this.report(job, out);
     } finally {
       clearInterval(alive);
     }
-    m.ack();
+    this.settle(m, stored);
   }
 
-  /** Sends an outcome to the job's client and waits for its receipt; gives up if the client is gone. */
-  private async report(job: JobMessage, out: ToClient): Promise<void> {
+  /** The job leaves the queue once its outcome is stored; otherwise it goes back, to run again. */
+  private settle(m: JsMsg, stored: boolean): void {
+    if (stored) m.ack();
+    else m.nak();
+  }
+
+  /**
+   * Stores an outcome in the outcome stream, where it waits for the job's
+   * submitter however long that one is away. False: it could not be stored.
+   */
+  private async report(job: JobMessage, out: Outcome): Promise<boolean> {
+    const subject = this.n.out(job.client);
+    const publish = (data: Uint8Array) =>
+      publishDurably(this.js, subject, data, {
+        msgID: `${job.id}.out`,
+        timeoutMs: this.o.publishTimeoutMs,
+        giveUpMs: REPORT_GIVE_UP_MS,
+        abandoned: () => this.abandoned,
+      });
     let data: Uint8Array;
     try {
       data = encode(out);
     } catch (e) {
-      const error = toWire(
-        new TypeError(`the value of ${job.exportName} is not structured-cloneable: ${(e as Error).message}`),
-      );
-      data = encode({ ...out, outcome: "error", value: undefined, error });
+      data = this.failed(job, out, `the value of ${job.exportName} is not structured-cloneable`, e);
     }
-    for (let i = 0; i < REPORT_TRIES; i++) {
+    try {
+      await publish(data);
+      return true;
+    } catch (e) {
+      if (out.outcome !== "ok" || transient(e)) return false;
+      // The value itself cannot be stored (larger than the server's max_payload): the job fails, saying so.
       try {
-        await this.nc.request(this.n.client(job.client), data, { timeout: 5000 });
-        return;
-      } catch (e) {
-        // No responders: the spawning process is gone, nobody wants the outcome.
-        if ((e as Error).name === "NoRespondersError" || String((e as Error).message).includes("no responders")) return;
+        await publish(this.failed(job, out, `the value of ${job.exportName} cannot be sent`, e));
+        return true;
+      } catch {
+        return false;
       }
     }
+  }
+
+  private failed(job: JobMessage, out: Outcome, why: string, e: unknown): Uint8Array {
+    const error = toWire(new TypeError(`${why}: ${(e as Error).message}`));
+    return encode({ ...out, id: job.id, outcome: "error", value: undefined, error } satisfies Outcome);
   }
 
   /**
@@ -228,12 +265,15 @@ export class Server {
     const late = new AbortController();
     await Promise.race([lanes, delay(drainMs, undefined, { signal: late.signal }).catch(() => {})]);
     late.abort();
+    this.abandoned = true;
     for (const r of this.running.values()) {
       r.handedBack = true;
       r.m.nak();
       r.h.kill();
     }
-    await lanes;
+    // A lane waits on its pull until the server answers; with the server gone it is left behind
+    // (closing the connection ends it).
+    await within(LEAVE_MS, lanes);
     await this.pool.close();
   }
 }

@@ -42,5 +42,7 @@ export const STATE_SHIFT = 14;
 export const STATE_MASK = 7 << STATE_SHIFT;
 /** A timeout() is armed around its current op (time/timeout.ts): its waits end in time, so they close no wait-for cycle (wait-for.ts). */
 export const F_TIMED = 1 << 17;
+/** A withdrawn sleep of this tasklet may have left its slot in the timer heap (time/timers.ts): its next sleep sweeps first. */
+export const F_SLEEP_LEFT = 1 << 18;
 /** `origin` is the tasklet's own, with its rare fields (tasklet.ts, `extra()`). */
-export const F_EXT = 1 << 18;
+export const F_EXT = 1 << 19;

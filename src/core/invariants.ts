@@ -288,47 +288,51 @@ export function checkQueuedNode(n: AnyNode): void {
 
 // ---- the timer heap ---------------------------------------------------------------
 
-interface HeapEntryView {
-  at: number;
-  idx: number;
-}
-
 /**
- * A 4-ary timer heap (time/heap.ts): `items[i].idx === i`, every parent <= its
- * children by (deadline, order of pushing), and the key arrays beside the
- * entries agree with them (`ats[i] === items[i].at`).
+ * A 4-ary timer heap with lazy removal (time/heap.ts): every parent's key <=
+ * its children's, `zombies` counts the slots that are not armed (by the
+ * owner's `armed`), slot 0 is armed, an armed timer's key is its `at`, and no
+ * entry has two armed slots.
  */
 export function checkHeap(h: {
-  entries(): readonly HeapEntryView[];
-  keys(): { ats: readonly number[]; seqs: readonly number[] };
+  readonly armed: (e: never, seq: number) => boolean;
+  slots(): { items: readonly unknown[]; ats: readonly number[]; seqs: readonly number[]; zombies: number };
 }): void {
-  const items = h.entries();
-  const { ats, seqs } = h.keys();
-  for (let i = 0; i < items.length; i++) {
-    const e = items[i] as HeapEntryView;
-    if (e.idx !== i)
-      fail("items[i].idx === i for every entry on the heap (time/heap.ts)", `entry ${i} has idx ${e.idx}`);
-    if (i > 0) {
-      const pi = (i - 1) >> 2;
-      const p = items[pi] as HeapEntryView;
-      if (e.at < p.at || (e.at === p.at && (seqs[i] as number) < (seqs[pi] as number))) {
-        fail(
-          "every parent is <= its children (time/heap.ts)",
-          `entry ${i} (at ${e.at}) under entry ${pi} (at ${p.at})`,
-        );
-      }
-    }
-  }
+  const { items, ats, seqs, zombies } = h.slots();
+  const armed = h.armed as (e: unknown, seq: number) => boolean;
   if (ats.length !== items.length || seqs.length !== items.length) {
     fail(
       "the key arrays are as long as the heap (time/heap.ts)",
       `${items.length} entries, ${ats.length} deadlines, ${seqs.length} sequence numbers`,
     );
   }
-  for (let i = 0; i < items.length; i++) {
-    const at = (items[i] as HeapEntryView).at;
-    if (ats[i] !== at) fail("ats[i] === items[i].at (time/heap.ts)", `entry ${i} has at ${at}, its key ${ats[i]}`);
+  if (items.length > 0 && !armed(items[0], seqs[0] as number)) {
+    fail("the top of the heap is armed (time/heap.ts)", `slot 0 (sequence ${seqs[0]}) is not`);
   }
+  let dead = 0;
+  const seen = new Set<unknown>();
+  for (let i = 0; i < items.length; i++) {
+    const e = items[i];
+    if (!armed(e, seqs[i] as number)) dead++;
+    else {
+      if (seen.has(e)) fail("no entry has two armed slots (time/heap.ts)", `slot ${i} (at ${ats[i]})`);
+      seen.add(e);
+      const at = (e as { at?: unknown }).at;
+      if (typeof at === "number" && ats[i] !== at) {
+        fail("an armed timer's key is its deadline (time/heap.ts)", `slot ${i} has at ${at}, its key ${ats[i]}`);
+      }
+    }
+    if (i > 0) {
+      const pi = (i - 1) >> 2;
+      const at = ats[i] as number;
+      const pAt = ats[pi] as number;
+      if (at < pAt || (at === pAt && (seqs[i] as number) < (seqs[pi] as number))) {
+        fail("every parent is <= its children (time/heap.ts)", `slot ${i} (at ${at}) under slot ${pi} (at ${pAt})`);
+      }
+    }
+  }
+  if (dead !== zombies)
+    fail("zombies counts the slots that are not armed (time/heap.ts)", `${dead} such slots, zombies ${zombies}`);
   spent(items.length);
 }
 

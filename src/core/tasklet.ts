@@ -49,8 +49,8 @@
  *     tasklet is woken or withdrawn, never after);
  *   - the other bits of `flags`: delivery.ts (F_KILLED, F_DYING, F_PENDING_*),
  *     end.ts and `outcome()` below (F_OBSERVED), ops.ts (F_EXITING),
- *     time/timeout.ts (F_TIMED), runtime.ts (F_YIELDED), local.ts and
- *     runtime.ts's spawn (F_LOCALS_OWNED);
+ *     time/timeout.ts (F_TIMED), time/timers.ts (F_SLEEP_LEFT), runtime.ts
+ *     (F_YIELDED), local.ts and runtime.ts's spawn (F_LOCALS_OWNED);
  *   - `blocker`: the op that parks the tasklet passes it to `Runtime.park`;
  *     `Runtime.wake`/`wakeThrow`, delivery.ts's `withdraw` and end.ts clear it;
  *   - `next`: the ready queues (queue.ts) and the wait queues (wait.ts), `prev`

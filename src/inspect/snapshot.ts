@@ -93,7 +93,7 @@ export function tasklets(options?: SnapshotOptions): TaskletInfo[] {
 /** A timer of the heap as a dump reads it: its deadline and what it is for. */
 interface HeapTimer {
   readonly at: number;
-  readonly idx: number;
+  readonly seq: number;
   describe(): string;
   /** timeout(): the tasklet it interrupts. */
   readonly t?: unknown;
@@ -130,7 +130,7 @@ function waitOf(t: Tasklet, now: number, deadlines: Map<Tasklet, string>): strin
   if (t.state !== BLOCKED || b === null) return null;
   let s = b.describe(t);
   const timer = b as unknown as Partial<HeapTimer>;
-  if (typeof timer.at === "number" && timer.idx !== undefined && timer.idx >= 0 && !/\bleft\)/.test(s)) {
+  if (typeof timer.at === "number" && timer.seq !== undefined && timer.seq >= 0 && !/\bleft\)/.test(s)) {
     s += ` (${left(timer.at, now)} ms left)`;
   }
   return s + (deadlines.get(t) ?? "");

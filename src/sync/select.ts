@@ -115,14 +115,15 @@ export function defaultCase(): Waitable<undefined> {
 
 /** The timer of one enqueued `after` case: it wakes its node when due. */
 class AfterTimer extends Timer {
-  constructor(private readonly n: WaitNode) {
+  /** Null once removed: a removed timer may stay in the heap a while (time/heap.ts) and keeps nothing alive. */
+  constructor(public n: WaitNode | null) {
     super();
   }
   start(): never {
     throw new Error("an after() timer is not an operation");
   }
   fire(): void {
-    const n = this.n;
+    const n = this.n as WaitNode;
     n.t.rt.wakeNode(n, undefined);
   }
   describe(): string {
@@ -148,6 +149,7 @@ class AfterCase implements Waitable<void> {
     const timer = n.value as AfterTimer;
     n.value = undefined;
     timersOf(n.t.rt).remove(timer);
+    timer.n = null;
   }
   describe(): string {
     return `after(${this.ms})`;

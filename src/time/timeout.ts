@@ -32,7 +32,7 @@ import { cancelInterrupt, interrupt } from "../core/delivery.js";
 import { TaskletError, TimeoutError } from "../core/errors.js";
 import { currentOrThrow, type Operation } from "../core/op.js";
 import { F_TIMED, type Tasklet } from "../core/tasklet.js";
-import { checkMs, Timer, timersOf } from "./timers.js";
+import { checkMs, Timer, type Timers, timersOf } from "./timers.js";
 
 /** Thrown into a tasklet by an expired timeout; caught by that timeout's frame. */
 class Interrupt extends TaskletError {
@@ -46,17 +46,24 @@ class InterruptTimer extends Timer {
   /** Started inside the cleanup of a killed tasklet: its interrupt may land there. */
   private readonly inCleanup: boolean;
   constructor(
-    readonly t: Tasklet,
-    readonly token: Interrupt,
+    /** Null once removed: a removed timer may stay in the heap a while (heap.ts) and keeps nothing alive. */
+    public t: Tasklet | null,
+    private token: Interrupt | null,
   ) {
     super();
-    this.inCleanup = t.isDying();
+    this.inCleanup = (t as Tasklet).isDying();
   }
   fire(): void {
-    interrupt(this.t, this.token, this.inCleanup);
+    interrupt(this.t as Tasklet, this.token as Interrupt, this.inCleanup);
+  }
+  /** Disarms the timer and lets go of its tasklet. */
+  removeFrom(timers: Timers): void {
+    timers.remove(this);
+    this.t = null;
+    this.token = null;
   }
   describe(): string {
-    return `timeout of ${this.t.describe()}`;
+    return `timeout of ${this.t === null ? "an ended wait" : this.t.describe()}`;
   }
 }
 
@@ -84,7 +91,7 @@ export function* timeout<T>(ms: number, op: Operation<T>): Operation<T> {
   t.flags |= F_TIMED;
   const r = yield* cancellable(op, token, () => {
     t.flags = (t.flags & ~F_TIMED) | timed;
-    timers.remove(timer);
+    timer.removeFrom(timers);
     cancelInterrupt(t, token);
   });
   if (r === CANCELLED) throw timedOut(ms, op);

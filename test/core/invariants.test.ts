@@ -27,7 +27,7 @@ import { BLOCKED, F_EXT, NEW, READY, RETURNED, type Tasklet } from "../../src/co
 import { CaseNode, WaitQueue, WatchNode } from "../../src/core/wait.js";
 import { type Channel, channel, Event, Mutex, Semaphore, schedule, select, WaitGroup } from "../../src/index.js";
 import { checkChannel, checkEvent, checkMutex, checkSemaphore, checkWaitGroup } from "../../src/sync/invariants.js";
-import { type HeapEntry, TimerHeap } from "../../src/time/heap.js";
+import { TimerHeap } from "../../src/time/heap.js";
 
 /** A host that never calls back: the test runs the loop itself, and no timer or kick runs it later. */
 class ManualHost extends RealHost {
@@ -392,21 +392,44 @@ test("a select's node queued for a tasklet in a single wait has two blockers: a 
 
 // ---- time/heap.ts -------------------------------------------------------------------
 
-function heapOf(...ats: number[]): { heap: TimerHeap<HeapEntry>; items: HeapEntry[] } {
-  const heap = new TimerHeap<HeapEntry>();
-  for (const at of ats) heap.push({ at, idx: -1 });
-  return { heap, items: heap.entries() as HeapEntry[] };
+interface HeapEntry {
+  at: number;
+  seq: number;
 }
 
-test("a heap entry whose idx is not its index is a broken invariant (time/heap.ts)", () => {
+function heapOf(...ats: number[]): { heap: TimerHeap<HeapEntry>; items: HeapEntry[]; keys: number[] } {
+  const heap = new TimerHeap<HeapEntry>((e, seq) => e.seq === seq);
+  for (const at of ats) {
+    const e = { at, seq: -1 };
+    e.seq = heap.push(e, at);
+  }
+  const slots = heap.slots();
+  return { heap, items: slots.items as HeapEntry[], keys: slots.ats as number[] };
+}
+
+test("a heap entry unarmed behind the heap's back (its slot not counted a zombie) is a broken invariant (time/heap.ts)", () => {
   const { rt } = setup();
   const { heap, items } = heapOf(1, 2, 3);
   const e = items[1] as HeapEntry;
-  e.idx = 2;
+  const seq = e.seq;
+  e.seq = -1;
   try {
-    caught(rt, "items[i].idx === i", () => checkHeap(heap));
+    caught(rt, "zombies counts the slots that are not armed", () => checkHeap(heap));
   } finally {
-    e.idx = 1;
+    e.seq = seq;
+  }
+});
+
+test("a removed timer left at the top of the heap is a broken invariant (time/heap.ts)", () => {
+  const { rt } = setup();
+  const { heap, items } = heapOf(1, 2, 3);
+  const top = items[0] as HeapEntry;
+  const seq = top.seq;
+  top.seq = -1;
+  try {
+    caught(rt, "the top of the heap is armed", () => checkHeap(heap));
+  } finally {
+    top.seq = seq;
   }
 });
 
@@ -416,7 +439,7 @@ test("a heap entry whose deadline differs from its key beside it is a broken inv
   const last = items[2] as HeapEntry;
   last.at = 4;
   try {
-    caught(rt, "ats[i] === items[i].at", () => checkHeap(heap));
+    caught(rt, "an armed timer's key is its deadline", () => checkHeap(heap));
   } finally {
     last.at = 3;
   }
@@ -424,13 +447,15 @@ test("a heap entry whose deadline differs from its key beside it is a broken inv
 
 test("a heap entry earlier than its parent is a broken invariant (time/heap.ts)", () => {
   const { rt } = setup();
-  const { heap, items } = heapOf(1, 2, 3);
+  const { heap, items, keys } = heapOf(1, 2, 3);
   const root = items[0] as HeapEntry;
   root.at = 5;
+  keys[0] = 5;
   try {
     caught(rt, "every parent is <= its children", () => checkHeap(heap));
   } finally {
     root.at = 1;
+    keys[0] = 1;
   }
 });
 

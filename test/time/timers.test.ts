@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { runtime } from "../../src/core/runtime.js";
+import type { Tasklet } from "../../src/core/tasklet.js";
+import type { Blocker } from "../../src/core/wait.js";
 import { current, now, type Operation, run, schedule, sleep, spawn, TimeoutError, timeout } from "../../src/index.js";
 import { runTest } from "../../src/testing/index.js";
 import { timersOf } from "../../src/time/timers.js";
@@ -49,6 +51,91 @@ test("a killed sleep withdraws its timer", async () => {
     assert.equal(timers.size, before + 1);
     t.kill();
     assert.equal(timers.size, before, "the timer left the heap at the kill");
+  });
+});
+
+test("a sleeper killed behind earlier timers and sleeping again in its cleanup wakes once, at its new deadline", async () => {
+  const log: string[] = [];
+  await runTest(function* () {
+    const timers = timersOf(current()?.rt ?? runtime());
+    const early = spawn(napper(log, "early", 5)); // keeps the killed sleeper's slot off the top
+    const t = spawn(function* () {
+      try {
+        yield* sleep(50);
+        log.push("not killed");
+      } finally {
+        yield* sleep(20);
+        log.push(`cleanup@${now()}`);
+      }
+    });
+    yield* sleep(1);
+    t.kill();
+    yield* early.join();
+    try {
+      yield* t.join();
+    } catch {
+      log.push("killed");
+    }
+    yield* sleep(100);
+    assert.equal(timers.size, 0);
+  });
+  assert.deepEqual(log, ["early@5", "cleanup@21", "killed"]);
+});
+
+test("many sleepers killed at once leave no armed timer, and the heap keeps its order for the rest", async () => {
+  const log: string[] = [];
+  await runTest(function* () {
+    const timers = timersOf(current()?.rt ?? runtime());
+    const ts = Array.from({ length: 1000 }, (_, i) => spawn(sleep(1000 + i)));
+    const kept = [spawn(napper(log, "x", 1500)), spawn(napper(log, "y", 1200)), spawn(napper(log, "z", 1200))];
+    yield* sleep(1);
+    assert.equal(timers.size, 1003);
+    for (const t of ts) t.kill();
+    assert.equal(timers.size, 3);
+    for (const t of kept) yield* t.join();
+    assert.equal(timers.size, 0);
+  });
+  assert.deepEqual(log, ["y@1200", "z@1200", "x@1500"]);
+});
+
+test("one sleep op shared by tasklets sleeping at once wakes each at its own deadline", async () => {
+  const log: string[] = [];
+  await runTest(function* () {
+    const op = sleep(10);
+    const a = spawn(function* () {
+      yield* op;
+      log.push(`a@${now()}`);
+    });
+    yield* sleep(3);
+    const b = spawn(function* () {
+      yield* op;
+      yield* op;
+      log.push(`b@${now()}`);
+    });
+    yield* a.join();
+    yield* b.join();
+  });
+  assert.deepEqual(log, ["a@10", "b@23"]);
+});
+
+test("a sleeping tasklet describes its time left, as sleeps begin and end around it", async () => {
+  await runTest(function* () {
+    const waits = (t: Tasklet) => (t.blocker as Blocker).describe(t);
+    const a = spawn(sleep(100));
+    const b = spawn(sleep(40));
+    yield* sleep(10);
+    assert.equal(waits(a), "sleep(100) (90 ms left)");
+    const c = spawn(sleep(50));
+    yield* sleep(35); // b wakes meanwhile
+    assert.equal(waits(a), "sleep(100) (55 ms left)");
+    assert.equal(waits(c), "sleep(50) (15 ms left)");
+    c.kill();
+    const d = spawn(sleep(5));
+    yield* schedule();
+    assert.equal(waits(d), "sleep(5) (5 ms left)");
+    assert.equal(waits(a), "sleep(100) (55 ms left)");
+    yield* b.join();
+    yield* a.join();
   });
 });
 
