@@ -44,3 +44,5 @@ export const STATE_MASK = 7 << STATE_SHIFT;
 export const F_TIMED = 1 << 17;
 /** A withdrawn sleep of this tasklet left its slot in the timer heap (time/timers.ts): until the slot leaves, its sleeps take a timer of their own. */
 export const F_SLEEP_LEFT = 1 << 18;
+/** `origin` is the tasklet's own, with its rare fields (tasklet.ts, `extra()`). */
+export const F_EXT = 1 << 19;

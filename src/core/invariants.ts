@@ -27,12 +27,12 @@
  */
 
 import { TaskletError } from "./errors.js";
-import { BLOCKED, NEW, READY, RETURNED, RUNNING } from "./flags.js";
+import { BLOCKED, F_EXT, NEW, READY, RETURNED, RUNNING } from "./flags.js";
 import { current } from "./op.js";
 import type { ReadyQueue } from "./queue.js";
 import type { Runtime } from "./runtime.js";
 import type { Tasklet } from "./tasklet.js";
-import type { AnyNode, WaitNode, WaitQueue } from "./wait.js";
+import type { AnyNode, WaitQueue } from "./wait.js";
 
 /** Whether the runtime checks its invariants (TASKLET_DEBUG=1). Read once, when the runtime loads. */
 export const DEBUG: boolean = readDebug();
@@ -153,9 +153,16 @@ export function checkTasklet(t: Tasklet): void {
   if (blocked !== (t.blocker !== null)) {
     fail("a BLOCKED tasklet has a blocker; nothing else has (runtime.ts)", `${who(t)}, ${t.stateName}`);
   }
-  const own = ownNode(t);
-  if (!blocked && own !== null && own.queue !== null) {
+  if (!blocked && t.queue !== null) {
     fail("a tasklet's own node is on no queue unless it is blocked (wait.ts)", `${who(t)}, ${t.stateName}`);
+  }
+  if (((t.flags & F_EXT) !== 0) !== t.origin.own) {
+    fail("F_EXT is set exactly when `origin` is the tasklet's own (tasklet.ts)", who(t));
+  }
+  // `next` doubles as the ready queues' link (queue.ts): only a NEW or READY tasklet may keep it off a wait queue.
+  const queuedToRun = t.state === NEW || t.state === READY;
+  if (t.queue === null && (t.prev !== null || (t.next !== null && !queuedToRun))) {
+    fail("a tasklet on no wait queue has no wait links (wait.ts, queue.ts)", `${who(t)}, ${t.stateName}`);
   }
 }
 
@@ -216,7 +223,7 @@ export function checkRuntime(rt: Runtime): void {
 function checkReadyQueue(q: ReadyQueue, seen: Set<Tasklet>): void {
   let n = 0;
   let last: Tasklet | null = null;
-  for (let t = q.head; t !== null; t = t.qnext) {
+  for (let t = q.head; t !== null; t = t.next as Tasklet | null) {
     if (++n > q.length) fail("a ReadyQueue's length counts its links (queue.ts)", `length ${q.length}, more linked`);
     if (t.state !== NEW && t.state !== READY) {
       fail("a tasklet is on a ready queue only while NEW or READY (queue.ts)", `${who(t)}, ${t.stateName}`);
@@ -241,18 +248,17 @@ function checkReadyQueue(q: ReadyQueue, seen: Set<Tasklet>): void {
  * tasklet (a `sendAsync` value, a pool's or scope's watch) are not waits.
  */
 export function checkWaitQueue(q: WaitQueue<AnyNode>): void {
-  const head = (q as unknown as { head: AnyNode }).head;
   let n = 0;
-  let prev = head;
-  for (let x = head.next as AnyNode; x !== head; x = x.next as AnyNode) {
-    if (x === null || ++n > q.length) fail("a WaitQueue's length counts its links (wait.ts)", `length ${q.length}`);
+  let prev: AnyNode | null = null;
+  for (let x = q.first_; x !== null; x = x.next) {
+    if (++n > q.length) fail("a WaitQueue's length counts its links (wait.ts)", `length ${q.length}`);
     if (x.prev !== prev) fail("a WaitQueue's links agree both ways (wait.ts)", nodeName(x));
     if (x.queue !== q) fail("a node on a queue names that queue, so it is on at most one (wait.ts)", nodeName(x));
     checkQueuedNode(x);
     prev = x;
   }
-  if (n !== q.length || head.prev !== prev)
-    fail("a WaitQueue's length counts its links (wait.ts)", `length ${q.length}, ${n} linked`);
+  if (n !== q.length) fail("a WaitQueue's length counts its links (wait.ts)", `length ${q.length}, ${n} linked`);
+  if (q.last_ !== prev) fail("a WaitQueue's last node ends its links (wait.ts)", `length ${q.length}`);
   spent(n);
 }
 
@@ -266,7 +272,7 @@ export function checkQueuedNode(n: AnyNode): void {
   const b = t.blocker as unknown as { win?: unknown } | null;
   if (b === null) fail("a BLOCKED tasklet has a blocker; nothing else has (runtime.ts)", `${who(t)}, ${t.stateName}`);
   if (n.sel === null) {
-    if (n !== ownNode(t) || typeof b.win === "function") {
+    if (n !== t || typeof b.win === "function") {
       fail(
         "a parked tasklet has exactly one blocker: a single wait uses its own node, not in a select (wait.ts)",
         nodeName(n),
@@ -339,8 +345,4 @@ export function who(t: Tasklet): string {
 
 function nodeName(n: AnyNode): string {
   return n.t === null ? "a node without a tasklet" : `the node of ${who(n.t)}`;
-}
-
-function ownNode(t: Tasklet): WaitNode | null {
-  return (t as unknown as { _node: WaitNode | null })._node;
 }

@@ -1,7 +1,12 @@
 /**
- * ReadyQueue: an intrusive FIFO of tasklets linked through `Tasklet.qnext`.
+ * ReadyQueue: an intrusive FIFO of tasklets linked through `Tasklet.next`.
  * A tasklet is on at most one ReadyQueue (a ready queue or a spawn batch of
  * its runtime), and only while NEW or READY. No allocation per push.
+ *
+ * `next` is also the tasklet's link on a wait queue (core/wait.ts): the two
+ * uses never overlap, since a tasklet is on a wait queue only while BLOCKED
+ * and a waker takes it off before making it ready. So every tasklet reached
+ * through `next` here is a tasklet (the casts below).
  */
 
 import type { Tasklet } from "./tasklet.js";
@@ -12,9 +17,9 @@ export class ReadyQueue {
   length = 0;
 
   pushBack(t: Tasklet): void {
-    t.qnext = null;
+    t.next = null;
     if (this.tail === null) this.head = t;
-    else this.tail.qnext = t;
+    else this.tail.next = t;
     this.tail = t;
     this.length++;
   }
@@ -22,9 +27,9 @@ export class ReadyQueue {
   shift(): Tasklet | null {
     const t = this.head;
     if (t === null) return null;
-    this.head = t.qnext;
+    this.head = t.next as Tasklet | null;
     if (this.head === null) this.tail = null;
-    t.qnext = null;
+    t.next = null;
     this.length--;
     return t;
   }
@@ -33,12 +38,12 @@ export class ReadyQueue {
   take(i: number): Tasklet | null {
     if (i === 0) return this.shift();
     let prev = this.head;
-    for (let k = 1; k < i && prev !== null; k++) prev = prev.qnext;
-    const t = prev === null ? null : prev.qnext;
+    for (let k = 1; k < i && prev !== null; k++) prev = prev.next as Tasklet | null;
+    const t = prev === null ? null : (prev.next as Tasklet | null);
     if (prev === null || t === null) return null;
-    prev.qnext = t.qnext;
+    prev.next = t.next;
     if (this.tail === t) this.tail = prev;
-    t.qnext = null;
+    t.next = null;
     this.length--;
     return t;
   }
@@ -46,7 +51,7 @@ export class ReadyQueue {
   /** Moves all of `batch` in front of this queue, keeping the batch's order. */
   spliceFront(batch: ReadyQueue): void {
     if (batch.head === null) return;
-    (batch.tail as Tasklet).qnext = this.head;
+    (batch.tail as Tasklet).next = this.head;
     if (this.tail === null) this.tail = batch.tail;
     this.head = batch.head;
     this.length += batch.length;

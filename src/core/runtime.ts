@@ -157,7 +157,7 @@ export class Runtime {
   /** spawnNow starts running nested on this thread's stack now. */
   private nowDepth = 0;
   /** The origin of the last spawn, reused while runtime, group, parent and clock match (tasklet.ts). */
-  private origin: Origin = new Origin(this, { onUncaught: () => {} }, -1, 0);
+  private origin: Origin = new Origin(this, { onUncaught: () => {} }, -1, 0, false);
   private readonly queues = [new ReadyQueue(), new ReadyQueue(), new ReadyQueue()];
   private readonly batches = [new ReadyQueue(), new ReadyQueue(), new ReadyQueue()];
   /** @internal Bit `level` set while that level's spawn batch is not empty (read by deadlock.ts). */
@@ -252,7 +252,7 @@ export class Runtime {
     const born = this.clock | 0;
     let o = this.origin;
     if (o.parentId !== parentId || o.group !== group || o.born !== born) {
-      o = new Origin(this, group, parentId, born);
+      o = new Origin(this, group, parentId, born, false);
       this.origin = o;
     }
     const t = new Tasklet<T>(o, this.nextId++, gen, name, flags, parent);

@@ -11,9 +11,24 @@
  * (runtime, group, parent id, birth time) lives in one shared `Origin`
  * (read through the getters `rt`, `group`, `parentId`, `born`), and what
  * few tasklets need (name, locals, joiners, exit value, pending interrupt,
- * root callbacks, spawn site) lives in `ext`. Every field is initialized in
- * the constructor, in declaration order, so all tasklets share one hidden
- * class.
+ * root callbacks, spawn site) lives in `ext`: a tasklet's own `Origin`,
+ * which replaces the shared one in the same field (`F_EXT`). Every field is
+ * initialized in the constructor, in declaration order, so all tasklets
+ * share one hidden class.
+ *
+ * The tasklet is also its own wait node for a single wait (core/wait.ts):
+ * `queue`, `prev` and `next` link it on the wait queue it blocks on, and
+ * `value` holds what it offers there, so a blocked tasklet allocates no
+ * node (issue 15: 369 -> 297 bytes per tasklet blocked on a channel, Node
+ * 24; 289 with `ext` in `origin`). `next` is also its ready-queue link
+ * (queue.ts); the uses never overlap.
+ *
+ * Invariants (checked by core/invariants.ts under TASKLET_DEBUG):
+ *   - `blocker` is set exactly while BLOCKED;
+ *   - F_EXT is set exactly when `origin` is the tasklet's own (`own`);
+ *   - `queue` is set only while BLOCKED in a single wait; off a wait queue,
+ *     `prev` is null and `next` is null unless it is NEW or READY (then it
+ *     is its ready-queue link).
  *
  * State machine (field `state`, three bits of `flags`):
  *
@@ -28,17 +43,22 @@
  *   - `resumeKind` and `value`: runtime.ts (wake, wakeThrow, step), delivery.ts
  *     (a kill, an interrupt, a pending one delivered), end.ts (the outcome),
  *     and the ops that resume their own tasklet at once (ops.ts's exit,
- *     cancel.ts's UNWIND, op.ts when a frame's return was lost);
+ *     cancel.ts's UNWIND, op.ts when a frame's return was lost); while
+ *     BLOCKED in a single wait, `value` is its node's value, written by the
+ *     source (its `enqueue`, a waker or `dequeue` clearing it before the
+ *     tasklet is woken or withdrawn, never after);
  *   - the other bits of `flags`: delivery.ts (F_KILLED, F_DYING, F_PENDING_*),
  *     end.ts and `outcome()` below (F_OBSERVED), ops.ts (F_EXITING),
  *     time/timeout.ts (F_TIMED), time/timers.ts (F_SLEEP_LEFT), runtime.ts
  *     (F_YIELDED), local.ts and runtime.ts's spawn (F_LOCALS_OWNED);
  *   - `blocker`: the op that parks the tasklet passes it to `Runtime.park`;
  *     `Runtime.wake`/`wakeThrow`, delivery.ts's `withdraw` and end.ts clear it;
- *   - `qnext`: the ready queues (queue.ts); `liveNext`/`livePrev`: runtime.ts's
+ *   - `next`: the ready queues (queue.ts) and the wait queues (wait.ts), `prev`
+ *     and `queue`: the wait queues; `liveNext`/`livePrev`: runtime.ts's
  *     spawn links, end.ts unlinks (leaks.ts, at the first park, while leak
  *     detection is on); `gen`: end.ts drops it; `locals`: local.ts;
- *     `ext`: whoever needs a rare field, through `extra()`.
+ *     `ext`: whoever needs a rare field, through `extra()` (which replaces
+ *     `origin` by the tasklet's own copy and sets F_EXT, once).
  */
 
 import { kill } from "./delivery.js";
@@ -46,7 +66,17 @@ import { type DeadlockError, KilledError, NotJoinableError, TaskletError, type U
 import type { LeakRecord, LeakReport } from "./leaks.js";
 import type { Operation, Suspend } from "./op.js";
 import type { Runtime } from "./runtime.js";
-import { type Blocker, NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue, type WatchNode } from "./wait.js";
+import {
+  type AnyNode,
+  type Blocker,
+  NOT_READY,
+  type NotReady,
+  unlinkNode,
+  type Waitable,
+  type WaitNode,
+  WaitQueue,
+  type WatchNode,
+} from "./wait.js";
 import { checkWaitFor } from "./wait-for.js";
 import { WaitOp } from "./wait-op.js";
 
@@ -54,6 +84,7 @@ export * from "./flags.js";
 
 import {
   F_DYING,
+  F_EXT,
   F_JOINABLE,
   F_KILLED,
   F_OBSERVED,
@@ -88,8 +119,24 @@ export interface Group {
   onLeak?: ((leak: LeakReport) => void) | undefined;
 }
 
-/** The rarely used part of a tasklet's record. */
-export class TaskletExt {
+/**
+ * What the tasklets that one parent spawns in one stretch share: the
+ * runtime, the group, the parent's id and the clock at spawn. `Runtime.spawn`
+ * reuses its last one while all four match (a parent spawning a thousand
+ * children in a loop makes one), so these four facts cost the record one
+ * field instead of four.
+ *
+ * The same object, made for one tasklet alone (`own`, by `Tasklet.extra()`,
+ * a copy of the shared one it replaces), holds the fields that few tasklets
+ * need: the rare part of the record (`Tasklet.ext`, the type `TaskletExt`).
+ * So the four facts and the rare fields cost the record that one field. One
+ * class for both, so that `t.rt` and the other reads through `origin` see
+ * one hidden class (a subclass for the own ones measured up to 1.1x the CPU
+ * time of pingpong, Node 24, issue 15). The four facts never change; a
+ * shared one's rare fields stay unset (96 bytes per stretch of spawns:
+ * skynet's 111 111 parents make one each, against 8 bytes saved per tasklet).
+ */
+export class Origin {
   /** The name given at spawn (most tasklets have none: `name` reads `tasklet-<id>`). */
   name: string | undefined = undefined;
   exitValue: unknown = undefined;
@@ -117,16 +164,6 @@ export class TaskletExt {
   joiners: Joiners | null = null;
   /** While leak detection is on, from its first park: its record, which holds it weakly (leaks.ts). */
   leak: LeakRecord | null = null;
-}
-
-/**
- * What the tasklets that one parent spawns in one stretch share: the
- * runtime, the group, the parent's id and the clock at spawn. Immutable;
- * `Runtime.spawn` reuses its last one while all four match (a parent
- * spawning a thousand children in a loop makes one), so these four facts
- * cost the record one field instead of four.
- */
-export class Origin {
   constructor(
     readonly rt: Runtime,
     readonly group: Group,
@@ -134,8 +171,13 @@ export class Origin {
     readonly parentId: number,
     /** Runtime clock (whole ms) at spawn. */
     readonly born: number,
+    /** One tasklet's own (its `ext`), not shared by siblings. */
+    readonly own: boolean,
   ) {}
 }
+
+/** The rarely used part of a tasklet's record: its own `Origin` (see there). */
+export type TaskletExt = Origin;
 
 /**
  * A call posted to a tasklet (sync/ifc.ts): `run()` is called once, with the
@@ -168,25 +210,39 @@ export class Tasklet<T = unknown> {
   readonly id: number;
   /** @internal The body; null once ended, so the generator's frames can be collected. */
   gen: Iterator<unknown, T, unknown> | null;
-  /** @internal Its runtime, group, parent and birth time, shared with its siblings of one stretch. */
-  readonly origin: Origin;
+  /**
+   * @internal Its runtime, group, parent and birth time, shared with its
+   * siblings of one stretch; or, once it has rare fields (`F_EXT`), its own
+   * copy, which holds them too.
+   */
+  origin: Origin;
   /** @internal `state`, `resumeKind`, the priority level and the F_* bits in one word (see the file comment for who writes which). */
   flags: number;
 
-  /** @internal Lives on one ready queue or spawn batch of `rt` while NEW or READY. */
-  qnext: Tasklet | null = null;
   /** @internal Lives on `rt`'s list of live tasklets until it ends (or, while leak detection is on, until its first park: leaks.ts). */
   liveNext: Tasklet | null = null;
   /** @internal The other link of `rt`'s list of live tasklets. */
   livePrev: Tasklet | null = null;
 
-  /** @internal While live: what the next step resumes with. Once ended: the value or error. */
+  /**
+   * @internal While BLOCKED in a single wait: what it offers or asks for (its
+   * value as a wait node: a value to send, a permit count). Else while live:
+   * what the next step resumes with. Once ended: the value or error.
+   */
   value: unknown = undefined;
   /** @internal While BLOCKED: the source it waits on, which can withdraw the wait. */
   blocker: Blocker | null = null;
-  private _node: WaitNode | null = null;
-  /** @internal The rarely used part of the record (made by `extra()`), or null. */
-  ext: TaskletExt | null = null;
+  /** @internal While BLOCKED in a single wait: the wait queue it is linked on (the tasklet is its own wait node, wait.ts). */
+  queue: WaitQueue<AnyNode> | null = null;
+  /** @internal The node before it on `queue`, or null. */
+  prev: AnyNode | null = null;
+  /**
+   * @internal The link after it: on `queue` while BLOCKED in a single wait;
+   * on one ready queue or spawn batch of `rt` (the tasklet after it there)
+   * while NEW or READY. The two never overlap: a waker takes a tasklet off
+   * its wait queue before it makes it ready.
+   */
+  next: AnyNode | null = null;
   /** Number of times the tasklet was stepped. */
   switches = 0;
 
@@ -378,23 +434,33 @@ export class Tasklet<T = unknown> {
     }
   }
 
-  /** @internal The reusable wait node for single waits. Free whenever the tasklet runs. */
-  node(): WaitNode {
-    let n = this._node;
-    if (n === null) {
-      n = new WaitNode(this);
-      this._node = n;
-    }
-    return n;
+  /** @internal As a wait node (wait.ts): the tasklet that waits, itself. */
+  get t(): Tasklet {
+    return this;
   }
 
-  /** @internal `ext`, made on first use. */
+  /** @internal As a wait node: the select it is a case of, none (a select's cases are `CaseNode`s). */
+  get sel(): null {
+    return null;
+  }
+
+  /** @internal As a wait node: takes it off its wait queue, if it is on one. */
+  unlink(): void {
+    unlinkNode(this);
+  }
+
+  /** @internal The rarely used part of the record (made by `extra()`, kept in `origin`), or null. */
+  get ext(): TaskletExt | null {
+    return (this.flags & F_EXT) !== 0 ? (this.origin as TaskletExt) : null;
+  }
+
+  /** @internal `ext`, made on first use: it takes the place of the shared `origin`. */
   extra(): TaskletExt {
-    let e = this.ext;
-    if (e === null) {
-      e = new TaskletExt();
-      this.ext = e;
-    }
+    if ((this.flags & F_EXT) !== 0) return this.origin as TaskletExt;
+    const o = this.origin;
+    const e = new Origin(o.rt, o.group, o.parentId, o.born, true);
+    this.origin = e;
+    this.flags |= F_EXT;
     return e;
   }
 

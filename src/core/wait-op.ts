@@ -6,11 +6,11 @@
  *
  *   start(t): `poll(t)`; if the source can complete at once, that is the
  *   result and nothing is allocated or parked (the fast path: an uncontended
- *   `lock()` is one poll). Otherwise the tasklet's own reusable node (with
- *   `sel`, `tag` and `value` cleared) is registered with `enqueue` and the
+ *   `lock()` is one poll). Otherwise the tasklet itself, its own wait node
+ *   (wait.ts, with `value` cleared), is registered with `enqueue` and the
  *   tasklet parks with this object as its blocker; the source later ends the
  *   wait through `rt.wakeNode(n, v)`, having taken `n` off its queue.
- *   withdraw(t): a kill or a timeout takes the node off with `dequeue`,
+ *   withdraw(t): a kill or a timeout takes the tasklet off with `dequeue`,
  *   without side effects.
  *
  * Two ways to write an operation:
@@ -47,17 +47,14 @@ export abstract class WaitOp<T> extends Op<T> implements Waitable<T>, Blocker {
   start(t: Tasklet): T | Suspend {
     const v = this.poll(t);
     if (v !== NOT_READY) return v;
-    const n = t.node();
-    n.sel = null;
-    n.tag = 0;
-    n.value = undefined;
-    this.enqueue(n);
+    t.value = undefined; // the tasklet is its own node (wait.ts): nothing is offered yet
+    this.enqueue(t);
     t.rt.park(t, this);
     return SUSPEND;
   }
 
   withdraw(t: Tasklet): void {
-    this.dequeue(t.node());
+    this.dequeue(t);
   }
 }
 

@@ -18,14 +18,31 @@
  *
  * So a wait has exactly one outcome and nothing is lost (docs/design.md).
  *
- * Queues of waiting tasklets are intrusive, circular, doubly linked lists of
- * `WaitNode`s with a sentinel: push and unlink are O(1) and allocate nothing.
- * A tasklet reuses one node (`Tasklet.node()`) for every single-source wait;
- * a select allocates one node per case.
+ * Queues of waiting tasklets are intrusive, doubly linked lists with `first`
+ * and `last` in the queue (no sentinel): push and unlink are O(1) and
+ * allocate nothing. A registration (`WaitNode`) is one of two kinds:
+ *
+ *   - for a single wait, the tasklet itself: the record carries the links
+ *     (`prev`, `next`, `queue`), its `value` field holds what it offers
+ *     while it waits, and its `t` is itself and its `sel` null (getters), so
+ *     a blocked tasklet allocates nothing but its record (issue 15: this
+ *     saved a separate node of 80 bytes per blocked tasklet);
+ *   - for a case of a select, a `CaseNode` (one per case), which also serves,
+ *     with no tasklet, as a `sendAsync` value queued behind blocked senders
+ *     (`HostSend`, sync/channel.ts) and as a watch on a tasklet's end that
+ *     reports to a selector (`WatchNode`).
+ *
+ * The queues have no sentinel so that a queue of single waits (a channel's
+ * receivers, a lock's waiters) links tasklets only: `pushBack`, `shift` and
+ * `unlink` then see one hidden class, the tasklet's. Only a queue that also
+ * holds select cases makes them see two.
  *
  * Invariants:
- *   - a node is on at most one queue; `queue` is null when it is on none;
- *   - while its tasklet runs, the tasklet's own reusable node is on no queue.
+ *   - a node is on at most one queue; `queue` is null when it is on none, and
+ *     then `prev` and `next` are null too;
+ *   - a tasklet is on a wait queue only while it is BLOCKED in a single wait
+ *     (so never while it runs, is ready or has ended);
+ *   - `first.prev` and `last.next` are null, and `length` counts the links.
  */
 
 import { checkWaitQueue, DEBUG, watch } from "./invariants.js";
@@ -46,7 +63,7 @@ export interface Blocker {
 }
 
 /**
- * A wait on several sources at once (select). Each case is one WaitNode with
+ * A wait on several sources at once (select). Each case is one CaseNode with
  * `sel` set to the selector and `tag` set to the case's index.
  */
 export interface Selector {
@@ -54,21 +71,19 @@ export interface Selector {
    * Case `n` won: `n` is already off its queue. Withdraw every other case,
    * then wake the tasklet with the outcome (`value`, or `error` thrown).
    */
-  win(n: WaitNode | WatchNode, value: unknown, isError: boolean): void;
+  win(n: CaseNode | WatchNode, value: unknown, isError: boolean): void;
 }
 
 /**
- * A registration on a wait queue. `W` is who waits: a tasklet (`WaitNode`,
- * the default), or nobody (`WaitNode<null>`): a queue's head (`QueueHead`),
- * a `sendAsync` value queued behind blocked senders (`HostSend`,
- * sync/channel.ts), a watch on a tasklet's end that reports to a selector
- * (`WatchNode`). Heads and the nodes of channels and locks are one class,
- * so that `pushBack`, `shift` and `unlink` see one hidden class (a subclass
- * per kind would make them polymorphic); the type parameter only tells the
- * compiler which a queue holds, so no waker casts `n.t`. Watches, on a
- * tasklet's joiners only (not a hot path), are a subclass.
+ * A registration on a wait queue other than a tasklet's own single wait.
+ * `W` is who waits: a tasklet (`CaseNode`, the default: a case of its
+ * select), or nobody (`CaseNode<null>`): a `sendAsync` value queued behind
+ * blocked senders (`HostSend`, sync/channel.ts), a watch on a tasklet's end
+ * that reports to a selector (`WatchNode`). The kinds are one class, so that
+ * a queue's links see one hidden class for them; the type parameter only
+ * tells the compiler which a queue holds, so no waker casts `n.t`.
  */
-export class WaitNode<W extends Tasklet | null = Tasklet> {
+export class CaseNode<W extends Tasklet | null = Tasklet> {
   prev: AnyNode | null = null;
   next: AnyNode | null = null;
   /** The queue this node lives on, or null. */
@@ -77,32 +92,30 @@ export class WaitNode<W extends Tasklet | null = Tasklet> {
   value: unknown = undefined;
   /** Free for the owner of the wait (a select's case index, …). */
   tag = 0;
-  /** The select this node is a case of, or null for a single wait. */
+  /** The select this node is a case of, or null. */
   sel: Selector | null = null;
   constructor(readonly t: W) {}
 
   /** Take the node off its queue, if it is on one. */
   unlink(): void {
-    const q = this.queue;
-    if (q === null) return;
-    (this.prev as AnyNode).next = this.next;
-    (this.next as AnyNode).prev = this.prev;
-    this.prev = this.next = null;
-    this.queue = null;
-    q.length--;
+    unlinkNode(this);
   }
 }
 
-/** Any node: what links, heads and queue bookkeeping see. */
-export type AnyNode = WaitNode<Tasklet | null>;
-/** The sentinel of a WaitQueue: no tasklet, never returned by the queue. */
-export type QueueHead = WaitNode<null>;
+/**
+ * A tasklet's registration on a wait queue: the tasklet itself (a single
+ * wait) or one case of its select. Both have `prev`, `next`, `queue`,
+ * `value`, `t`, `sel` and `unlink()`.
+ */
+export type WaitNode = Tasklet | CaseNode<Tasklet>;
+/** Any node: what links and queue bookkeeping see. */
+export type AnyNode = Tasklet | CaseNode<Tasklet | null>;
 
 /**
  * A node with no tasklet that reports to its selector (`sel`, never null):
  * a pool's or a scope's watch on a tasklet's end, on that tasklet's joiners.
  */
-export class WatchNode extends WaitNode<null> {
+export class WatchNode extends CaseNode<null> {
   declare sel: Selector;
   constructor(sel: Selector, value: unknown) {
     super(null);
@@ -111,45 +124,68 @@ export class WatchNode extends WaitNode<null> {
   }
 }
 
-/** FIFO of wait nodes; `N` is the kind it holds (tasklets' nodes by default). */
+/** Takes `n` off its queue, if it is on one (`Tasklet.unlink` and `CaseNode.unlink`). */
+export function unlinkNode(n: AnyNode): void {
+  const q = n.queue;
+  if (q === null) return;
+  const p = n.prev;
+  const x = n.next;
+  if (p === null) q.first_ = x;
+  else p.next = x;
+  if (x === null) q.last_ = p;
+  else x.prev = p;
+  n.prev = n.next = null;
+  n.queue = null;
+  q.length--;
+}
+
+/** FIFO of wait nodes; `N` is the kind it holds (tasklets' registrations by default). */
 export class WaitQueue<N extends AnyNode = WaitNode> {
-  private readonly head: QueueHead = new WaitNode(null);
+  /** @internal The first node, or null (use `first()`); written by `unlinkNode`. */
+  first_: AnyNode | null = null;
+  /** @internal The last node, or null; written by `unlinkNode`. */
+  last_: AnyNode | null = null;
   length = 0;
   constructor() {
-    this.head.prev = this.head.next = this.head;
     if (DEBUG) watch(this, checkWaitQueue);
   }
 
   pushBack(n: N): void {
-    const last = this.head.prev as AnyNode;
+    const last = this.last_;
     n.prev = last;
-    n.next = this.head;
-    last.next = n;
-    this.head.prev = n;
+    n.next = null;
+    if (last === null) this.first_ = n;
+    else last.next = n;
+    this.last_ = n;
     n.queue = this;
     this.length++;
   }
 
-  // The casts below hold because pushBack takes only N: every node after the head is an N.
+  // The casts below hold because pushBack takes only N: every linked node is an N.
 
   /** The first node, or null. */
   first(): N | null {
-    const n = this.head.next as AnyNode;
-    return n === this.head ? null : (n as N);
+    return this.first_ as N | null;
   }
 
   /** Unlinks and returns the first node, or null. */
   shift(): N | null {
-    const n = this.head.next as AnyNode;
-    if (n === this.head) return null;
-    n.unlink();
+    const n = this.first_;
+    if (n === null) return null;
+    const x = n.next;
+    this.first_ = x;
+    if (x === null) this.last_ = null;
+    else x.prev = null;
+    n.next = null;
+    n.queue = null;
+    this.length--;
     return n as N;
   }
 
   /** The nodes in order (a snapshot: safe to unlink while iterating). */
   toArray(): N[] {
     const out: N[] = [];
-    for (let n = this.head.next as AnyNode; n !== this.head; n = n.next as AnyNode) out.push(n as N);
+    for (let n = this.first_; n !== null; n = n.next) out.push(n as N);
     return out;
   }
 }

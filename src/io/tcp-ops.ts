@@ -176,14 +176,13 @@ export class TcpSendOp extends Op<void> implements Blocker, TcpWriter {
   /** Called by the runtime at `yield*`: hands what fits to the socket, else queues the tasklet on the connection's writers and parks it. */
   start(t: Tasklet): undefined | Suspend {
     if (this.conn.startSend(this)) return undefined;
-    const n = t.node();
-    n.value = this;
-    this.conn.writers.push(n);
+    t.value = this; // the tasklet is its own wait node (core/wait.ts)
+    this.conn.writers.push(t);
     t.rt.park(t, this);
     return SUSPEND;
   }
   withdraw(t: Tasklet): void {
-    this.conn.writers.remove(t.node());
+    this.conn.writers.remove(t);
   }
   describe(): string {
     return `send on ${this.conn} (write buffer full, ${this.sent} of ${this.data.length} bytes handed over)`;

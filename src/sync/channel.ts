@@ -8,8 +8,8 @@
  * that hands its value to a blocked receiver runs here, in the wait protocol
  * (core/op.ts, core/wait.ts) and in the scheduler (core/runtime.ts) only.
  *
- * A single wait reuses the tasklet's own node (`Tasklet.node()`, with
- * `sel = null`); a select gives each case a fresh node. Either way the
+ * A single wait registers the tasklet itself (it is its own wait node,
+ * core/wait.ts); a select gives each case a `CaseNode`. Either way the
  * channel wakes it with `rt.wakeNode`, which reaches the tasklet or its
  * selector.
  *
@@ -17,7 +17,7 @@
  *   buf    values sent and not yet received. `send` fills it up to
  *          `capacity`; `sendAsync` ignores capacity (as the ntkd tasklet interface's send), so it may
  *          hold more. Made on first use (a rendezvous channel rarely needs it).
- *   recvq  blocked receivers: WaitNodes of single waits and of select cases.
+ *   recvq  blocked receivers: tasklets in single waits and select cases' nodes.
  *          `node.value` is the receiver's flavour: OR_DONE for recvOrDone
  *          (it wants `{ done, value }` and no error at close), else undefined.
  *   sendq  blocked senders; `node.value` is the value offered. A node with
@@ -49,8 +49,8 @@
  *
  * Cost: `recv()` returns one op object made with the channel; `send(v)`
  * allocates a small op (it carries `v`), which a parked send does not keep
- * (its blocker is the channel's `sendWait`). A wait reuses the tasklet's
- * own node (`Tasklet.node()`); nothing else is allocated per operation.
+ * (its blocker is the channel's `sendWait`). A single wait links the
+ * tasklet itself; nothing else is allocated per operation.
  */
 
 import { checkInteger } from "../core/check.js";
@@ -58,7 +58,15 @@ import { ChannelClosedError, ChannelError, ChannelTimeoutError } from "../core/e
 import { Op, type Operation, SUSPEND, type Suspend } from "../core/op.js";
 import { valuesOf } from "../core/run.js";
 import type { Tasklet } from "../core/tasklet.js";
-import { type Blocker, NOT_READY, type NotReady, type Waitable, WaitNode, WaitQueue } from "../core/wait.js";
+import {
+  type Blocker,
+  CaseNode,
+  NOT_READY,
+  type NotReady,
+  type Waitable,
+  type WaitNode,
+  WaitQueue,
+} from "../core/wait.js";
 import { WaitOp } from "../core/wait-op.js";
 import { checkMs } from "../time/timers.js";
 import { DEBUG, watchChannel } from "./invariants.js";
@@ -99,7 +107,7 @@ function wakeThrow(n: WaitNode, e: unknown): void {
  * A `sendAsync` value queued behind blocked senders on `sendq`: a node with
  * no tasklet (`t === null`), of the same class as a sender's node.
  */
-type HostSend = WaitNode<null>;
+type HostSend = CaseNode<null>;
 
 const EMPTY: TryRecvResult<never> = Object.freeze({ ok: false, closed: false });
 const DRAINED: TryRecvResult<never> = Object.freeze({ ok: false, closed: true });
@@ -171,7 +179,7 @@ export class Channel<T> {
       deliver(r, v);
     } else if (this.sendq.length > 0) {
       // Behind blocked senders, so it leaves after their values.
-      const n: HostSend = new WaitNode(null);
+      const n: HostSend = new CaseNode(null);
       n.value = v;
       this.sendq.pushBack(n);
     } else {
@@ -443,10 +451,8 @@ class ChanSendOp<T> extends Op<void> implements Waitable<void> {
   start(t: Tasklet): undefined | Suspend {
     const ch = this.ch;
     if (ch.pollSend(this.v)) return undefined;
-    const n = t.node();
-    n.sel = null;
-    n.value = this.v;
-    ch.sendq.pushBack(n);
+    t.value = this.v; // the tasklet is its own node (wait.ts)
+    ch.sendq.pushBack(t);
     // The channel's shared blocker, not this op: a parked sender keeps no op alive.
     t.rt.park(t, ch.sendWait);
     return SUSPEND;
@@ -471,9 +477,8 @@ class ChanSendOp<T> extends Op<void> implements Waitable<void> {
 class ChanSendWait implements Blocker {
   constructor(private readonly ch: Channel<unknown>) {}
   withdraw(t: Tasklet): void {
-    const n = t.node();
-    n.unlink();
-    n.value = undefined;
+    t.unlink();
+    t.value = undefined;
   }
   describe(): string {
     return `send on ${this.ch.describe()}`;

@@ -58,7 +58,15 @@
 import { current, Op, type Operation, SUSPEND, type Suspend } from "../core/op.js";
 import { runtime } from "../core/runtime.js";
 import type { Tasklet } from "../core/tasklet.js";
-import { type Blocker, NOT_READY, type NotReady, type Selector, type Waitable, WaitNode } from "../core/wait.js";
+import {
+  type Blocker,
+  CaseNode,
+  NOT_READY,
+  type NotReady,
+  type Selector,
+  type Waitable,
+  type WaitNode,
+} from "../core/wait.js";
 import { checkMs, Timer, timersOf } from "../time/timers.js";
 
 /** The value type of a case. */
@@ -193,7 +201,7 @@ function seededBelow(choose: (n: number) => number, n: number): number {
 }
 
 class SelectOp<C extends readonly Waitable<unknown>[]> extends Op<Selected<C>> implements Selector, Blocker {
-  private nodes: WaitNode[] | null = null;
+  private nodes: CaseNode[] | null = null;
   constructor(
     private readonly cases: C,
     private readonly dflt: number,
@@ -224,18 +232,18 @@ class SelectOp<C extends readonly Waitable<unknown>[]> extends Op<Selected<C>> i
       }
     }
     if (dflt >= 0) return { index: dflt, value: undefined } as Selected<C>;
-    const nodes = new Array<WaitNode>(count);
+    const nodes = new Array<CaseNode>(count);
     let k = 0;
     try {
       for (; k < count; k++) {
-        const n = new WaitNode(t);
+        const n = new CaseNode(t);
         n.sel = this;
         n.tag = k;
         (cases[k] as Waitable<unknown>).enqueue(n);
         nodes[k] = n;
       }
     } catch (e) {
-      for (let j = 0; j < k; j++) (cases[j] as Waitable<unknown>).dequeue(nodes[j] as WaitNode);
+      for (let j = 0; j < k; j++) (cases[j] as Waitable<unknown>).dequeue(nodes[j] as CaseNode);
       throw e;
     }
     this.nodes = nodes;
@@ -277,7 +285,7 @@ class SelectOp<C extends readonly Waitable<unknown>[]> extends Op<Selected<C>> i
     return NOT_READY;
   }
 
-  win(n: WaitNode, value: unknown, isError: boolean): void {
+  win(n: CaseNode, value: unknown, isError: boolean): void {
     this.dequeueAll(n);
     const t = n.t;
     if (isError) t.rt.wakeThrow(t, value);
@@ -288,12 +296,12 @@ class SelectOp<C extends readonly Waitable<unknown>[]> extends Op<Selected<C>> i
     this.dequeueAll(null);
   }
 
-  private dequeueAll(except: WaitNode | null): void {
-    const nodes = this.nodes as WaitNode[];
+  private dequeueAll(except: CaseNode | null): void {
+    const nodes = this.nodes as CaseNode[];
     this.nodes = null;
     const cases = this.cases;
     for (let i = 0; i < nodes.length; i++) {
-      const n = nodes[i] as WaitNode;
+      const n = nodes[i] as CaseNode;
       if (n !== except) (cases[i] as Waitable<unknown>).dequeue(n);
     }
   }

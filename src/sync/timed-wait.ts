@@ -16,11 +16,11 @@
 
 import { SUSPEND, type Suspend } from "../core/op.js";
 import type { Tasklet } from "../core/tasklet.js";
-import { type Blocker, NOT_READY, type Selector, type Waitable, WaitNode } from "../core/wait.js";
+import { type Blocker, CaseNode, NOT_READY, type Selector, type Waitable } from "../core/wait.js";
 import { Timer, timersOf } from "../time/timers.js";
 
 export class TimedWait<T> extends Timer<T> implements Blocker, Selector {
-  private node: WaitNode | null = null;
+  private node: CaseNode | null = null;
   constructor(
     private readonly w: Waitable<T>,
     private readonly ms: number,
@@ -34,7 +34,7 @@ export class TimedWait<T> extends Timer<T> implements Blocker, Selector {
     const v = this.w.poll(t);
     if (v !== NOT_READY) return v;
     if (this.ms === 0) throw this.onTimeout(0);
-    const n = new WaitNode(t);
+    const n = new CaseNode(t);
     n.sel = this;
     this.w.enqueue(n);
     this.node = n;
@@ -43,7 +43,7 @@ export class TimedWait<T> extends Timer<T> implements Blocker, Selector {
     return SUSPEND;
   }
 
-  win(n: WaitNode, value: unknown, isError: boolean): void {
+  win(n: CaseNode, value: unknown, isError: boolean): void {
     const t = n.t;
     this.node = null;
     timersOf(t.rt).remove(this);
@@ -52,7 +52,7 @@ export class TimedWait<T> extends Timer<T> implements Blocker, Selector {
   }
 
   fire(): void {
-    const n = this.node as WaitNode;
+    const n = this.node as CaseNode;
     this.node = null;
     this.w.dequeue(n);
     n.t.rt.wakeThrow(n.t, this.onTimeout(this.ms));

@@ -171,12 +171,12 @@ class PoolJoinOp<T> extends Op<T> implements Blocker, Waitable<T> {
   }
   start(t: Tasklet): T | Suspend {
     if (this.h.state === DONE) return this.h.outcomeNow();
-    this.h.addJoiner(t.node());
+    this.h.addJoiner(t);
     t.rt.park(t, this);
     return SUSPEND;
   }
   withdraw(t: Tasklet): void {
-    this.dequeue(t.node());
+    this.dequeue(t);
   }
   poll(): T | NotReady {
     return this.h.state === DONE ? this.h.outcomeNow() : NOT_READY;

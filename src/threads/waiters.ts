@@ -75,7 +75,7 @@ export class Waiters {
   ) {
     this.recvBlocker = {
       withdraw: (t: Tasklet) => {
-        t.node().unlink();
+        t.unlink();
         Atomics.sub(this.ring.h, WAITING_RECEIVERS, 1);
         unparked(t);
       },
@@ -83,9 +83,8 @@ export class Waiters {
     };
     this.sendBlocker = {
       withdraw: (t: Tasklet) => {
-        const n = t.node();
-        if (n.queue === this.sendq) Atomics.sub(this.ring.h, WAITING_SENDERS, 1);
-        n.unlink();
+        if (t.queue === this.sendq) Atomics.sub(this.ring.h, WAITING_SENDERS, 1);
+        t.unlink();
         unparked(t);
       },
       describe: () => `send on ${this.label}`,
@@ -131,9 +130,8 @@ export class Waiters {
 
   /** Parks `t` to receive. On a rendezvous its arrival is room: senders here are served at once. */
   parkReceiver(t: Tasklet, flavour: typeof OR_DONE | undefined = undefined): Suspend {
-    const n = t.node();
-    n.value = flavour;
-    this.recvq.pushBack(n);
+    t.value = flavour; // the tasklet is its own wait node (core/wait.ts)
+    this.recvq.pushBack(t);
     this.receiverArrived();
     parked(t);
     t.rt.park(t, this.recvBlocker);
@@ -212,9 +210,8 @@ export class Waiters {
 
   /** Parks `t` until there is room for `e`. */
   parkSender(t: Tasklet, e: Encoded): Suspend {
-    const n = t.node();
-    n.value = e;
-    this.sendq.pushBack(n);
+    t.value = e; // the tasklet is its own wait node (core/wait.ts)
+    this.sendq.pushBack(t);
     Atomics.add(this.ring.h, WAITING_SENDERS, 1);
     parked(t);
     t.rt.park(t, this.sendBlocker);

@@ -16,14 +16,15 @@ import {
   checkHolds,
   checkRuntime,
   checkStepped,
+  checkTasklet,
   checkWaitQueue,
   DEBUG,
   InvariantError,
 } from "../../src/core/invariants.js";
 import { Op, SUSPEND, type Suspend, setCurrent } from "../../src/core/op.js";
 import { Runtime } from "../../src/core/runtime.js";
-import { BLOCKED, NEW, READY, RETURNED, type Tasklet } from "../../src/core/tasklet.js";
-import { WaitNode, WaitQueue, WatchNode } from "../../src/core/wait.js";
+import { BLOCKED, F_EXT, NEW, READY, RETURNED, type Tasklet } from "../../src/core/tasklet.js";
+import { CaseNode, WaitQueue, WatchNode } from "../../src/core/wait.js";
 import { type Channel, channel, Event, Mutex, Semaphore, schedule, select, WaitGroup } from "../../src/index.js";
 import { checkChannel, checkEvent, checkMutex, checkSemaphore, checkWaitGroup } from "../../src/sync/invariants.js";
 import { TimerHeap } from "../../src/time/heap.js";
@@ -122,13 +123,13 @@ test("a tasklet whose own node stays queued after it ran is a broken invariant (
   const q = new WaitQueue();
   let me: Tasklet | null = null;
   me = spawn(function* () {
-    q.pushBack((me as Tasklet).node()); // a waker that forgot to take the node off
+    q.pushBack(me as Tasklet); // a waker that forgot to take the node off
     yield* schedule();
   });
   try {
     caughtAfter(rt, "a tasklet's own node is on no queue unless it is blocked", () => checkStepped(rt, me as Tasklet));
   } finally {
-    me.node().unlink();
+    me.unlink();
   }
 });
 
@@ -252,14 +253,14 @@ test("a live list whose back links disagree is a broken invariant (end.ts)", () 
 
 // ---- wait.ts: queue links and the one wait of a parked tasklet ----------------------------
 
-/** A tasklet blocked in a single recv on its own channel, the channel, and its node on recvq. */
+/** A tasklet blocked in a single recv on its own channel, the channel, and its node on recvq (the tasklet itself). */
 function blockedReceiver(rt: Runtime, spawn: ReturnType<typeof setup>["spawn"]) {
   const ch = channel<number>();
   const t = spawn(function* () {
     yield* ch.recv();
   });
   rt.runNow();
-  return { ch, t, n: t.node() };
+  return { ch, t, n: t };
 }
 
 test("a WaitQueue whose length disagrees with its links is a broken invariant (wait.ts)", () => {
@@ -270,6 +271,52 @@ test("a WaitQueue whose length disagrees with its links is a broken invariant (w
     caught(rt, "a WaitQueue's length counts its links", () => checkWaitQueue(ch.recvq));
   } finally {
     ch.recvq.length = 1;
+  }
+});
+
+test("a tasklet whose F_EXT bit disagrees with its origin is a broken invariant (tasklet.ts)", () => {
+  const { rt, spawn } = setup();
+  const t = spawn(function* () {
+    yield* new Forever();
+  });
+  rt.runNow();
+  assert.equal(t.ext, null, "an unnamed tasklet has no rare fields");
+  t.flags |= F_EXT; // says its origin is its own; it is the one its siblings share
+  try {
+    caught(rt, "F_EXT is set exactly when `origin` is the tasklet's own", () => checkTasklet(t));
+  } finally {
+    t.flags &= ~F_EXT;
+  }
+  t.extra().name = "x";
+  assert.equal(t.name, "x");
+  assert.equal(t.rt, rt, "its own origin keeps the runtime of the shared one it replaced");
+  checkTasklet(t);
+});
+
+test("a WaitQueue whose last node is not the end of its links is a broken invariant (wait.ts)", () => {
+  const { rt, spawn } = setup();
+  const { ch } = blockedReceiver(rt, spawn);
+  ch.recvq.last_ = null;
+  try {
+    caught(rt, "a WaitQueue's last node ends its links", () => checkWaitQueue(ch.recvq));
+  } finally {
+    ch.recvq.last_ = ch.recvq.first_;
+  }
+});
+
+test("a tasklet on no wait queue that keeps a link is a broken invariant (wait.ts)", () => {
+  const { rt, spawn } = setup();
+  const { ch, t } = blockedReceiver(rt, spawn);
+  const other = spawn(function* () {
+    yield* schedule();
+  });
+  ch.recvq.shift(); // taken off as a waker does, but its link left behind
+  t.next = other;
+  try {
+    caught(rt, "a tasklet on no wait queue has no wait links", () => checkTasklet(t));
+  } finally {
+    t.next = null;
+    ch.recvq.pushBack(t);
   }
 });
 
@@ -302,7 +349,7 @@ test("a queued node of a tasklet that is not blocked is a broken invariant (wait
   const t = spawn(function* () {
     yield* schedule();
   });
-  const n = new WaitNode(t);
+  const n = new CaseNode(t);
   n.sel = { win() {} };
   q.pushBack(n); // a select's node left behind
   try {
@@ -321,11 +368,11 @@ test("a tasklet in a select whose own node is queued too has two blockers: a bro
   });
   rt.runNow();
   const q = new WaitQueue();
-  q.pushBack(t.node());
+  q.pushBack(t);
   try {
     caught(rt, "a parked tasklet has exactly one blocker: a single wait uses its own node", () => checkWaitQueue(q));
   } finally {
-    t.node().unlink();
+    t.unlink();
   }
 });
 
@@ -333,7 +380,7 @@ test("a select's node queued for a tasklet in a single wait has two blockers: a 
   const { rt, spawn } = setup();
   const { t } = blockedReceiver(rt, spawn);
   const q = new WaitQueue();
-  const n = new WaitNode(t);
+  const n = new CaseNode(t);
   n.sel = { win() {} };
   q.pushBack(n);
   try {
@@ -429,8 +476,8 @@ test("a channel with a receiver and a sender both waiting, not one select, is a 
     yield* select(other.recv(), other.send(1));
   });
   rt.runNow();
-  const n: WaitNode = new WaitNode(s);
-  n.sel = (s.blocker as unknown as WaitNode["sel"]) ?? null;
+  const n: CaseNode = new CaseNode(s);
+  n.sel = (s.blocker as unknown as CaseNode["sel"]) ?? null;
   ch.sendq.pushBack(n);
   try {
     caught(rt, "at least one of recvq and sendq is empty", () => checkChannel(ch as never));

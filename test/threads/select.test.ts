@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Op, SUSPEND, type Suspend } from "../../src/core/op.js";
 import type { Tasklet } from "../../src/core/tasklet.js";
-import { type Blocker, NOT_READY, type Selector, type Waitable, WaitNode } from "../../src/core/wait.js";
+import { type Blocker, CaseNode, NOT_READY, type Selector, type Waitable } from "../../src/core/wait.js";
 import { ChannelClosedError, type Operation, run, schedule, spawn } from "../../src/index.js";
 import { ThreadChannel, WorkerPool } from "../../src/threads/index.js";
 import { errorOf } from "../helpers.js";
@@ -12,7 +12,7 @@ import { errorOf } from "../helpers.js";
 const JOBS = new URL("./fixtures/jobs.js", import.meta.url);
 
 class MiniSelect extends Op<{ index: number; value: unknown }> implements Selector, Blocker {
-  private nodes: WaitNode[] = [];
+  private nodes: CaseNode[] = [];
   constructor(private readonly cases: Waitable<unknown>[]) {
     super();
   }
@@ -22,7 +22,7 @@ class MiniSelect extends Op<{ index: number; value: unknown }> implements Select
       if (v !== NOT_READY) return { index: i, value: v };
     }
     this.nodes = this.cases.map((c, i) => {
-      const n = new WaitNode(t);
+      const n = new CaseNode(t);
       n.sel = this;
       n.tag = i;
       c.enqueue(n);
@@ -31,7 +31,7 @@ class MiniSelect extends Op<{ index: number; value: unknown }> implements Select
     t.rt.park(t, this);
     return SUSPEND;
   }
-  win(n: WaitNode, value: unknown, isError: boolean): void {
+  win(n: CaseNode, value: unknown, isError: boolean): void {
     this.nodes.forEach((m, i) => {
       if (m !== n) (this.cases[i] as Waitable<unknown>).dequeue(m);
     });
