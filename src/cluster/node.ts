@@ -1,6 +1,7 @@
 /**
  * The node program, `tasklet node --servers URL [--workers N] [--name NAME]
- * [--cluster C] [--ack-wait-ms MS] [--drain-ms MS]`: joins the cluster and
+ * [--cluster C] [--ack-wait-ms MS] [--drain-ms MS] [--publish-timeout-ms MS]
+ * [--keep-outcomes-ms MS]`: joins the cluster and
  * serves jobs until SIGTERM or SIGINT, which drain it (no new pulls;
  * running jobs finish, for at most --drain-ms, then go back to the queue).
  * Prints one line when it serves, one when it has drained.
@@ -11,10 +12,12 @@ import { joinCluster } from "./index.js";
 import type { NatsCluster } from "./nats-cluster.js";
 
 export const NODE_USAGE = `usage: tasklet node --servers nats://HOST:PORT [--workers N] [--name NAME] [--cluster C] [--ack-wait-ms MS] [--drain-ms MS]
+       [--publish-timeout-ms MS] [--keep-outcomes-ms MS]
 
 Serves the cluster's jobs on N worker threads (default: the number of cores)
 until SIGTERM or SIGINT, which drain the node (running jobs finish for at
-most --drain-ms, default 30000, then go back to the queue).`;
+most --drain-ms, default 30000, then go back to the queue). The other flags
+are joinCluster's options of the same names (docs/cluster.md).`;
 
 interface NodeArgs {
   servers: string[];
@@ -23,6 +26,8 @@ interface NodeArgs {
   cluster: string | undefined;
   ackWaitMs: number | undefined;
   drainMs: number;
+  publishTimeoutMs: number | undefined;
+  keepOutcomesMs: number | undefined;
 }
 
 /** Parses `tasklet node`'s flags; throws an Error whose message is for the user. */
@@ -34,6 +39,8 @@ export function parseNodeArgs(argv: readonly string[]): NodeArgs {
     cluster: undefined,
     ackWaitMs: undefined,
     drainMs: 30_000,
+    publishTimeoutMs: undefined,
+    keepOutcomesMs: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -56,6 +63,8 @@ export function parseNodeArgs(argv: readonly string[]): NodeArgs {
     else if (flag === "--cluster") out.cluster = value();
     else if (flag === "--ack-wait-ms") out.ackWaitMs = int(100);
     else if (flag === "--drain-ms") out.drainMs = int(0);
+    else if (flag === "--publish-timeout-ms") out.publishTimeoutMs = int(10);
+    else if (flag === "--keep-outcomes-ms") out.keepOutcomesMs = int(1000);
     else throw new Error(`unknown flag: ${a}`);
   }
   if (out.servers.length === 0) throw new Error("--servers is required (e.g. --servers nats://127.0.0.1:4222)");
@@ -78,6 +87,8 @@ export async function runNodeCommand(argv: readonly string[]): Promise<number> {
     ...(args.name !== undefined ? { name: args.name } : {}),
     ...(args.cluster !== undefined ? { cluster: args.cluster } : {}),
     ...(args.ackWaitMs !== undefined ? { ackWaitMs: args.ackWaitMs } : {}),
+    ...(args.publishTimeoutMs !== undefined ? { publishTimeoutMs: args.publishTimeoutMs } : {}),
+    ...(args.keepOutcomesMs !== undefined ? { keepOutcomesMs: args.keepOutcomesMs } : {}),
   })) as NatsCluster;
   process.env["TASKLET_NODE_NAME"] = cluster.name;
   process.stdout.write(`tasklet node ${cluster.name}: serving ${args.servers.join(",")} on ${args.workers} workers\n`);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { joinCluster } from "../../src/cluster/index.js";
+import { parseNodeArgs } from "../../src/cluster/node.js";
 import { after, KilledError, run, select, sleep, type UncaughtError } from "../../src/index.js";
 import { errorOf } from "../helpers.js";
 
@@ -174,4 +175,19 @@ test("the error of a cluster job that nobody joins is reported at the runtime's 
   } finally {
     await cluster.close();
   }
+});
+
+test("tasklet node takes joinCluster's publishTimeoutMs and keepOutcomesMs as flags, and names a bad value", () => {
+  const a = parseNodeArgs(["--servers", "nats://h:4222", "--publish-timeout-ms", "250", "--keep-outcomes-ms=5000"]);
+  assert.equal(a.publishTimeoutMs, 250);
+  assert.equal(a.keepOutcomesMs, 5000);
+  assert.equal(parseNodeArgs(["--servers", "nats://h:4222"]).publishTimeoutMs, undefined);
+  assert.throws(
+    () => parseNodeArgs(["--servers", "nats://h:4222", "--publish-timeout-ms", "5"]),
+    /--publish-timeout-ms must be a whole number >= 10, got 5/,
+  );
+  assert.throws(
+    () => parseNodeArgs(["--servers", "nats://h:4222", "--keep-outcomes-ms", "1h"]),
+    /--keep-outcomes-ms must be a whole number >= 1000, got 1h/,
+  );
 });
