@@ -139,17 +139,23 @@ export class Server {
       return;
     }
     const delivery = m.info.deliveryCount;
+    const ended = (outcome: Outcome["outcome"], more?: Pick<Outcome, "value" | "error">): Outcome => ({
+      type: "result",
+      id: job.id,
+      node: this.o.name,
+      delivery,
+      outcome,
+      ...more,
+    });
     if (this.killed.has(job.id)) {
       // Forgotten only once reported: a job sent back for want of a store must still be dropped.
-      const out: Outcome = { type: "result", id: job.id, node: this.o.name, delivery, outcome: "killed" };
-      const stored = await this.report(job, out);
+      const stored = await this.report(job, ended("killed"));
       if (stored) this.killed.delete(job.id);
       this.settle(m, stored);
       return;
     }
     if (delivery > job.maxDeliver) {
-      if (await this.report(job, { type: "result", id: job.id, node: this.o.name, delivery, outcome: "lost" }))
-        m.term("maxDeliver");
+      if (await this.report(job, ended("lost"))) m.term("maxDeliver");
       else m.nak();
       return;
     }
@@ -168,17 +174,7 @@ export class Server {
       };
       h = this.pool.spawn(JOB_ENTRY, "runJob", ctx, job.module, job.exportName, job.args);
     } catch (e) {
-      this.settle(
-        m,
-        await this.report(job, {
-          type: "result",
-          id: job.id,
-          node: this.o.name,
-          delivery,
-          outcome: "error",
-          error: toWire(e),
-        }),
-      );
+      this.settle(m, await this.report(job, ended("error", { error: toWire(e) })));
       return;
     }
     const r: Running = { job, h, m, handedBack: false, since: Date.now(), attempt: delivery };
@@ -187,12 +183,9 @@ export class Server {
     let out: Outcome;
     try {
       const value = await h.result();
-      out = { type: "result", id: job.id, node: this.o.name, delivery, outcome: "ok", value };
+      out = ended("ok", { value });
     } catch (e) {
-      out =
-        e instanceof KilledError
-          ? { type: "result", id: job.id, node: this.o.name, delivery, outcome: "killed" }
-          : { type: "result", id: job.id, node: this.o.name, delivery, outcome: "error", error: toWire(e) };
+      out = e instanceof KilledError ? ended("killed") : ended("error", { error: toWire(e) });
     } finally {
       this.running.delete(job.id);
     }
