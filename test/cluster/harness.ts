@@ -1,5 +1,5 @@
-// Real processes for the cluster tests: a nats-server on free loopback ports (stopped by pid) and
-// `tasklet node` processes. A test that needs a server skips, printing why, when none can be had.
+// Real processes for the cluster tests: a nats-server on free loopback ports (which never outlives the
+// process that started it) and `tasklet node` processes. A test that needs a server skips, printing why, when none can be had.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { get } from "node:http";
@@ -46,7 +46,6 @@ function healthy(port: number): Promise<boolean> {
 
 export interface NatsServer {
   url: string;
-  pid: number;
   stop(): Promise<void>;
 }
 
@@ -59,21 +58,27 @@ export async function startNats(): Promise<NatsServer> {
     (dir) => ["-a", "127.0.0.1", "-p", String(port), "-m", String(mport), "-js", "-sd", dir],
     () => healthy(mport),
   );
-  return { url: `nats://127.0.0.1:${port}`, pid: d.pid, stop: d.stop };
+  return { url: `nats://127.0.0.1:${port}`, stop: d.stop };
 }
 
 /**
  * Starts a server program with a fresh data directory (`args(dir)`) and
- * resolves once `ready()` says so; `stop()` ends it by pid (SIGTERM) and
- * removes the directory. The bench's redis-server starts the same way.
+ * resolves once `ready()` says so; `stop()` ends it (SIGTERM) and removes
+ * the directory. The bench's redis-server starts the same way.
+ *
+ * The server never outlives this process: a shell holds it and reads a
+ * pipe from this process, and when the pipe closes (`stop()`, or this
+ * process ending in any way, SIGKILL included) it ends the server and waits
+ * for it.
  */
 export async function startDaemon(
   cmd: string,
   args: (dir: string) => string[],
   ready: () => Promise<boolean>,
-): Promise<{ pid: number; stop(): Promise<void> }> {
+): Promise<{ stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), `tasklet-${cmd}-`));
-  const p = spawn(cmd, args(dir), { stdio: ["ignore", "pipe", "pipe"] });
+  const hold = '"$@" & d=$!; while read -r _; do :; done; kill "$d"; wait "$d"';
+  const p = spawn("sh", ["-c", hold, "sh", cmd, ...args(dir)], { stdio: ["pipe", "pipe", "pipe"] });
   let log = "";
   const keep = (b: Buffer) => {
     log += b.toString();
@@ -83,7 +88,7 @@ export async function startDaemon(
   const stop = async () => {
     if (p.exitCode === null && p.signalCode === null) {
       const ended = new Promise((r) => p.once("exit", r));
-      p.kill("SIGTERM");
+      p.stdin?.end();
       await ended;
     }
     rmSync(dir, { recursive: true, force: true });
@@ -96,7 +101,7 @@ export async function startDaemon(
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { pid: p.pid as number, stop };
+  return { stop };
 }
 
 export interface NodeProcess {
