@@ -64,16 +64,16 @@ export function* pollUntil(what: string | (() => string), cond: () => boolean, o
   }
 }
 
-/** `pollUntil` for code outside a tasklet: polls `cond` with host timers. */
+/** `pollUntil` for code outside a tasklet: polls `cond` (which may be async: a probe of a server) with host timers. */
 export async function pollUntilAsync(
   what: string | (() => string),
-  cond: () => boolean,
+  cond: () => boolean | Promise<boolean>,
   options?: PollOptions,
 ): Promise<void> {
   const { limitMs = GIVE_UP_MS, everyMs = 5 } = options ?? {};
   const end = Date.now() + limitMs;
   for (;;) {
-    if (cond()) return;
+    if (await cond()) return;
     if (Date.now() > end) assert.fail(`gave up waiting until ${typeof what === "string" ? what : what()}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }

@@ -10,6 +10,9 @@
  * change (the stream is gone, the message is too big, the connection was
  * closed on purpose) ends the tries, and so does `giveUpMs`, which callers
  * keep well inside the duplicate window.
+ *
+ * The other side of the same rule, for leaving a cluster: `within` bounds a
+ * wait on a server that may never answer again.
  */
 
 // Wall-clock waits between tries, as the server's own timeouts are: never virtual time.

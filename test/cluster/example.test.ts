@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { pollUntilAsync } from "../helpers.js";
 import { natsMissing } from "./harness.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../examples/cluster/main.js", import.meta.url));
@@ -41,13 +42,16 @@ test("stopping the example with SIGTERM stops its nats-server and node processes
   p.kill("SIGTERM");
   assert.equal(await exited, 143);
   // Its children were SIGKILLed before it exited; give the kernel a moment to reap them.
-  let left = "";
-  for (let i = 0; i < 100; i++) {
-    left = [`127.0.0.1:${port}`, `-p ${port} `]
+  const left = () =>
+    [`127.0.0.1:${port}`, `-p ${port} `]
       .map((pattern) => spawnSync("pgrep", ["-af", "--", pattern], { encoding: "utf8" }).stdout.trim())
       .join("");
-    if (left === "") break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.equal(left, "", "processes of the stopped example still run");
+  await pollUntilAsync(
+    () => `the stopped example's processes end; still running: ${left()}`,
+    () => left() === "",
+    {
+      limitMs: 5000,
+      everyMs: 50,
+    },
+  );
 });

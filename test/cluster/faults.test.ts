@@ -10,6 +10,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { type ClusterJob, joinCluster } from "../../src/cluster/index.js";
 import { type Operation, run, select, sleep, after as timer } from "../../src/index.js";
+import { pollUntilAsync } from "../helpers.js";
 import { killAll, type NatsServer, type NodeProcess, natsMissing, startNats, startNode } from "./harness.js";
 import { startProxy, type TcpProxy } from "./proxy.js";
 
@@ -47,14 +48,9 @@ function* joinWithin<T>(job: ClusterJob<T>, ms: number): Operation<T> {
   return r.value as T;
 }
 
-/** Polls an async condition every 20 ms; fails the test naming `what` after `ms`. */
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) assert.fail(`gave up waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Polls every 20 ms for up to 10 s (test/helpers.ts). */
+const until = (what: string, cond: () => boolean | Promise<boolean>) =>
+  pollUntilAsync(what, cond, { limitMs: 10_000, everyMs: 20 });
 
 const ran = (path: string) => () => readFileSync(path, { encoding: "utf8", flag: "a+" }).length > 0;
 

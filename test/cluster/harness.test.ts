@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
 import { test } from "node:test";
+import { pollUntilAsync } from "../helpers.js";
 import { natsMissing } from "./harness.js";
 
 const HARNESS = new URL("./harness.js", import.meta.url).href;
@@ -45,10 +46,9 @@ test("a nats-server the harness started ends when the process that started it is
   assert.equal(await listening(port), true);
   child.kill("SIGKILL");
   await exited;
-  let up = true;
-  for (let i = 0; i < 200 && up; i++) {
-    up = await listening(port);
-    if (up) await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.equal(up, false, `the server on port ${port} outlived the process that started it`);
+  await pollUntilAsync(
+    `the server on port ${port}, which outlived the process that started it, stops`,
+    async () => !(await listening(port)),
+    { limitMs: 10_000, everyMs: 50 },
+  );
 });
